@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# One command from a fresh machine to a full test run: set up, lint, check the
+# napari manifest, run every test (GUI tests under a virtual X display).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export PATH="$PWD/.venv/bin:$PATH"
+ruff check .
+ruff format --check .
+npe2 validate napari-masked-blur --imports
+xvfb-run -a -s "-screen 0 1600x1000x24" python -m pytest "$@"

@@ -1,0 +1,7 @@
+"""``python -m napari_masked_blur``: the same as the ``napari-masked-blur`` command."""
+
+import sys
+
+from napari_masked_blur._cli import main
+
+sys.exit(main())
