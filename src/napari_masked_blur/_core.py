@@ -50,7 +50,7 @@ def output_dtype(image_dtype: npt.DTypeLike) -> np.dtype:
 
 
 def check_options(mode: str, truncate: float, outside: str = "keep") -> None:
-    """Raise ``ValueError`` for an unknown ``mode``/``outside`` or a bad ``truncate``."""
+    """Raise ``ValueError`` for an unknown mode or outside, or a bad truncate."""
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; expected one of {MODES}")
     if outside not in OUTSIDE_POLICIES:
@@ -183,7 +183,8 @@ def check_weights(weights: np.ndarray) -> None:
     if bad.any():
         index = tuple(int(i) for i in np.unravel_index(np.argmax(bad), weights.shape))
         raise ValueError(
-            f"weights must be finite and >= 0; found {weights[index]!r} at index {index}"
+            f"weights must be finite and >= 0; found {weights[index]!r} "
+            f"at index {index}"
         )
 
 
