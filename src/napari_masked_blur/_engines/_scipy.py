@@ -13,6 +13,11 @@ import numpy as np
 from scipy import ndimage as ndi
 
 
+# Starting a thread costs ~0.1 ms; below this many pixels a second thread
+# slows small windows (per-label boxes, paint patches) down.
+_THREADS_FROM_SIZE = 2**15
+
+
 def _smooth_one(
     array: np.ndarray, sigma: tuple[float, ...], mode: str, truncate: float
 ) -> np.ndarray:
@@ -38,8 +43,8 @@ def smooth_scipy(
     """
     if not any(s > 0 for s in sigma):
         return list(arrays)
-    if len(arrays) == 1:
-        return [_smooth_one(arrays[0], sigma, mode, truncate)]
+    if len(arrays) == 1 or arrays[0].size < _THREADS_FROM_SIZE:
+        return [_smooth_one(a, sigma, mode, truncate) for a in arrays]
     with ThreadPoolExecutor(max_workers=min(2, len(arrays))) as pool:
         futures = [pool.submit(_smooth_one, a, sigma, mode, truncate) for a in arrays]
         return [f.result() for f in futures]
