@@ -12,7 +12,6 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from scipy import ndimage as ndi
 
-
 # Starting a thread costs ~0.1 ms; below this many pixels a second thread
 # slows small windows (per-label boxes, paint patches) down.
 _THREADS_FROM_SIZE = 2**15
