@@ -106,6 +106,11 @@ def _per_axis(name: str, value: SigmaLike, ndim: int) -> tuple[float, ...]:
     return tuple(float(v) for v in values)
 
 
+def is_dask(array: object) -> bool:
+    """Whether ``array`` is a dask array; never imports dask itself."""
+    return type(array).__module__.startswith("dask.")
+
+
 def check_image(image: np.ndarray) -> None:
     """Raise ``ValueError`` unless ``image`` is a real-valued array with pixels."""
     if image.dtype.kind not in "biuf":
@@ -233,7 +238,8 @@ def normalized_convolution(
     -------
     out : ndarray
         float32 (float64 for float64 and 32/64-bit integer images).  NaN where
-        no weight lies within the kernel's reach.
+        no weight lies within the kernel's reach.  Lazy dask arrays when
+        ``image`` or ``weights`` is one.
     certainty : ndarray
         Only with ``return_certainty``: ``G*weights``, same shape and dtype.
 
@@ -246,6 +252,20 @@ def normalized_convolution(
     >>> bool(out[0, 2] < 20)  # smoothed among its neighbours, not with 1000
     True
     """
+    if is_dask(image) or is_dask(weights):
+        from napari_masked_blur._lazy import normalized_convolution_lazy
+
+        return normalized_convolution_lazy(
+            image,
+            weights,
+            sigma,
+            mode=mode,
+            truncate=truncate,
+            spacing=spacing,
+            channel_axis=channel_axis,
+            method=method,
+            return_certainty=return_certainty,
+        )
     image = np.asarray(image)
     weights = np.asarray(weights)
     check_image(image)
@@ -380,7 +400,9 @@ def masked_gaussian(
     -------
     ndarray
         Same shape as ``image``; float32, or float64 for float64 and 32/64-bit
-        integer images.  The inputs are not modified.
+        integer images.  The inputs are not modified.  When ``image`` or
+        ``mask`` is a dask array: a lazy dask array, chunked like the image,
+        equal to the in-memory result (see ``napari_masked_blur._lazy``).
 
     Notes
     -----
@@ -400,6 +422,22 @@ def masked_gaussian(
     >>> float(out[2, 2]), float(out[2, 4])       # inside: untouched by 60000
     (100.0, 60000.0)
     """
+    if is_dask(image) or is_dask(mask):
+        from napari_masked_blur._lazy import masked_gaussian_lazy
+
+        return masked_gaussian_lazy(
+            image,
+            mask,
+            sigma,
+            outside=outside,
+            labels=labels,
+            per_label=per_label,
+            mode=mode,
+            truncate=truncate,
+            spacing=spacing,
+            channel_axis=channel_axis,
+            method=method,
+        )
     image = np.asarray(image)
     mask = np.asarray(mask)
     check_image(image)
