@@ -1,0 +1,484 @@
+"""The docked widget: GUI state and layer wiring only.
+
+``MaskedBlurWidget`` reads its controls and the chosen layers, hands
+:func:`napari_masked_blur._recompute.recompute` to a
+:class:`~napari_masked_blur._runner.LatestRunner` (work off the main thread,
+newest result wins), and writes each result into one output layer per image,
+``"<image name> masked blur"``, in place.  No blur math lives here.
+
+Choices where the brief left room:
+
+- The mask must have the image's shape (without the RGB axis).  napari would
+  show a 2D mask over a 3D image aligned to the last axes, but a blur needs
+  one weight per pixel, so any other shape gets a notification naming both
+  shapes, and the output is left as it was.
+- RGB(A) layers are blurred per channel (``channel_axis=-1``).
+- An Image layer as mask is a certainty map (float weights); then the
+  ``labels`` and ``per_label`` controls do not apply and are disabled.
+- Per-axis sigma: a text field ("1, 2, 2"); when filled it replaces the slider.
+  With "physical units" on, sigma (slider or per-axis) is in the image layer's
+  units and divided by its ``scale`` to give pixels.
+"""
+
+from dataclasses import dataclass
+
+import napari
+import numpy as np
+from magicgui.widgets import (
+    CheckBox,
+    ComboBox,
+    Container,
+    FloatSlider,
+    Label,
+    LineEdit,
+    PushButton,
+)
+from napari.utils import progress
+from napari.utils.notifications import show_error, show_warning
+from qtpy.QtCore import QEvent, QObject, QTimer
+from qtpy.QtWidgets import QApplication
+
+from napari_masked_blur._core import (
+    MODES,
+    OUTSIDE_POLICIES,
+    check_mask_shape,
+    sigma_in_pixels,
+)
+from napari_masked_blur._recompute import BlurSettings, recompute
+from napari_masked_blur._runner import Job, LatestRunner, Result
+
+OUTPUT_SUFFIX = " masked blur"
+# Marks our output layers (value: the source image's name) so they are never
+# offered as inputs and a user's own layer of the same name is not overwritten.
+OUTPUT_KEY = "napari-masked-blur output of"
+SIGMA_MAX = 50.0
+_PROGRESS_AFTER_MS = 300  # show a busy bar only for work longer than this
+NO_IMAGE_HINT = "Add an image layer (File > Open Sample > Masked blur for a demo)."
+NO_MASK_HINT = "Add a Labels layer as mask (Layers > New Labels) and paint in it."
+
+
+@dataclass(frozen=True)
+class Request:
+    """What a submitted job was for, so its result lands in the right place."""
+
+    image: napari.layers.Image
+    settings: BlurSettings
+    description: str
+
+
+def output_name(image: napari.layers.Layer) -> str:
+    """Name of the layer holding ``image``'s masked blur."""
+    return f"{image.name}{OUTPUT_SUFFIX}"
+
+
+def output_kwargs(image: napari.layers.Image) -> dict:
+    """Layer options that make the output line up with ``image`` and look alike."""
+    return {
+        "name": output_name(image),
+        "rgb": image.rgb,
+        "scale": image.scale,
+        "translate": image.translate,
+        "rotate": image.rotate,
+        "shear": image.shear,
+        "affine": image.affine,
+        "units": image.units,
+        "colormap": image.colormap,
+        "contrast_limits": image.contrast_limits,
+        "gamma": image.gamma,
+        "metadata": {**image.metadata, OUTPUT_KEY: image.name},
+    }
+
+
+def present_label_ids(mask: np.ndarray) -> list[int]:
+    """Nonzero label ids in an integer or bool mask, ascending; [] for floats."""
+    if mask.dtype.kind not in "biu":
+        return []
+    return [int(i) for i in np.unique(mask) if i != 0]
+
+
+class _CloseWatcher(QObject):
+    """Calls back when the widget is closed or taken out of its dock."""
+
+    def __init__(self, callback) -> None:
+        super().__init__()
+        self._callback = callback
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        closed = event.type() == QEvent.Type.Close
+        undocked = event.type() == QEvent.Type.ParentChange and obj.parent() is None
+        if closed or undocked:
+            self._callback()
+        return False
+
+
+class MaskedBlurWidget(Container):
+    """Live Gaussian blur of an image layer inside a mask layer.
+
+    Parameters
+    ----------
+    viewer : napari.viewer.Viewer
+        The viewer whose layers are offered and where the output goes.
+    """
+
+    def __init__(self, viewer: napari.viewer.Viewer) -> None:
+        self._viewer = viewer
+        self._make_controls()
+        super().__init__(widgets=self._controls())
+        self._runner = LatestRunner(self._on_result, self._on_error, self._on_busy)
+        self._wired: list[tuple[object, object]] = []  # (emitter, callback)
+        self._mask_snapshot: np.ndarray | None = None
+        self._check_scheduled = False
+        self._last_warning = ""
+        self._progress: progress | None = None
+        # No Qt parent: it must outlive the native widget for _on_close.
+        self._progress_timer = QTimer(singleShot=True)
+        self._progress_timer.setInterval(_PROGRESS_AFTER_MS)
+        self._progress_timer.timeout.connect(self._show_progress)
+        self._closed = False
+        self._connect()
+        self.reset_choices()
+        self._on_image_chosen()
+
+    # -- building ---------------------------------------------------------
+    def _make_controls(self) -> None:
+        self._hint = Label(name="hint", label="", value="", visible=False)
+        self._image = ComboBox(name="image", choices=self._image_choices)
+        self._mask = ComboBox(name="mask", choices=self._mask_choices)
+        self._sigma = FloatSlider(
+            name="sigma", label="sigma (px)", min=0.0, max=SIGMA_MAX, value=3.0
+        )
+        self._sigma_per_axis = LineEdit(
+            name="sigma_per_axis",
+            label="per-axis sigma",
+            tooltip="One sigma per axis, e.g. '1, 2, 2'; replaces the slider.",
+        )
+        self._physical = CheckBox(name="physical", text="sigma in image units")
+        self._outside = ComboBox(name="outside", choices=OUTSIDE_POLICIES)
+        self._label_ids = ComboBox(name="labels", choices=self._label_choices)
+        self._per_label = CheckBox(name="per_label", text="each label on its own")
+        self._mode = ComboBox(name="mode", label="border", choices=MODES)
+        self._live = CheckBox(name="live", text="live update", value=True)
+        self._run = PushButton(name="run", text="Run")
+        self._grid = PushButton(name="grid", text="Side by side")
+        self._status = Label(name="status", label="", value="")
+
+    def _controls(self) -> list:
+        return [
+            self._hint,
+            self._image,
+            self._mask,
+            self._sigma,
+            self._sigma_per_axis,
+            self._physical,
+            self._outside,
+            self._label_ids,
+            self._per_label,
+            self._mode,
+            self._live,
+            self._run,
+            self._grid,
+            self._status,
+        ]
+
+    def _connect(self) -> None:
+        self._image.changed.connect(self._on_image_chosen)
+        self._mask.changed.connect(self._on_mask_chosen)
+        options = (self._sigma, self._sigma_per_axis, self._outside, self._label_ids)
+        for widget in (*options, self._per_label, self._mode):
+            widget.changed.connect(self._on_option)
+        self._physical.changed.connect(self._on_physical)
+        self._live.changed.connect(self._on_option)
+        self._run.clicked.connect(lambda: self.request(force=True))
+        self._grid.clicked.connect(self.toggle_grid)
+        layer_events = self._viewer.layers.events
+        layer_events.inserted.connect(self._on_layers_changed)
+        layer_events.removed.connect(self._on_layers_changed)
+        self._viewer.grid.events.enabled.connect(self._on_grid_changed)
+        self._watcher = _CloseWatcher(self._on_close)
+        self.native.installEventFilter(self._watcher)
+        self.native.destroyed.connect(self._on_close)
+        QApplication.instance().aboutToQuit.connect(self._on_quit)
+
+    # -- choices ----------------------------------------------------------
+    def _image_choices(self, _widget=None) -> list:
+        return [
+            (layer.name, layer)
+            for layer in self._viewer.layers
+            if isinstance(layer, napari.layers.Image)
+            and OUTPUT_KEY not in layer.metadata
+        ]
+
+    def _mask_choices(self, _widget=None) -> list:
+        image = self._image.value if hasattr(self, "_image") else None
+        kinds = (napari.layers.Labels, napari.layers.Image)
+        candidates = [
+            layer
+            for layer in self._viewer.layers
+            if isinstance(layer, kinds)
+            and layer is not image
+            and OUTPUT_KEY not in layer.metadata
+        ]
+        # Labels first: they are what a mask usually is.
+        candidates.sort(key=lambda layer: not isinstance(layer, napari.layers.Labels))
+        return [(layer.name, layer) for layer in candidates]
+
+    def _label_choices(self, _widget=None) -> list:
+        mask = self._mask.value if hasattr(self, "_mask") else None
+        ids = [] if mask is None else present_label_ids(np.asarray(mask.data))
+        return [("all", 0)] + [(str(i), i) for i in ids]
+
+    # -- reacting to the user and the layers ------------------------------
+    def _on_layers_changed(self, event=None) -> None:
+        if self._closed:
+            return
+        removed = event is not None and event.type == "removed"
+        if removed and event.value in (self._image.value, self._mask.value):
+            self._runner.cancel()  # its result would be for a layer now gone
+        self.reset_choices()
+
+    def _on_image_chosen(self, _value=None) -> None:
+        self._mask.reset_choices()
+        self._update_sigma_label()
+        self._on_mask_chosen()
+
+    def _on_mask_chosen(self, _value=None) -> None:
+        self._wire_layers()
+        self._label_ids.reset_choices()
+        is_label_mask = isinstance(self._mask.value, napari.layers.Labels)
+        self._label_ids.enabled = self._per_label.enabled = is_label_mask
+        self.request()
+
+    def _on_option(self, _value=None) -> None:
+        self.request()
+
+    def _on_physical(self, _value=None) -> None:
+        self._update_sigma_label()
+        self.request()
+
+    def _update_sigma_label(self) -> None:
+        image = self._image.value
+        unit = "px"
+        if self._physical.value and image is not None:
+            unit = f"{image.units[-1]:~}"
+        self._sigma.label = f"sigma ({unit})"
+
+    def _wire_layers(self) -> None:
+        """Follow data changes of the chosen image and mask (and only those)."""
+        self._unwire_layers()
+        image, mask = self._image.value, self._mask.value
+        if image is not None:
+            self._wire(image.events.data, self._on_option)
+        if mask is not None:
+            self._wire(mask.events.data, self._schedule_mask_check)
+            if isinstance(mask, napari.layers.Labels):
+                # paint: after a stroke (programmatic edits emit it before the
+                # pixels are written); set_data: undo/redo (and every re-slice).
+                self._wire(mask.events.paint, self._schedule_mask_check)
+                self._wire(mask.events.set_data, self._schedule_mask_check)
+        self._mask_snapshot = None
+
+    def _wire(self, emitter, callback) -> None:
+        emitter.connect(callback)
+        self._wired.append((emitter, callback))
+
+    def _unwire_layers(self) -> None:
+        for emitter, callback in self._wired:
+            emitter.disconnect(callback)
+        self._wired = []
+
+    def _schedule_mask_check(self, _event=None) -> None:
+        # Read the mask on the next turn of the event loop: by then the paint
+        # that announced itself has been written, and a burst of events
+        # (a stroke, a re-slice) is checked once.
+        if not self._check_scheduled:
+            self._check_scheduled = True
+            QTimer.singleShot(0, self._check_mask)
+
+    def _check_mask(self) -> None:
+        self._check_scheduled = False
+        mask = None if self._closed else self._mask.value
+        if mask is None:
+            return
+        snapshot = self._mask_snapshot
+        if snapshot is not None and np.array_equal(np.asarray(mask.data), snapshot):
+            return  # a re-slice, or an edit that changed nothing
+        self._mask_snapshot = None
+        self._label_ids.reset_choices()
+        self.request()
+
+    # -- computing --------------------------------------------------------
+    def request(self, force: bool = False) -> int | None:
+        """Blur the chosen image with the current settings, in the background.
+
+        Does nothing while ``live`` is off unless ``force`` (the Run button).
+        Returns the job's token, or None when nothing was submitted.
+        """
+        if self._closed or not (force or self._live.value):
+            return None
+        job = self._prepare()
+        if job is None:
+            return None
+        image_data, mask_data, request = job
+        self._status.value = f"blurring {request.description} …"
+        return self._runner.submit(
+            recompute, image_data, mask_data, request.settings, context=request
+        )
+
+    def _prepare(self) -> tuple[np.ndarray, np.ndarray, Request] | None:
+        image, mask = self._image.value, self._mask.value
+        hint = NO_IMAGE_HINT if image is None else NO_MASK_HINT if mask is None else ""
+        self._hint.value = hint
+        self._hint.visible = bool(hint)
+        if hint:
+            return None
+        if image.multiscale:
+            return self._refuse(f"{image.name!r} is multiscale; use the blur command")
+        channel_axis = -1 if image.rgb else None
+        try:
+            check_mask_shape(image.data.shape, mask.data.shape, channel_axis)
+            sigma = self._sigma_pixels(image)
+        except ValueError as exc:
+            return self._refuse(f"{image.name!r} / {mask.name!r}: {exc}")
+        settings = self._settings(sigma, channel_axis)
+        description = f"{image.name!r}, sigma {_format_sigma(sigma)} px"
+        self._last_warning = ""
+        return (
+            np.asarray(image.data),
+            self._mask_data(),
+            Request(image, settings, description),
+        )
+
+    def _sigma_pixels(self, image: napari.layers.Image) -> tuple[float, ...]:
+        text = self._sigma_per_axis.value.strip()
+        try:
+            sigma = [float(v) for v in text.replace(",", " ").split()] or None
+        except ValueError:
+            raise ValueError(
+                f"per-axis sigma {text!r} is not a list of numbers"
+            ) from None
+        spacing = tuple(image.scale) if self._physical.value else None
+        return sigma_in_pixels(sigma or self._sigma.value, image.ndim, spacing)
+
+    def _settings(self, sigma: tuple[float, ...], channel_axis: int | None):
+        label_mask = isinstance(self._mask.value, napari.layers.Labels)
+        return BlurSettings(
+            sigma=sigma,
+            outside=self._outside.value,
+            labels=(self._label_ids.value or None) if label_mask else None,
+            per_label=self._per_label.value and label_mask,
+            mode=self._mode.value,
+            channel_axis=channel_axis,
+        )
+
+    def _mask_data(self) -> np.ndarray:
+        """The mask as the job sees it: a copy, since painting writes in place."""
+        if self._mask_snapshot is None:
+            mask = self._mask.value
+            data = np.array(mask.data, copy=True)
+            if isinstance(mask, napari.layers.Image):
+                data = data.astype(np.float32, copy=False)  # a certainty map
+            self._mask_snapshot = data
+        return self._mask_snapshot
+
+    def _refuse(self, message: str) -> None:
+        """Tell the user (once per distinct message) and leave the output alone."""
+        self._runner.cancel()
+        self._status.value = message
+        if message != self._last_warning:
+            self._last_warning = message
+            show_warning(f"Masked blur: {message}")
+        return None
+
+    # -- results (main thread) --------------------------------------------
+    def _on_result(self, result: Result) -> None:
+        request: Request = result.job.context
+        if request.image not in self._viewer.layers:
+            return
+        self._write_output(request.image, result.value)
+        self._status.value = f"{request.description}: {result.seconds:.2f} s"
+
+    def _on_error(self, exc: BaseException, job: Job) -> None:
+        self._status.value = f"failed: {exc}"
+        show_error(f"Masked blur of {job.context.description} failed: {exc}")
+
+    def output_layer(self, image: napari.layers.Image) -> napari.layers.Image | None:
+        """The output layer of ``image`` in the viewer, or None."""
+        name = output_name(image)
+        if name in self._viewer.layers:
+            layer = self._viewer.layers[name]
+            if layer.metadata.get(OUTPUT_KEY) == image.name:
+                return layer
+        return None
+
+    def _write_output(self, image: napari.layers.Image, data: np.ndarray) -> None:
+        out = self.output_layer(image)
+        if out is not None and out.ndim == image.ndim and out.rgb == image.rgb:
+            out.data = data  # in place: keeps the user's view settings
+            return
+        if out is not None:
+            self._viewer.layers.remove(out)
+        self._viewer.add_image(data, **output_kwargs(image))
+
+    def _on_busy(self, busy: bool) -> None:
+        if busy:
+            self._progress_timer.start()
+            return
+        self._progress_timer.stop()
+        if self._progress is not None:
+            self._progress.close()
+            self._progress = None
+
+    def _show_progress(self) -> None:
+        if self._runner.busy and self._progress is None and not self._closed:
+            self._progress = progress(total=0, desc="Masked blur")
+
+    # -- side by side -----------------------------------------------------
+    def toggle_grid(self) -> None:
+        """Switch between overlay and a grid of original and result.
+
+        With exactly [image, mask, output] in the viewer the grid shows the
+        image under its mask next to the result; otherwise one layer per cell.
+        """
+        grid = self._viewer.grid
+        if not grid.enabled:
+            image = self._image.value
+            trio = [image, self._mask.value, image and self.output_layer(image)]
+            grid.stride = 2 if list(self._viewer.layers) == trio else 1
+        grid.enabled = not grid.enabled
+        self._viewer.reset_view()
+
+    def _on_grid_changed(self, _event=None) -> None:
+        self._grid.text = "Overlay" if self._viewer.grid.enabled else "Side by side"
+
+    # -- shutting down ----------------------------------------------------
+    def _on_close(self, *_args) -> None:
+        """Stop all work and undo every connection; safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        self._runner.close()
+        self._progress_timer.stop()
+        self._on_busy(False)
+        self._unwire_layers()
+        layer_events = self._viewer.layers.events
+        layer_events.inserted.disconnect(self._on_layers_changed)
+        layer_events.removed.disconnect(self._on_layers_changed)
+        self._viewer.grid.events.enabled.disconnect(self._on_grid_changed)
+        QApplication.instance().aboutToQuit.disconnect(self._on_quit)
+
+    def _on_quit(self) -> None:
+        # The thread must not outlive the interpreter's shutdown.
+        self._on_close()
+        self._runner.wait(timeout=30.0)
+
+    @property
+    def runner(self) -> LatestRunner:
+        """The background runner (tests wait on ``runner.busy``)."""
+        return self._runner
+
+
+def _format_sigma(sigma: tuple[float, ...]) -> str:
+    values = {round(s, 2) for s in sigma}
+    if len(values) == 1:
+        return f"{values.pop():g}"
+    return "(" + ", ".join(f"{s:.2f}".rstrip("0").rstrip(".") for s in sigma) + ")"
