@@ -324,7 +324,7 @@ def smooth_quotient(
     """
     dtype = output_dtype(image.dtype)
     weights = np.array(weights, dtype=dtype, copy=True)
-    numerator = np.asarray(image, dtype=dtype).copy()
+    numerator = image.astype(dtype)  # one copy, whatever the input dtype
     if dtype.kind == "f" and image.dtype.kind == "f":
         missing = ~np.isfinite(numerator)
         if missing.any():
@@ -338,9 +338,10 @@ def smooth_quotient(
         truncate=truncate,
         method=method,
     )
-    reached = certainty > 0
-    np.divide(numerator, certainty, out=numerator, where=reached)
-    numerator[~reached] = np.nan
+    # Engines return an exact 0 where no weight is in reach, and the numerator
+    # is 0 there too: 0/0 gives the NaN promised, without a mask pass.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        np.divide(numerator, certainty, out=numerator)
     return numerator, certainty
 
 
@@ -458,12 +459,90 @@ def masked_gaussian(
             channel_axis=channel_axis,
             **options,
         )
-    weights = mask_to_weights(mask, labels)
-    inside = weights > 0
-    if not inside.any():
+    inside = mask_to_weights(mask, labels) > 0
+    box = bounding_box(inside)
+    if box is None:
         return apply_outside(image, None, inside, outside, channel_axis)
-    quotient, _ = _per_channel(image, weights, sigma_px, channel_axis, **options)
-    return apply_outside(image, quotient, inside, outside, channel_axis)
+    # Outside the mask's box every weight is 0, so the result there is known
+    # without filtering: smooth only the window that determines the box.
+    radius = kernel_radius(sigma_px, truncate)
+    region = box if outside != "fill" else _reach_of(box, space, radius, mode)
+    window, inner = region_window(region, space, radius, mode)
+    quotient, _ = _per_channel(
+        image[_with_channel(window, channel_axis, image.ndim)],
+        mask_to_weights(mask[window], labels),
+        sigma_px,
+        channel_axis,
+        **options,
+    )
+    quotient = quotient[_with_channel(inner, channel_axis, image.ndim)]
+    return _place_region(image, quotient, region, inside, outside, channel_axis)
+
+
+def bounding_box(inside: np.ndarray) -> tuple[slice, ...] | None:
+    """Smallest box holding every True pixel of ``inside``; None if there is none."""
+    box = []
+    for axis in range(inside.ndim):
+        others = tuple(a for a in range(inside.ndim) if a != axis)
+        hits = np.flatnonzero(inside.any(axis=others))
+        if hits.size == 0:
+            return None
+        box.append(slice(int(hits[0]), int(hits[-1]) + 1))
+    return tuple(box)
+
+
+def _reach_of(
+    box: tuple[slice, ...], shape: tuple[int, ...], radius: tuple[int, ...], mode: str
+) -> tuple[slice, ...]:
+    """Pixels the kernel carries weight to from ``box``: the box grown by radius.
+
+    With "wrap" weight that crosses one border comes in at the other, so such an
+    axis is taken whole.
+    """
+    region = []
+    for sl, size, r in zip(box, shape, radius, strict=True):
+        lo, hi = sl.start - r, sl.stop + r
+        if mode == "wrap" and (lo < 0 or hi > size):
+            lo, hi = 0, size
+        region.append(slice(max(lo, 0), min(hi, size)))
+    return tuple(region)
+
+
+def _with_channel(
+    index: tuple[slice, ...], channel_axis: int | None, ndim: int
+) -> tuple[slice, ...]:
+    """A spatial index extended by the whole channel axis."""
+    if channel_axis is None:
+        return index
+    axis = _normalize_axis(channel_axis, ndim)
+    return (*index[:axis], slice(None), *index[axis:])
+
+
+def _place_region(
+    image: np.ndarray,
+    quotient: np.ndarray,
+    region: tuple[slice, ...],
+    inside: np.ndarray,
+    outside: str,
+    channel_axis: int | None,
+) -> np.ndarray:
+    """The full result: ``quotient`` over ``region``, the outside policy elsewhere."""
+    dtype = output_dtype(image.dtype)
+    if outside == "keep":
+        out = image.astype(dtype)
+    elif outside == "zero":
+        out = np.zeros(image.shape, dtype)
+    else:
+        out = np.full(image.shape, np.nan, dtype)
+    target = out[_with_channel(region, channel_axis, image.ndim)]
+    if outside == "fill":
+        target[...] = quotient
+        return out
+    inside = inside[region]
+    if channel_axis is not None:
+        inside = np.expand_dims(inside, _normalize_axis(channel_axis, image.ndim))
+    np.copyto(target, quotient, where=inside)
+    return out
 
 
 def apply_outside(
