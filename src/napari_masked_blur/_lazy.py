@@ -276,16 +276,19 @@ def _masks_per_level(
 
 
 def nearest_subsample(array: Any, shape: Sequence[int]) -> Any:
-    """``array`` resampled to ``shape`` by picking the nearest pixel centre.
+    """``array`` resampled to ``shape`` by nearest neighbour, label ids kept.
 
-    Pixel ``i`` of the result covers ``[i f, (i + 1) f)`` of the input,
-    ``f = n_in / n_out``; it takes the input pixel under its centre.
+    Pixel ``i`` of the result is input pixel ``floor(i f)``, ``f = n_in /
+    n_out``: napari draws pixel ``i`` of a level downsampled by ``f`` at
+    full-resolution position ``i f``, and for whole ``f`` this is
+    ``array[::f]``.
     """
     if tuple(array.shape) == tuple(shape):
         return array
     for axis, (n_in, n_out) in enumerate(zip(array.shape, shape, strict=True)):
-        centres = ((np.arange(n_out) + 0.5) * (n_in / n_out)).astype(np.intp)
-        index = (slice(None),) * axis + (np.minimum(centres, n_in - 1),)
+        picks = np.floor(np.arange(n_out) * (n_in / n_out)).astype(np.intp)
+        picks = np.minimum(picks, n_in - 1)
+        index = (slice(None),) * axis + (picks,)
         array = array[index]
     return array
 
