@@ -1,0 +1,324 @@
+"""``napari-masked-blur blur``: blur files bigger than memory, chunk by chunk.
+
+The image and mask are opened lazily (:mod:`napari_masked_blur._io`), blurred
+lazily (:mod:`napari_masked_blur._lazy`) and streamed into the output with
+:func:`dask.array.store`: each output chunk is written as soon as it is
+computed, so memory holds a few chunks (grown by the kernel radius) per
+worker, never the volume.  The output is written under a temporary name in
+its own directory and renamed into place at the end: an error or Ctrl-C
+leaves no half-written output and never touches an existing one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import shutil
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from napari_masked_blur._core import MODES, OUTSIDE_POLICIES
+
+DESCRIPTION = """\
+Gaussian blur of IMAGE inside MASK by normalized convolution, streamed chunk
+by chunk: files far bigger than memory are fine.  Reads and writes TIFF,
+Zarr (v3; OME-Zarr input reads full resolution) and .npy, chosen by the
+name's ending; the output is float32 (float64 for float64 or 32/64-bit
+integer images), Zarr output chunked like the input.
+"""
+
+EXAMPLES = """\
+examples:
+  napari-masked-blur blur cells.tif nuclei_mask.tif --sigma 2 -o smooth.tif
+  napari-masked-blur blur volume.zarr labels.zarr --sigma 1.0 \\
+      --spacing 2.0,0.4,0.4 --per-label --outside zero -o blurred.zarr
+  napari-masked-blur blur big.zarr mask.zarr --sigma 3 -o out.zarr \\
+      --scheduler tcp://10.0.0.5:8786
+
+exit status: 0 done, 1 failed while running, 2 bad arguments or input,
+130 interrupted.
+"""
+
+
+class InputError(Exception):
+    """Bad arguments or input files: reported as a message, exit status 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``napari-masked-blur blur``."""
+    parser = argparse.ArgumentParser(
+        prog="napari-masked-blur blur",
+        description=DESCRIPTION,
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("image", help="image file: .tif/.tiff, .zarr or .npy")
+    parser.add_argument(
+        "mask",
+        help="mask file, shaped like the image (without its channel axis): "
+        "nonzero = inside; integer labels; or floating certainty weights >= 0",
+    )
+    parser.add_argument(
+        "-o", "--output", required=True, help="output file (.tif, .zarr or .npy)"
+    )
+    parser.add_argument(
+        "--sigma",
+        required=True,
+        type=_floats,
+        help="Gaussian standard deviation: one number, or one per axis "
+        "(e.g. 1,3,3); in pixels, or in the units of --spacing",
+    )
+    parser.add_argument(
+        "--spacing",
+        type=_floats,
+        help="pixel size per axis (e.g. 2.0,0.4,0.4 for z,y,x in µm): makes "
+        "--sigma physical",
+    )
+    parser.add_argument(
+        "--outside",
+        choices=OUTSIDE_POLICIES,
+        default="keep",
+        help="pixels outside the mask: original value, 0, NaN, or filled "
+        "from the nearby mask (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--labels",
+        type=_ints,
+        help="only these label ids are inside the mask (e.g. 1,4,7)",
+    )
+    parser.add_argument(
+        "--per-label",
+        action="store_true",
+        help="blur each label with its own pixels only: nothing crosses "
+        "between touching labels",
+    )
+    parser.add_argument(
+        "--mode",
+        choices=MODES,
+        default="missing",
+        help="beyond the image border: 'missing' (no data) or the scipy "
+        "rule of that name (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--truncate",
+        type=float,
+        default=4.0,
+        help="kernel radius in sigmas (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--channel-axis",
+        type=int,
+        help="axis of the image holding channels, each blurred alone",
+    )
+    parser.add_argument(
+        "--chunks",
+        type=_chunks,
+        help="chunk shape for the work and the Zarr output, one number per "
+        "axis or one for all (e.g. 64,512,512); default: the input's Zarr "
+        "chunks, else about 32 MiB",
+    )
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace OUTPUT if it exists (only once the new one is complete)",
+    )
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on this dask.distributed scheduler (e.g. tcp://host:8786); "
+        "its workers must see the input and output paths",
+    )
+    where.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="run on a local dask.distributed cluster of N worker processes "
+        "(default: threads in this process)",
+    )
+    return parser
+
+
+def _floats(text: str) -> float | tuple[float, ...]:
+    try:
+        values = tuple(float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected numbers, got {text!r}") from None
+    return values[0] if len(values) == 1 else values
+
+
+def _ints(text: str) -> list[int]:
+    try:
+        return [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected integers, got {text!r}") from None
+
+
+def _chunks(text: str) -> int | tuple[int, ...]:
+    try:
+        values = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected integers, got {text!r}") from None
+    if any(v <= 0 for v in values):
+        raise argparse.ArgumentTypeError(f"chunks must be > 0, got {text!r}")
+    return values[0] if len(values) == 1 else values
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``napari-masked-blur blur``; returns the exit status."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as stop:  # --help, or argparse's own usage error
+        return int(stop.code or 0)
+    try:
+        return blur_files(args)
+    except InputError as error:
+        print(f"napari-masked-blur blur: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(
+            "napari-masked-blur blur: interrupted; no output written", file=sys.stderr
+        )
+        return 130
+    except Exception as error:
+        print(
+            f"napari-masked-blur blur: failed: {type(error).__name__}: {error}",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def blur_files(args: argparse.Namespace) -> int:
+    """Check everything, then stream the blurred image into ``args.output``."""
+    output = Path(args.output).resolve()
+    result = _lazy_result(args, output)
+    chunks = tuple(axis[0] for axis in result.chunks)
+    partial = output.with_name(f".{output.stem}.partial-{os.getpid()}{output.suffix}")
+    try:
+        target = _create(partial, result, chunks, args)
+        _store(result, target, args)
+        _move_into_place(partial, output)
+    finally:
+        _remove(partial)
+    print(f"wrote {output} {result.shape} {result.dtype}", file=sys.stderr)
+    return 0
+
+
+def _lazy_result(args: argparse.Namespace, output: Path) -> Any:
+    """The blurred image as a dask array, every input check already done."""
+    from napari_masked_blur._core import masked_gaussian
+    from napari_masked_blur._io import file_format, open_lazy
+
+    _check_output(output, [Path(args.image), Path(args.mask)], args.overwrite)
+    try:
+        file_format(output)
+        with _dask_chunk_size("32MiB"):
+            image = open_lazy(args.image, chunks=args.chunks)
+            mask = open_lazy(args.mask)
+        result = masked_gaussian(
+            image,
+            mask,
+            args.sigma,
+            spacing=args.spacing,
+            outside=args.outside,
+            labels=args.labels,
+            per_label=args.per_label,
+            mode=args.mode,
+            truncate=args.truncate,
+            channel_axis=args.channel_axis,
+        )
+    except (FileNotFoundError, ValueError) as error:
+        raise InputError(str(error)) from None
+    return result
+
+
+@contextlib.contextmanager
+def _dask_chunk_size(size: str) -> Iterator[None]:
+    import dask
+
+    with dask.config.set({"array.chunk-size": size}):
+        yield
+
+
+def _check_output(output: Path, inputs: list[Path], overwrite: bool) -> None:
+    if any(output == path.resolve() for path in inputs):
+        raise InputError(f"output {str(output)!r} is one of the inputs")
+    if not output.parent.is_dir():
+        raise InputError(f"output folder {str(output.parent)!r} does not exist")
+    if output.exists() and not overwrite:
+        raise InputError(
+            f"output {str(output)!r} exists; pass --overwrite to replace it"
+        )
+
+
+def _create(path: Path, result: Any, chunks: tuple[int, ...], args: Any) -> Any:
+    from napari_masked_blur._io import create_target
+
+    settings = {
+        name: value
+        for name, value in vars(args).items()
+        if name not in ("output", "overwrite", "scheduler", "workers")
+    }
+    return create_target(
+        path,
+        result.shape,
+        result.dtype,
+        chunks,
+        attributes={"napari-masked-blur": settings},
+    )
+
+
+def _store(result: Any, target: Any, args: argparse.Namespace) -> None:
+    """Compute and write every chunk, with a progress bar on stderr."""
+    import dask.array as da
+
+    if args.scheduler is None and args.workers is None:
+        from dask.diagnostics import ProgressBar
+
+        with ProgressBar(out=sys.stderr):
+            da.store(result, target, lock=False, scheduler="threads")
+        return
+    from distributed import Client, LocalCluster, progress
+
+    if args.scheduler is not None:
+        cluster = contextlib.nullcontext(args.scheduler)
+    else:
+        cluster = LocalCluster(
+            n_workers=args.workers,
+            threads_per_worker=1,
+            host="127.0.0.1",
+            dashboard_address=None,
+        )
+    with cluster as address, Client(address, timeout="30s") as client:
+        future = client.compute(da.store(result, target, lock=False, compute=False))
+        with contextlib.redirect_stdout(sys.stderr):
+            progress(future, multi=False)
+        future.result()
+
+
+def _move_into_place(partial: Path, output: Path) -> None:
+    """Rename the finished output into place, replacing an old one last."""
+    if not output.exists():
+        os.replace(partial, output)
+        return
+    if partial.is_file() and output.is_file():
+        os.replace(partial, output)  # atomic
+        return
+    old = output.with_name(f".{output.stem}.old-{os.getpid()}{output.suffix}")
+    os.replace(output, old)
+    try:
+        os.replace(partial, output)
+    except OSError:
+        os.replace(old, output)
+        raise
+    _remove(old)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    elif path.exists() or path.is_symlink():
+        path.unlink()
