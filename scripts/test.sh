@@ -8,4 +8,5 @@ export PATH="$PWD/.venv/bin:$PATH"
 ruff check .
 ruff format --check .
 npe2 validate napari-masked-blur --imports
+NO_MKDOCS_2_WARNING=1 mkdocs build --strict --quiet  # the docs site; warnings fail
 xvfb-run -a -s "-screen 0 1600x1000x24" python -m pytest "$@"
