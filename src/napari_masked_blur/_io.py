@@ -78,9 +78,12 @@ def open_lazy(path: str | os.PathLike, chunks: Any = None) -> da.Array:
 
 class MappedRows:
     """A C-ordered raw array in a file, read by memory-mapping only the rows
-    (index ranges along axis 0) a chunk needs.
+    a chunk needs.
 
-    Holds no open file or mapping, so it pickles as a path and an offset.
+    For every index of the leading axes, the rows of the last-but-one axis
+    that the chunk covers are mapped and read; so the mapped address space
+    per read is one chunk's rows, not the file.  Holds no open file or
+    mapping, so it pickles as a path and an offset.
     """
 
     def __init__(
@@ -90,24 +93,30 @@ class MappedRows:
         self.shape, self.dtype = tuple(int(n) for n in shape), np.dtype(dtype)
         self.ndim = len(self.shape)
 
-    def __getitem__(self, key: tuple[slice, ...]) -> np.ndarray:
-        key = key if isinstance(key, tuple) else (key,)
-        first = key[0] if key else slice(None)
-        start, stop, _ = first.indices(self.shape[0])
-        stop = max(stop, start)
-        rows = (stop - start, *self.shape[1:])
-        if 0 in rows:
-            return np.empty(rows, self.dtype)[(slice(None), *key[1:])]
-        row_bytes = int(np.prod(self.shape[1:], dtype=np.int64)) * self.dtype.itemsize
-        mapped = np.memmap(
-            self.path,
-            dtype=self.dtype,
-            mode="r",
-            offset=self.offset + start * row_bytes,
-            shape=rows,
-        )
-        step = (slice(None, None, first.step),) if first.step else (slice(None),)
-        return np.array(mapped[(*step, *key[1:])])
+    def __getitem__(self, key: Any) -> np.ndarray:
+        if self.ndim == 1:  # as one column of rows
+            column = MappedRows(self.path, self.offset, (*self.shape, 1), self.dtype)
+            return column[(*_slices(key, 1), slice(None))][:, 0]
+        key = _slices(key, self.ndim)
+        ranges = [range(*k.indices(n)) for k, n in zip(key, self.shape, strict=True)]
+        out = np.empty([len(r) for r in ranges], self.dtype)
+        rows, row_bytes = ranges[-2], self.shape[-1] * self.dtype.itemsize
+        if out.size == 0:
+            return out
+        first, last = min(rows), max(rows)
+        plane_rows = self.shape[-2]
+        for index in np.ndindex(*out.shape[:-2]):
+            lead = [r[i] for r, i in zip(ranges, index, strict=False)]
+            plane = int(np.ravel_multi_index(lead, self.shape[:-2])) if lead else 0
+            mapped = np.memmap(
+                self.path,
+                dtype=self.dtype,
+                mode="r",
+                offset=self.offset + (plane * plane_rows + first) * row_bytes,
+                shape=(last - first + 1, self.shape[-1]),
+            )
+            out[index] = mapped[:: rows.step, key[-1]]
+        return out
 
     def __dask_tokenize__(self) -> tuple:
         return (
@@ -116,6 +125,16 @@ class MappedRows:
             os.path.getmtime(self.path),
             self.offset,
         )
+
+
+def _slices(key: Any, ndim: int) -> tuple[slice, ...]:
+    """``key`` as one slice per axis; only slices are supported."""
+    key = key if isinstance(key, tuple) else (key,)
+    if len(key) > ndim or not all(
+        isinstance(k, slice) and (k.step or 1) > 0 for k in key
+    ):
+        raise TypeError(f"only forward slices can index a mapped file, got {key!r}")
+    return key + (slice(None),) * (ndim - len(key))
 
 
 class TiffZarr:
