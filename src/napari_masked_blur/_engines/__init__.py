@@ -27,9 +27,9 @@ The contract every engine keeps
 - ``mode`` is a scipy border rule: ``"constant"`` (zeros beyond the border),
   ``"reflect"``, ``"nearest"``, ``"mirror"`` or ``"wrap"``.
 - The result is within 1e-6 (relative to ``max |array|``) of
-  ``scipy.ndimage.gaussian_filter`` in float64, and is exactly 0 wherever a
-  non-negative input has no non-zero value within the kernel's reach, so that
-  "no data here" stays exact.
+  ``scipy.ndimage.gaussian_filter`` in float64, and is exactly 0 wherever an
+  input has no non-zero value within the kernel's reach, so that "no data
+  here" stays exact (the core divides 0/0 there to get its NaN).
 """
 
 from __future__ import annotations
