@@ -312,13 +312,13 @@ def test_chunk_boxes_tile_the_volume_once_nearest_first():
     assert firsts.index(3) < firsts.index(0)  # the neighbour before the far end
 
 
-def test_chunk_steps_fit_the_working_set_in_the_budget():
+def test_chunk_steps_take_radius_plus_one_planes_within_the_budget():
     shape, radius = (256, 1024, 1024), (12, 12, 12)
-    (step,) = chunk_steps(shape, (0,), radius, budget=512 * 2**20)
-    window_pixels = (step + 2 * radius[0]) * 1024 * 1024
-    assert step >= 1 and window_pixels * 20 <= 512 * 2**20
+    assert chunk_steps(shape, (0,), radius) == [13]
+    (step,) = chunk_steps(shape, (0,), radius, budget=100 * 2**20)
+    assert step * 1024 * 1024 * 20 <= 100 * 2**20
     assert chunk_steps(shape, (0,), radius, budget=1) == [1]  # never zero
-    assert chunk_steps((5, 6, 100, 100), (0, 1), (2, 2, 2, 2))[0] == 1
+    assert chunk_steps((5, 6, 100, 100), (0, 1), (2, 2, 2, 2)) == [1, 3]
 
 
 def test_chunks_assemble_the_full_result():

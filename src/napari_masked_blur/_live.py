@@ -508,18 +508,18 @@ def chunk_steps(
     radius: Sequence[int],
     budget: int = CHUNK_BUDGET,
 ) -> list[int]:
-    """Chunk size along ``axes`` whose input window fits in ``budget`` bytes.
+    """Chunk size along ``axes``: small, and within ``budget`` bytes.
 
-    Every axis of ``axes`` but the last gets 1 (one plane at a time); the
-    last gets as many planes as fit once the ``2 r`` halo is counted, at
-    least 1.
+    Every axis of ``axes`` but the last gets 1 (one plane at a time).  The
+    last gets ``r + 1`` planes, the most for which reducing that axis by a
+    tap matrix pays (see :func:`blur_region`), fewer if their scratch would
+    not fit in ``budget``, at least 1.  Small chunks also keep a chunk
+    short, so the widget can turn to a new plane soon.
     """
-    # One plane of the last axis: the other axes whole, or one row plus
-    # its halo for the other chunked axes.
     extents = [1 + 2 * radius[a] if a in axes else n for a, n in enumerate(shape)]
     extents[axes[-1]] = 1
     plane_bytes = _SCRATCH_BYTES_PER_PIXEL * int(np.prod(extents))
-    planes = budget // plane_bytes - 2 * radius[axes[-1]]
+    planes = min(radius[axes[-1]] + 1, budget // plane_bytes)
     return [1] * (len(axes) - 1) + [int(max(planes, 1))]
 
 

@@ -1,0 +1,107 @@
+"""The live plan: which piece of the output to compute next."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from napari_masked_blur import masked_gaussian
+from napari_masked_blur._live_plan import LivePlan, Work, compute
+
+
+def run_to_completion(plan, image, mask, sigma, out):
+    """Do every piece the plan hands out, as the widget does; count them."""
+    kinds = []
+    while (work := plan.next()) is not None:
+        box, values = compute(work, image, mask, sigma)
+        if box is None:
+            out[...] = values
+        else:
+            out[box] = values
+        plan.finished(work)
+        kinds.append(work.kind)
+    return kinds
+
+
+def test_a_2d_image_is_computed_whole_then_patched_where_painted():
+    plan = LivePlan((20, 30), radius=(4, 4))
+    assert plan.next() == Work("full", None)
+    assert plan.next() is None
+    plan.changed((slice(2, 3), slice(5, 7)))
+    plan.changed((slice(10, 11), slice(1, 2)))
+    assert plan.next() == Work("patch", (slice(2, 11), slice(1, 7)))
+    assert plan.next() is None
+
+
+def test_a_change_while_the_full_image_is_computed_is_patched_after_it():
+    plan = LivePlan((20, 30), radius=(4, 4))
+    plan.changed((slice(0, 1), slice(0, 1)))  # before: the full pass reads it
+    assert plan.next().kind == "full"
+    plan.changed((slice(5, 6), slice(5, 6)))  # while the full pass runs
+    assert plan.next() == Work("patch", (slice(5, 6), slice(5, 6)))
+
+
+def test_dropped_work_comes_back():
+    plan = LivePlan((20, 30), radius=(4, 4))
+    full = plan.next()
+    plan.dropped(full)
+    assert plan.next() == full
+    plan.changed((slice(1, 2), slice(1, 2)))
+    patch = plan.next()
+    plan.dropped(patch)
+    assert plan.next() == patch
+
+
+def test_volume_displayed_plane_first_then_chunks_nearest_first():
+    plan = LivePlan((30, 8, 9), radius=(2, 2, 2))
+    plan.view(position=(20, 0, 0), displayed=(1, 2))
+    first = plan.next()
+    assert first == Work("plane", (slice(20, 21), slice(0, 8), slice(0, 9)))
+    plan.finished(first)
+    chunk = plan.next()
+    assert chunk.kind == "chunk" and chunk.region[0].start <= 20 < chunk.region[0].stop
+    assert chunk.region[0].stop - chunk.region[0].start == 3  # radius + 1 planes
+
+
+def test_volume_chunks_wait_while_the_view_is_busy():
+    plan = LivePlan((30, 8, 9), radius=(2, 2, 2))
+    plan.finished(plan.next())
+    assert plan.next(background=False) is None
+    assert plan.next(background=True).kind == "chunk"
+
+
+def test_moving_to_a_done_plane_needs_nothing_and_to_a_new_one_needs_it():
+    plan = LivePlan((30, 8, 9), radius=(2, 2, 2))
+    plan.view((0, 0, 0), (1, 2))
+    plan.finished(plan.next())
+    plan.view((0, 0, 0), (1, 2))
+    assert plan.next(background=False) is None
+    plan.view((17, 0, 0), (1, 2))
+    assert plan.next(background=False) == Work(
+        "plane", (slice(17, 18), slice(0, 8), slice(0, 9))
+    )
+
+
+def test_3d_display_has_no_plane_and_computes_every_chunk():
+    plan = LivePlan((10, 8, 9), radius=(1, 1, 1))
+    plan.view((5, 0, 0), displayed=(0, 1, 2))
+    kinds = {plan.next().kind for _ in range(5)}
+    assert kinds == {"chunk"}
+
+
+def test_volume_plan_assembles_the_full_result_with_a_paint_in_between():
+    rng = np.random.default_rng(0)
+    image = rng.normal(size=(12, 10, 11)).astype(np.float32)
+    mask = rng.integers(0, 3, size=(12, 10, 11)).astype(np.uint8)
+    plan = LivePlan(image.shape, radius=(6, 6, 6))  # sigma 1.5
+    plan.view((4, 0, 0), (1, 2))
+    out = np.zeros_like(image)
+    work = plan.next()
+    box, values = compute(work, image, mask, (1.5,) * 3)
+    mask[6:8, 2:5, 3:4] = 2  # painted while the plane was computed
+    plan.changed((slice(6, 8), slice(2, 5), slice(3, 4)))
+    out[box] = values
+    plan.finished(work)
+    kinds = run_to_completion(plan, image, mask, (1.5,) * 3, out)
+    assert kinds[0] == "patch" and set(kinds[1:]) == {"chunk"}
+    assert plan.complete and plan.progress() == (12, 12)
+    np.testing.assert_allclose(out, masked_gaussian(image, mask, 1.5), atol=1e-5)
