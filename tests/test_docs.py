@@ -4,7 +4,9 @@
   for each module that imports without napari or Qt (the GUI modules are
   exercised by the GUI tests instead).
 - Every ```python block in README.md and docs/*.md runs, the blocks of one
-  page in order in one namespace, in a scratch folder.
+  page in order in one namespace, in a scratch folder.  A block with a title
+  (```python title="...") is shown but not run: the title says why (code that
+  opens a napari window and runs its event loop).
 - Every relative link in README.md points at a file in the repository (mkdocs
   checks the links of docs/ itself when the site is built with --strict).
 """
