@@ -1,0 +1,376 @@
+"""The live side of the widget: keeps one output layer caught up, piece by piece.
+
+:class:`LiveView` listens to the mask layer (paint strokes, the drag in
+progress, undo/redo) and to the viewer's dims (plane, 2D/3D), tells its
+:class:`~napari_masked_blur._live_plan.LivePlan` what changed, and whenever
+the background runner is free hands it the plan's most urgent piece.  Each
+piece's result is written into the output layer on the main thread.  No
+math here: regions come from ``_live``, the blur from ``_live_plan.compute``.
+
+Dask-backed and multiscale images take another road: their output is a lazy
+dask array (``_lazy``), which napari computes only where it is displayed.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import napari
+import numpy as np
+from napari.utils import progress
+from qtpy.QtCore import QTimer
+
+from napari_masked_blur._core import output_dtype, spatial_shape
+from napari_masked_blur._engines import kernel_radius
+from napari_masked_blur._live import Box, changed_box, paint_box, update_box
+from napari_masked_blur._live_plan import LivePlan, Work, compute
+from napari_masked_blur._recompute import BlurSettings
+from napari_masked_blur._runner import LatestRunner, Result
+
+# The rest of a volume waits until the view has been still this long, so a
+# slider drag or a run of plane changes is never queued behind a chunk.
+SETTLE_MS = 250
+# In 3D the whole volume is on screen; re-upload it at most this often.
+REFRESH_3D_S = 1.0
+
+
+@dataclass(frozen=True)
+class LiveJob:
+    """What a submitted piece was for (the runner's job context)."""
+
+    plan: LivePlan
+    work: Work
+    image: napari.layers.Image
+    description: str
+
+
+class LiveView:
+    """Keeps the output of one image and mask up to date while the user works.
+
+    Parameters
+    ----------
+    viewer : napari.viewer.Viewer
+        Whose dims say what is on display.
+    runner : LatestRunner
+        The widget's background runner; ``pump`` submits only while it idles,
+        and the widget calls ``pump`` when it goes idle.
+    write_full : callable
+        ``write_full(image, data)`` replaces (or creates) the output layer's
+        data with ``data`` (numpy, dask or a multiscale list).
+    output_layer : callable
+        ``output_layer(image)`` gives the output layer, or None.
+    """
+
+    def __init__(
+        self,
+        viewer: napari.viewer.Viewer,
+        runner: LatestRunner,
+        *,
+        write_full: Callable[[napari.layers.Image, Any], None],
+        output_layer: Callable[[napari.layers.Image], napari.layers.Image | None],
+    ) -> None:
+        self._viewer = viewer
+        self._runner = runner
+        self._write_full = write_full
+        self._output_layer = output_layer
+        self._plan: LivePlan | None = None
+        self._image: napari.layers.Image | None = None
+        self._mask: napari.layers.Layer | None = None
+        self._settings: BlurSettings | None = None
+        self._description = ""
+        self._wired: list[tuple[Any, Callable]] = []
+        self._snapshot: tuple[Box | None, np.ndarray] | None = None
+        self._progress: progress | None = None
+        self._last_3d_refresh = 0.0
+        self._settle = QTimer(singleShot=True)
+        self._settle.setInterval(SETTLE_MS)
+        self._settle.timeout.connect(self.pump)
+        self._closed = False
+
+    # -- the widget's side ------------------------------------------------
+    def start(
+        self,
+        image: napari.layers.Image,
+        mask: napari.layers.Layer,
+        settings: BlurSettings,
+        description: str,
+    ) -> None:
+        """Recompute everything for these layers and settings, then follow edits."""
+        if (image, mask) != (self._image, self._mask):
+            self._follow(image, mask)
+        self._settings, self._description = settings, description
+        self._close_progress()
+        if _is_lazy(image.data) or image.multiscale:
+            self._plan = None
+            self._write_full(image, self._lazy_output())
+            return
+        space = spatial_shape(image.data.shape, settings.channel_axis)
+        self._plan = LivePlan(space, kernel_radius(settings.sigma, settings.truncate))
+        self._plan.view(*self._view())
+        self._take_snapshot()
+        self._settle.start()
+        self.pump()
+
+    def pump(self) -> None:
+        """Hand the runner the plan's most urgent piece, if the runner is free."""
+        plan = self._plan
+        if self._closed or plan is None or self._runner.busy:
+            return
+        work = plan.next(background=not self._settle.isActive())
+        if work is None:
+            if plan.complete:
+                self._close_progress()
+            return
+        self._show_progress(work)
+        settings = self._settings
+        job = functools.partial(compute, **settings.options())
+        mask = _mask_array(self._mask)
+        context = LiveJob(plan, work, self._image, self._description)
+        self._runner.submit(
+            job,
+            work,
+            np.asarray(self._image.data),
+            mask,
+            settings.sigma,
+            context=context,
+        )
+
+    def on_result(self, result: Result) -> None:
+        """Write a finished piece into the output layer (main thread)."""
+        job: LiveJob = result.job.context
+        if job.plan is not self._plan or job.image not in self._viewer.layers:
+            return  # superseded by newer settings, or the layer is gone
+        box, values = result.value
+        if box is None:
+            self._write_full(job.image, values)
+        else:
+            self._write_region(job, box, values)
+        job.plan.finished(job.work)
+        if self._progress is not None:
+            self._progress.n = job.plan.progress()[0]
+            self._progress.refresh()
+
+    def on_error(self, job: LiveJob) -> None:
+        """A piece failed: stop this plan (the widget shows the error)."""
+        if job.plan is self._plan:
+            self._plan = None
+            self._close_progress()
+
+    def close(self) -> None:
+        """Stop following the layers and the viewer; safe to call twice."""
+        self._closed = True
+        self._plan = None
+        self._settle.stop()
+        self._close_progress()
+        self._unwire()
+
+    @property
+    def plan(self) -> LivePlan | None:
+        """The plan of the current settings (None for lazy outputs)."""
+        return self._plan
+
+    # -- following the layers and the viewer ---------------------------------
+    def _follow(self, image: napari.layers.Image, mask: napari.layers.Layer) -> None:
+        self._unwire()
+        self._image, self._mask = image, mask
+        dims = self._viewer.dims.events
+        for emitter in (dims.current_step, dims.ndisplay, dims.order):
+            self._wire(emitter, self._on_view)
+        if isinstance(mask, napari.layers.Labels):
+            self._wire(mask.events.paint, self._on_paint)
+            self._wire(mask.events.labels_update, self._on_drag)
+            self._wire(mask.events.set_data, self._on_refresh)
+
+    def _wire(self, emitter: Any, callback: Callable) -> None:
+        emitter.connect(callback)
+        self._wired.append((emitter, callback))
+
+    def _unwire(self) -> None:
+        for emitter, callback in self._wired:
+            emitter.disconnect(callback)
+        self._wired = []
+
+    def _on_paint(self, event: Any) -> None:
+        # Fires once per stroke, fill or polygon, and for programmatic edits
+        # before the pixels are written: note the box now, read it later.
+        box = paint_box(event.value, self._mask.data.shape)
+        if box is not None:
+            self._changed(box)
+
+    def _on_drag(self, event: Any) -> None:
+        position, displayed = self._view()
+        offset = event.offset
+        block = np.shape(event.data)[: len(offset)]
+        self._changed(update_box(offset, block, displayed, position))
+
+    def _on_refresh(self, _event: Any = None) -> None:
+        # Undo and redo announce themselves only by a refresh (as does every
+        # re-slice): compare with what was last seen.
+        QTimer.singleShot(0, self._check_snapshot)
+
+    def _on_view(self, _event: Any = None) -> None:
+        if self._plan is None or not self._plan.volume:
+            return
+        self._plan.view(*self._view())
+        self._take_snapshot()
+        self._settle.start()
+        self.pump()
+
+    def _changed(self, box: Box) -> None:
+        if self._plan is None:
+            if self._image is not None and self._settings is not None:
+                QTimer.singleShot(0, self._restart_lazy)
+            return
+        self._plan.changed(box)
+        QTimer.singleShot(0, functools.partial(self._after_edit, box))
+
+    def _after_edit(self, box: Box) -> None:
+        # By now the edit's pixels are written.
+        if self._snapshot is not None and self._snapshot[0] is None:
+            self._snapshot[1][box] = self._mask.data[box]
+        elif self._snapshot is not None:
+            self._take_snapshot()
+        self.pump()
+
+    def _restart_lazy(self) -> None:
+        if self._plan is None and self._image is not None and not self._closed:
+            self._write_full(self._image, self._lazy_output())
+
+    def _view(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """Data index of the displayed point and the displayed data axes."""
+        image, dims = self._image, self._viewer.dims
+        point = np.round(image.world_to_data(dims.point)).astype(int)
+        shift = dims.ndim - image.ndim
+        displayed = tuple(d - shift for d in dims.displayed if d >= shift)
+        return tuple(int(p) for p in point), displayed
+
+    # -- undo and redo: what changed since last seen -------------------------
+    def _take_snapshot(self) -> None:
+        """Keep a copy of the mask (of the displayed plane, for volumes)."""
+        if not isinstance(self._mask, napari.layers.Labels) or self._plan is None:
+            self._snapshot = None
+            return
+        data = self._mask.data
+        plane = self._plan.displayed_plane() if self._plan.volume else None
+        if self._plan.volume and plane is None:
+            self._snapshot = None  # 3D view: no cheap way to spot an undo
+            return
+        part = data if plane is None else data[plane]
+        self._snapshot = (plane, np.array(part, copy=True))
+
+    def _check_snapshot(self) -> None:
+        if self._snapshot is None or self._plan is None or self._closed:
+            return
+        plane, seen = self._snapshot
+        now = self._mask.data if plane is None else self._mask.data[plane]
+        if plane is not None and plane != self._plan.displayed_plane():
+            return  # a re-slice to another plane: nothing was edited
+        box = changed_box(seen, np.asarray(now))
+        if box is not None:
+            if plane is not None:
+                box = tuple(
+                    slice(p.start + b.start, p.start + b.stop)
+                    for p, b in zip(plane, box, strict=True)
+                )
+            self._changed(box)
+
+    # -- writing results ------------------------------------------------------
+    def _write_region(self, job: LiveJob, box: Box, values: np.ndarray) -> None:
+        out = self._output_for(job.image, values.dtype)
+        key = _with_channel(box, self._settings.channel_axis)
+        out.data[key] = values
+        if self._shows(box):
+            out.refresh()
+
+    def _output_for(self, image: napari.layers.Image, dtype: np.dtype):
+        """The output layer, made (zeros, allocated lazily) if it can't take writes."""
+        out = self._output_layer(image)
+        shape = image.data.shape
+        fits = (
+            out is not None
+            and isinstance(out.data, np.ndarray)
+            and out.data.shape == shape
+            and out.data.dtype == dtype
+            and out.data.flags.writeable
+        )
+        if not fits:
+            self._write_full(image, np.zeros(shape, output_dtype(dtype)))
+            out = self._output_layer(image)
+        return out
+
+    def _shows(self, box: Box) -> bool:
+        """Whether ``box`` is on screen now (3D: at most every REFRESH_3D_S)."""
+        if not self._plan.volume:
+            return True
+        plane = self._plan.displayed_plane()
+        if plane is None:
+            now = time.monotonic()
+            if now - self._last_3d_refresh < REFRESH_3D_S and not self._plan.complete:
+                return False
+            self._last_3d_refresh = now
+            return True
+        return all(
+            b.start < p.stop and p.start < b.stop
+            for b, p in zip(box, plane, strict=True)
+        )
+
+    def _lazy_output(self) -> Any:
+        from napari_masked_blur._lazy import (
+            masked_gaussian_lazy,
+            multiscale_masked_gaussian,
+        )
+
+        settings, image = self._settings, self._image
+        mask = self._mask.data
+        if isinstance(self._mask, napari.layers.Image) and not self._mask.multiscale:
+            mask = _as_certainty(mask)
+        if image.multiscale:
+            levels = list(image.data)
+            mask = list(mask) if self._mask.multiscale else mask
+            return multiscale_masked_gaussian(
+                levels, mask, settings.sigma, **settings.options()
+            )
+        return masked_gaussian_lazy(
+            image.data, mask, settings.sigma, **settings.options()
+        )
+
+    # -- progress -------------------------------------------------------------
+    def _show_progress(self, work: Work) -> None:
+        if work.kind == "chunk" and self._progress is None:
+            done, total = self._plan.progress()
+            self._progress = progress(total=total, desc="Masked blur: volume")
+            self._progress.n = done
+            self._progress.refresh()
+
+    def _close_progress(self) -> None:
+        if self._progress is not None:
+            self._progress.close()
+            self._progress = None
+
+
+def _is_lazy(data: Any) -> bool:
+    """Anything but an in-memory numpy array (dask, zarr, ...) stays lazy."""
+    return not isinstance(data, np.ndarray)
+
+
+def _mask_array(mask: napari.layers.Layer) -> np.ndarray:
+    """The mask layer's data as the blur reads it: an Image layer is a certainty map."""
+    data = np.asarray(mask.data)
+    if isinstance(mask, napari.layers.Image):
+        return _as_certainty(data)
+    return data
+
+
+def _as_certainty(data: Any) -> Any:
+    return data if data.dtype.kind == "f" else data.astype(np.float32)
+
+
+def _with_channel(box: Box, channel_axis: int | None) -> Box:
+    if channel_axis is None:
+        return box
+    axis = channel_axis % (len(box) + 1)
+    return (*box[:axis], slice(None), *box[axis:])
