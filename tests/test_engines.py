@@ -176,21 +176,22 @@ def test_any_engine_any_input_is_gaussian_filter(
 
 
 @needs_cv2
-def test_auto_uses_opencv_for_narrow_kernels_and_fft_for_wide_ones():
+def test_auto_uses_opencv_then_band_then_fft_as_kernels_widen():
     shape, f32 = (2048, 2048), np.dtype(np.float32)
     assert choose_engine(shape, (3.0, 3.0), "constant", f32, 4.0) == "opencv"
-    assert choose_engine(shape, (60.0, 60.0), "constant", f32, 4.0) == "fft"
+    assert choose_engine(shape, (10.0, 10.0), "constant", f32, 4.0) == "band"
+    assert choose_engine(shape, (100.0, 100.0), "constant", f32, 4.0) == "fft"
 
 
 def test_auto_never_gives_wrap_to_opencv():
     f32 = np.dtype(np.float32)
-    assert choose_engine((512, 512), (2.0, 2.0), "wrap", f32, 4.0) == "scipy"
+    assert choose_engine((512, 512), (2.0, 2.0), "wrap", f32, 4.0) == "band"
 
 
-def test_without_opencv_auto_falls_back_to_scipy_and_stays_exact(monkeypatch):
+def test_without_opencv_auto_falls_back_to_numpy_and_stays_exact(monkeypatch):
     monkeypatch.setattr(_opencv, "cv2", None)
     f32 = np.dtype(np.float32)
-    assert choose_engine((512, 512), (2.0, 2.0), "reflect", f32, 4.0) == "scipy"
+    assert choose_engine((512, 512), (2.0, 2.0), "reflect", f32, 4.0) == "band"
     rng = np.random.default_rng(4)
     image, mask = rng.random((40, 50)), rng.random((40, 50)) > 0.3
     expected = definition(image, mask, 2.0)

@@ -11,14 +11,16 @@ The engines
   everything; the fallback whenever another engine cannot take the input.
 - ``"opencv"``: the same separable FIR on OpenCV's ``sepFilter2D`` with
   scipy's taps, float32 throughout.  No "wrap" border.
+- ``"band"``: the same FIR as banded matrix products on BLAS, numpy only;
+  takes every border; its cost grows slowly with sigma.
 - ``"fft"``: per-axis FFT convolution in float64; its cost does not grow with
-  sigma, so it wins for wide kernels.
-- ``"auto"``: the FIR for narrow kernels (OpenCV when it can take the input,
-  else scipy), the FFT once the kernels are wide enough that it is cheaper.
+  sigma, so it wins for very wide kernels.
+- ``"auto"``: see :func:`choose_engine`.
 
 The contract every engine keeps
 -------------------------------
-- ``arrays`` are float32 or float64, C-contiguous, all of one shape and dtype.
+- ``arrays`` are finite float32 or float64, C-contiguous, all of one shape
+  and dtype.
   They are scratch: an engine may overwrite them and return them.
 - ``sigma`` is one value per axis, in pixels; 0 means no smoothing along that
   axis.  The kernel is the sampled Gaussian ``exp(-x**2 / (2 sigma**2))``
@@ -38,18 +40,21 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from napari_masked_blur._engines._band import smooth_band
 from napari_masked_blur._engines._fft import smooth_fft
 from napari_masked_blur._engines._kernel import gaussian_kernel1d, kernel_radius
 from napari_masked_blur._engines._opencv import opencv_refusal, smooth_opencv
 from napari_masked_blur._engines._scipy import smooth_scipy
 
 BORDER_MODES = ("constant", "reflect", "nearest", "mirror", "wrap")
-METHODS = ("auto", "scipy", "opencv", "fft")
+METHODS = ("auto", "scipy", "opencv", "band", "fft")
 
-# The FFT's cost per pixel is about that of a FIR pass with this many taps
-# per smoothed axis (measured on 2048x2048 and 64x512x512 float32, 2 cores,
-# by ``napari-masked-blur bench``; the FIR's cost grows with the taps).
-_FFT_FROM_TAPS = {"opencv": 121, "scipy": 41}
+# Where each engine is fastest, by the mean kernel radius over the smoothed
+# axes (measured with ``napari-masked-blur bench`` and per engine on one core:
+# 1446x1446 float32, OpenCV 5/10/32/143 ms at sigma 1/3/10/30, banded
+# products 30/13/26/57 ms; the FFT overtakes the band near sigma 60).
+_BAND_FROM_RADIUS = 30
+_FFT_FROM_RADIUS = 250
 
 
 def gaussian_smooth(
@@ -114,15 +119,21 @@ def choose_engine(
     dtype: np.dtype,
     truncate: float,
 ) -> str:
-    """The engine ``method="auto"`` uses for such an input."""
-    fir = (
-        "opencv"
-        if opencv_refusal(shape, sigma, mode, dtype, truncate) is None
-        else "scipy"
-    )
+    """The engine ``method="auto"`` uses for such an input.
+
+    Narrow kernels: OpenCV's FIR when it can take the input.  Wider ones (or
+    no OpenCV): banded matrix products, whose cost grows slowly with the
+    radius.  Very wide ones: the FFT, whose cost does not grow at all.
+    """
     radii = [r for r in kernel_radius(sigma, truncate) if r > 0]
-    mean_taps = sum(2 * r + 1 for r in radii) / len(radii)
-    return "fft" if mean_taps >= _FFT_FROM_TAPS[fir] else fir
+    mean_radius = sum(radii) / max(len(radii), 1)
+    if mean_radius >= _FFT_FROM_RADIUS:
+        return "fft"
+    if mean_radius < _BAND_FROM_RADIUS and (
+        opencv_refusal(shape, sigma, mode, dtype, truncate) is None
+    ):
+        return "opencv"
+    return "band"
 
 
 def _refusal(
@@ -138,7 +149,12 @@ def _refusal(
     return None
 
 
-_ENGINES = {"scipy": smooth_scipy, "opencv": smooth_opencv, "fft": smooth_fft}
+_ENGINES = {
+    "scipy": smooth_scipy,
+    "opencv": smooth_opencv,
+    "band": smooth_band,
+    "fft": smooth_fft,
+}
 
 __all__ = [
     "BORDER_MODES",
