@@ -47,7 +47,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     viewer.window.resize(1400, 800)
     wait_until(lambda: False, timeout_s=0.5)  # let the resize and redraw happen
     viewer.screenshot(str(args.screenshot), canvas_only=False)
-    print(f"saved {args.screenshot} (first blur shown: {shown})")
+    layers = ", ".join(layer.name for layer in viewer.layers)
+    print(f"saved {args.screenshot} (first blur shown: {shown}; layers: {layers})")
     viewer.close()
     return 0 if shown else 1
 

@@ -126,6 +126,7 @@ class MaskedBlurWidget(Container):
         super().__init__(widgets=self._controls())
         self._runner = LatestRunner(self._on_result, self._on_error, self._on_busy)
         self._wired: list[tuple[object, object]] = []  # (emitter, callback)
+        self._wired_pair: tuple[object, object] = (None, None)  # (image, mask)
         self._mask_snapshot: np.ndarray | None = None
         self._check_scheduled = False
         self._last_warning = ""
@@ -136,8 +137,9 @@ class MaskedBlurWidget(Container):
         self._progress_timer.timeout.connect(self._show_progress)
         self._closed = False
         self._connect()
-        self.reset_choices()
-        self._on_image_chosen()
+        self.reset_choices()  # wires the layers when it picks an image
+        if self._wired_pair == (None, None):
+            self._on_image_chosen()  # nothing to pick: say what to add
 
     # -- building ---------------------------------------------------------
     def _make_controls(self) -> None:
@@ -193,7 +195,7 @@ class MaskedBlurWidget(Container):
         layer_events = self._viewer.layers.events
         layer_events.inserted.connect(self._on_layers_changed)
         layer_events.removed.connect(self._on_layers_changed)
-        self._viewer.grid.events.enabled.connect(self._on_grid_changed)
+        _grid(self._viewer).events.enabled.connect(self._on_grid_changed)
         self._watcher = _CloseWatcher(self._on_close)
         self.native.installEventFilter(self._watcher)
         self.native.destroyed.connect(self._on_close)
@@ -235,6 +237,9 @@ class MaskedBlurWidget(Container):
         if removed and event.value in (self._image.value, self._mask.value):
             self._runner.cancel()  # its result would be for a layer now gone
         self.reset_choices()
+        # A combo box that runs out of choices goes to None without `changed`.
+        if (self._image.value, self._mask.value) != self._wired_pair:
+            self._on_image_chosen()
 
     def _on_image_chosen(self, _value=None) -> None:
         self._mask.reset_choices()
@@ -266,6 +271,7 @@ class MaskedBlurWidget(Container):
         """Follow data changes of the chosen image and mask (and only those)."""
         self._unwire_layers()
         image, mask = self._image.value, self._mask.value
+        self._wired_pair = (image, mask)
         if image is not None:
             self._wire(image.events.data, self._on_option)
         if mask is not None:
@@ -439,7 +445,7 @@ class MaskedBlurWidget(Container):
         With exactly [image, mask, output] in the viewer the grid shows the
         image under its mask next to the result; otherwise one layer per cell.
         """
-        grid = self._viewer.grid
+        grid = _grid(self._viewer)
         if not grid.enabled:
             image = self._image.value
             trio = [image, self._mask.value, image and self.output_layer(image)]
@@ -448,7 +454,7 @@ class MaskedBlurWidget(Container):
         self._viewer.reset_view()
 
     def _on_grid_changed(self, _event=None) -> None:
-        self._grid.text = "Overlay" if self._viewer.grid.enabled else "Side by side"
+        self._grid.text = "Overlay" if _grid(self._viewer).enabled else "Side by side"
 
     # -- shutting down ----------------------------------------------------
     def _on_close(self, *_args) -> None:
@@ -463,7 +469,7 @@ class MaskedBlurWidget(Container):
         layer_events = self._viewer.layers.events
         layer_events.inserted.disconnect(self._on_layers_changed)
         layer_events.removed.disconnect(self._on_layers_changed)
-        self._viewer.grid.events.enabled.disconnect(self._on_grid_changed)
+        _grid(self._viewer).events.enabled.disconnect(self._on_grid_changed)
         QApplication.instance().aboutToQuit.disconnect(self._on_quit)
 
     def _on_quit(self) -> None:
@@ -475,6 +481,12 @@ class MaskedBlurWidget(Container):
     def runner(self) -> LatestRunner:
         """The background runner (tests wait on ``runner.busy``)."""
         return self._runner
+
+
+def _grid(viewer: napari.viewer.Viewer):
+    """The viewer's grid settings (``viewer.canvas.grid`` since napari 0.9)."""
+    canvas = getattr(viewer, "canvas", None)
+    return canvas.grid if canvas is not None else viewer.grid
 
 
 def _format_sigma(sigma: tuple[float, ...]) -> str:

@@ -1,0 +1,67 @@
+"""The one-command demo: ``napari-masked-blur [IMAGE [MASK]]``.
+
+The command runs in a subprocess on the test's X display; ``--screenshot``
+makes it save the window once the first blur is shown and exit, so the test
+waits on the process (with a timeout), not on a clock.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import tifffile
+
+from napari_masked_blur._demo import main, read_array
+
+TIMEOUT_S = 180
+
+
+def run_command(args, tmp_path):
+    env = {
+        **os.environ,
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+    }
+    return subprocess.run(
+        args, env=env, capture_output=True, text=True, timeout=TIMEOUT_S, check=False
+    )
+
+
+def screenshot_size(path: Path) -> tuple[int, int]:
+    pixels = read_array(path)
+    return pixels.shape[1], pixels.shape[0]
+
+
+def test_command_opens_files_with_the_widget_and_the_first_blur(tmp_path):
+    image = (np.arange(60 * 80).reshape(60, 80) % 251).astype(np.uint8)
+    mask = np.zeros((60, 80), np.uint16)
+    mask[10:50, 10:40] = 1
+    tifffile.imwrite(tmp_path / "cells.tif", image)
+    np.save(tmp_path / "cells_mask.npy", mask)
+    command = shutil.which("napari-masked-blur", path=Path(sys.executable).parent)
+    shot = tmp_path / "window.png"
+    args = [command, str(tmp_path / "cells.tif"), str(tmp_path / "cells_mask.npy")]
+    done = run_command([*args, "--screenshot", str(shot)], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "first blur shown: True" in done.stdout
+    assert "layers: cells, cells_mask, cells masked blur" in done.stdout
+    assert screenshot_size(shot) >= (1000, 600)  # the whole window, dock included
+
+
+def test_python_m_opens_the_sample(tmp_path):
+    shot = tmp_path / "sample.png"
+    done = run_command(
+        [sys.executable, "-m", "napari_masked_blur", "--screenshot", str(shot)],
+        tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "first blur shown: True" in done.stdout
+    assert shot.stat().st_size > 0
+
+
+def test_missing_file_is_a_message_and_exit_status_1(tmp_path, capsys):
+    assert main([str(tmp_path / "nowhere.tif")]) == 1
+    assert "no such file" in capsys.readouterr().err

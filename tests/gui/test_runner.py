@@ -1,0 +1,85 @@
+"""LatestRunner: one job at a time, newest wins, cancelled results never land.
+
+Jobs block on events the test releases, so the order of events is fixed by
+the test, not by timing.
+"""
+
+import threading
+
+import pytest
+
+from napari_masked_blur._runner import LatestRunner
+
+TIMEOUT_MS = 10_000
+
+
+class Recorder:
+    def __init__(self):
+        self.results, self.errors, self.busy = [], [], []
+
+    def runner(self):
+        return LatestRunner(
+            lambda r: self.results.append((r.job.token, r.value)),
+            lambda exc, job: self.errors.append((job.token, str(exc))),
+            self.busy.append,
+        )
+
+
+def held(gate: threading.Event, value):
+    assert gate.wait(TIMEOUT_MS / 1000)
+    return value
+
+
+@pytest.fixture
+def recorder():
+    return Recorder()
+
+
+def test_jobs_submitted_while_busy_collapse_to_the_newest(qtbot, recorder):
+    runner = recorder.runner()
+    first, later = threading.Event(), threading.Event()
+    later.set()
+    runner.submit(held, first, "first")
+    for value in ("second", "third", "fourth"):
+        runner.submit(held, later, value)
+    first.set()
+    qtbot.waitUntil(lambda: not runner.busy, timeout=TIMEOUT_MS)
+    assert recorder.results == [(1, "first"), (4, "fourth")]
+    assert recorder.busy == [True, False]
+
+
+def test_cancel_drops_the_running_result(qtbot, recorder):
+    runner = recorder.runner()
+    gate = threading.Event()
+    runner.submit(held, gate, "stale")
+    runner.cancel()
+    gate.set()
+    qtbot.waitUntil(lambda: not runner.busy, timeout=TIMEOUT_MS)
+    assert recorder.results == []
+    runner.submit(held, gate, "fresh")
+    qtbot.waitUntil(lambda: not runner.busy, timeout=TIMEOUT_MS)
+    assert recorder.results == [(2, "fresh")]
+
+
+def test_errors_are_delivered_not_raised(qtbot, recorder):
+    runner = recorder.runner()
+
+    def fails():
+        raise ValueError("sigma must be >= 0")
+
+    runner.submit(fails)
+    qtbot.waitUntil(lambda: not runner.busy, timeout=TIMEOUT_MS)
+    assert recorder.errors == [(1, "sigma must be >= 0")]
+
+
+def test_closed_runner_delivers_nothing_and_refuses_jobs(qtbot, recorder):
+    runner = recorder.runner()
+    gate = threading.Event()
+    runner.submit(held, gate, "late")
+    runner.close()
+    gate.set()
+    assert runner.wait(TIMEOUT_MS / 1000)
+    qtbot.waitUntil(lambda: not runner.busy, timeout=TIMEOUT_MS)
+    assert recorder.results == []
+    with pytest.raises(RuntimeError, match="closed"):
+        runner.submit(held, gate, "after")
