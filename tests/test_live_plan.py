@@ -5,18 +5,21 @@ from __future__ import annotations
 import numpy as np
 
 from napari_masked_blur import masked_gaussian
-from napari_masked_blur._live_plan import LivePlan, Work, compute
+from napari_masked_blur._live_plan import LivePlan, Work
+from napari_masked_blur._recompute import BlurSettings, recompute
 
 
-def run_to_completion(plan, image, mask, sigma, out):
-    """Do every piece the plan hands out, as the widget does; count them."""
+def do(work, image, mask, settings, out):
+    """One piece, as the widget does it: compute, then write where it belongs."""
+    region = work.region
+    out[... if region is None else region] = recompute(image, mask, settings, region)
+
+
+def run_to_completion(plan, image, mask, settings, out):
+    """Do every piece the plan hands out; their kinds in order."""
     kinds = []
     while (work := plan.next()) is not None:
-        box, values = compute(work, image, mask, sigma)
-        if box is None:
-            out[...] = values
-        else:
-            out[box] = values
+        do(work, image, mask, settings, out)
         plan.finished(work)
         kinds.append(work.kind)
     return kinds
@@ -28,8 +31,16 @@ def test_a_2d_image_is_computed_whole_then_patched_where_painted():
     assert plan.next() is None
     plan.changed((slice(2, 3), slice(5, 7)))
     plan.changed((slice(10, 11), slice(1, 2)))
-    assert plan.next() == Work("patch", (slice(2, 11), slice(1, 7)))
+    # the union of both boxes, grown by the radius and clipped to the image
+    assert plan.next() == Work("patch", (slice(0, 15), slice(0, 11)))
     assert plan.next() is None
+
+
+def test_with_wrap_a_change_at_the_border_reaches_across():
+    plan = LivePlan((20, 30), radius=(4, 4), wrap=True)
+    plan.next()
+    plan.changed((slice(1, 2), slice(10, 11)))
+    assert plan.next() == Work("patch", (slice(0, 20), slice(6, 15)))
 
 
 def test_a_change_while_the_full_image_is_computed_is_patched_after_it():
@@ -37,7 +48,7 @@ def test_a_change_while_the_full_image_is_computed_is_patched_after_it():
     plan.changed((slice(0, 1), slice(0, 1)))  # before: the full pass reads it
     assert plan.next().kind == "full"
     plan.changed((slice(5, 6), slice(5, 6)))  # while the full pass runs
-    assert plan.next() == Work("patch", (slice(5, 6), slice(5, 6)))
+    assert plan.next() == Work("patch", (slice(1, 10), slice(1, 10)))
 
 
 def test_dropped_work_comes_back():
@@ -45,10 +56,10 @@ def test_dropped_work_comes_back():
     full = plan.next()
     plan.dropped(full)
     assert plan.next() == full
-    plan.changed((slice(1, 2), slice(1, 2)))
+    plan.changed((slice(8, 9), slice(8, 9)))
     patch = plan.next()
     plan.dropped(patch)
-    assert plan.next() == patch
+    assert plan.next().region == (slice(0, 17), slice(0, 17))  # covers it again
 
 
 def test_volume_displayed_plane_first_then_chunks_nearest_first():
@@ -93,15 +104,15 @@ def test_volume_plan_assembles_the_full_result_with_a_paint_in_between():
     image = rng.normal(size=(12, 10, 11)).astype(np.float32)
     mask = rng.integers(0, 3, size=(12, 10, 11)).astype(np.uint8)
     plan = LivePlan(image.shape, radius=(6, 6, 6))  # sigma 1.5
+    settings = BlurSettings(sigma=(1.5,) * 3)
     plan.view((4, 0, 0), (1, 2))
     out = np.zeros_like(image)
     work = plan.next()
-    box, values = compute(work, image, mask, (1.5,) * 3)
-    mask[6:8, 2:5, 3:4] = 2  # painted while the plane was computed
+    do(work, image, mask, settings, out)
+    mask[6:8, 2:5, 3:4] = 2  # painted after the plane was computed
     plan.changed((slice(6, 8), slice(2, 5), slice(3, 4)))
-    out[box] = values
     plan.finished(work)
-    kinds = run_to_completion(plan, image, mask, (1.5,) * 3, out)
+    kinds = run_to_completion(plan, image, mask, settings, out)
     assert kinds[0] == "patch" and set(kinds[1:]) == {"chunk"}
     assert plan.complete and plan.progress() == (12, 12)
     np.testing.assert_allclose(out, masked_gaussian(image, mask, 1.5), atol=1e-5)

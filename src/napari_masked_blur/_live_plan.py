@@ -17,19 +17,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
-from napari_masked_blur._core import masked_gaussian
 from napari_masked_blur._live import (
     CHUNK_BUDGET,
     Box,
-    blur_region,
     box_union,
     chunk_boxes,
     chunk_steps,
-    patch,
+    grow_box,
     plane_box,
 )
 
@@ -39,8 +36,8 @@ class Work:
     """One piece of work: ``kind`` over ``region`` (spatial; None = everything).
 
     kind is "full" (the whole image at once), "plane" (the displayed plane
-    of a volume), "patch" (where a mask change reaches) or "chunk" (a slab
-    of the volume).
+    of a volume), "patch" (the output a mask change reaches: the changed
+    box grown by the kernel radius) or "chunk" (a slab of the volume).
     """
 
     kind: str
@@ -56,14 +53,23 @@ class LivePlan:
         Spatial shape of the image (and mask).
     radius : tuple of int
         Kernel radius per axis (see ``kernel_radius``).
+    wrap : bool
+        Border mode "wrap": a change near one border reaches the other.
     budget : int
         Working-set bytes for one chunk of a volume.
     """
 
     def __init__(
-        self, shape: Sequence[int], radius: Sequence[int], budget: int = CHUNK_BUDGET
+        self,
+        shape: Sequence[int],
+        radius: Sequence[int],
+        *,
+        wrap: bool = False,
+        budget: int = CHUNK_BUDGET,
     ) -> None:
         self.shape = tuple(shape)
+        self._radius = tuple(radius)
+        self._wrap = wrap
         self.volume = len(self.shape) > 2
         self._dirty: Box | None = None
         self._position = (0,) * len(self.shape)
@@ -104,7 +110,8 @@ class LivePlan:
             return Work("plane", plane)
         if self._dirty is not None:
             box, self._dirty = self._dirty, None
-            return Work("patch", box)
+            grown = grow_box(box, self._radius, self.shape, wrap=self._wrap)
+            return Work("patch", grown)
         if self.volume and background:
             for box in self._chunks():
                 if not self.is_done(box):
@@ -156,23 +163,3 @@ class LivePlan:
     def _chunks(self) -> list[Box]:
         planes = tuple(range(len(self.shape) - 2))
         return chunk_boxes(self.shape, planes, self._steps, self._position[:-2])
-
-
-def compute(
-    work: Work,
-    image: np.ndarray,
-    mask: np.ndarray,
-    sigma: Sequence[float],
-    **options: Any,
-) -> tuple[Box | None, np.ndarray]:
-    """Do ``work``: the output box it fills (None = all) and the values there.
-
-    ``options`` are those of :func:`~napari_masked_blur.masked_gaussian`,
-    ``sigma`` in pixels.  Runs in a worker thread; reads only what the work
-    needs from ``image`` and ``mask``.
-    """
-    if work.kind == "full":
-        return None, masked_gaussian(image, mask, sigma, **options)
-    if work.kind == "patch":
-        return patch(image, mask, work.region, sigma, **options)
-    return work.region, blur_region(image, mask, work.region, sigma, **options)

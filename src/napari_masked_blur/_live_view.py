@@ -27,8 +27,8 @@ from qtpy.QtCore import QTimer
 from napari_masked_blur._core import output_dtype, spatial_shape
 from napari_masked_blur._engines import kernel_radius
 from napari_masked_blur._live import Box, changed_box, paint_box, update_box
-from napari_masked_blur._live_plan import LivePlan, Work, compute
-from napari_masked_blur._recompute import BlurSettings
+from napari_masked_blur._live_plan import LivePlan, Work
+from napari_masked_blur._recompute import BlurSettings, recompute
 from napari_masked_blur._runner import LatestRunner, Result
 
 # The rest of a volume waits until the view has been still this long, so a
@@ -63,6 +63,9 @@ class LiveView:
         data with ``data`` (numpy, dask or a multiscale list).
     output_layer : callable
         ``output_layer(image)`` gives the output layer, or None.
+    compute : callable
+        ``compute(image, mask, settings, region)``, run in the worker:
+        :func:`~napari_masked_blur._recompute.recompute` unless given.
     """
 
     def __init__(
@@ -72,8 +75,10 @@ class LiveView:
         *,
         write_full: Callable[[napari.layers.Image, Any], None],
         output_layer: Callable[[napari.layers.Image], napari.layers.Image | None],
+        compute: Callable[..., np.ndarray] = recompute,
     ) -> None:
         self._viewer = viewer
+        self._compute = compute
         self._runner = runner
         self._write_full = write_full
         self._output_layer = output_layer
@@ -109,7 +114,8 @@ class LiveView:
             self._write_full(image, self._lazy_output())
             return
         space = spatial_shape(image.data.shape, settings.channel_axis)
-        self._plan = LivePlan(space, kernel_radius(settings.sigma, settings.truncate))
+        radius = kernel_radius(settings.sigma, settings.truncate)
+        self._plan = LivePlan(space, radius, wrap=settings.mode == "wrap")
         self._plan.view(*self._view())
         self._take_snapshot()
         self._settle.start()
@@ -126,17 +132,13 @@ class LiveView:
                 self._close_progress()
             return
         self._show_progress(work)
-        settings = self._settings
-        job = functools.partial(compute, **settings.options())
-        mask = _mask_array(self._mask)
-        context = LiveJob(plan, work, self._image, self._description)
         self._runner.submit(
-            job,
-            work,
+            self._compute,
             np.asarray(self._image.data),
-            mask,
-            settings.sigma,
-            context=context,
+            _mask_array(self._mask),
+            self._settings,
+            work.region,
+            context=LiveJob(plan, work, self._image, self._description),
         )
 
     def on_result(self, result: Result) -> None:
@@ -144,11 +146,10 @@ class LiveView:
         job: LiveJob = result.job.context
         if job.plan is not self._plan or job.image not in self._viewer.layers:
             return  # superseded by newer settings, or the layer is gone
-        box, values = result.value
-        if box is None:
-            self._write_full(job.image, values)
+        if job.work.region is None:
+            self._write_full(job.image, result.value)
         else:
-            self._write_region(job, box, values)
+            self._write_region(job, job.work.region, result.value)
         job.plan.finished(job.work)
         if self._progress is not None:
             self._progress.n = job.plan.progress()[0]
@@ -160,12 +161,17 @@ class LiveView:
             self._plan = None
             self._close_progress()
 
-    def close(self) -> None:
-        """Stop following the layers and the viewer; safe to call twice."""
-        self._closed = True
+    def stop(self) -> None:
+        """Drop the current plan and whatever the runner is doing for it."""
         self._plan = None
         self._settle.stop()
         self._close_progress()
+        self._runner.cancel()
+
+    def close(self) -> None:
+        """Stop following the layers and the viewer; safe to call twice."""
+        self.stop()
+        self._closed = True
         self._unwire()
 
     @property
@@ -266,9 +272,11 @@ class LiveView:
         if self._snapshot is None or self._plan is None or self._closed:
             return
         plane, seen = self._snapshot
-        now = self._mask.data if plane is None else self._mask.data[plane]
+        if self._mask.data.shape != self._plan.shape:
+            return  # new mask data: the widget starts over (events.data)
         if plane is not None and plane != self._plan.displayed_plane():
             return  # a re-slice to another plane: nothing was edited
+        now = self._mask.data if plane is None else self._mask.data[plane]
         box = changed_box(seen, np.asarray(now))
         if box is not None:
             if plane is not None:
