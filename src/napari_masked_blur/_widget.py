@@ -20,6 +20,7 @@ Choices where the brief left room:
   units and divided by its ``scale`` to give pixels.
 """
 
+import contextlib
 from dataclasses import dataclass
 
 import napari
@@ -463,14 +464,17 @@ class MaskedBlurWidget(Container):
             return
         self._closed = True
         self._runner.close()
-        self._progress_timer.stop()
-        self._on_busy(False)
         self._unwire_layers()
         layer_events = self._viewer.layers.events
         layer_events.inserted.disconnect(self._on_layers_changed)
         layer_events.removed.disconnect(self._on_layers_changed)
         _grid(self._viewer).events.enabled.disconnect(self._on_grid_changed)
-        QApplication.instance().aboutToQuit.disconnect(self._on_quit)
+        # At interpreter exit Qt objects go in no fixed order, and an exception
+        # escaping a Qt slot aborts the process.
+        with contextlib.suppress(RuntimeError):
+            QApplication.instance().aboutToQuit.disconnect(self._on_quit)
+            self._progress_timer.stop()
+            self._on_busy(False)
 
     def _on_quit(self) -> None:
         # The thread must not outlive the interpreter's shutdown.
