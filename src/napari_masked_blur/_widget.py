@@ -1,10 +1,12 @@
 """The docked widget: GUI state and layer wiring only.
 
-``MaskedBlurWidget`` reads its controls and the chosen layers, hands
-:func:`napari_masked_blur._recompute.recompute` to a
+``MaskedBlurWidget`` reads its controls and the chosen layers and hands them
+to a :class:`~napari_masked_blur._live_view.LiveView`, which runs
+:func:`napari_masked_blur._recompute.recompute` piece by piece on a
 :class:`~napari_masked_blur._runner.LatestRunner` (work off the main thread,
-newest result wins), and writes each result into one output layer per image,
-``"<image name> masked blur"``, in place.  No blur math lives here.
+newest result wins): the whole image, then patches where the mask is painted;
+for volumes the displayed plane first.  Results go into one output layer per
+image, ``"<image name> masked blur"``, in place.  No blur math lives here.
 
 Choices where the brief left room:
 
@@ -45,6 +47,7 @@ from napari_masked_blur._core import (
     check_mask_shape,
     sigma_in_pixels,
 )
+from napari_masked_blur._live_view import LiveJob, LiveView
 from napari_masked_blur._recompute import BlurSettings, recompute
 from napari_masked_blur._runner import Job, LatestRunner, Result
 
@@ -126,9 +129,17 @@ class MaskedBlurWidget(Container):
         self._make_controls()
         super().__init__(widgets=self._controls())
         self._runner = LatestRunner(self._on_result, self._on_error, self._on_busy)
+        # Patches while painting, the displayed plane of a volume first, lazy
+        # outputs for dask and multiscale layers: all scheduled by LiveView.
+        self._live_view = LiveView(
+            viewer,
+            self._runner,
+            write_full=self._write_output,
+            output_layer=self.output_layer,
+            compute=_blur,
+        )
         self._wired: list[tuple[object, object]] = []  # (emitter, callback)
         self._wired_pair: tuple[object, object] = (None, None)  # (image, mask)
-        self._mask_snapshot: np.ndarray | None = None
         self._check_scheduled = False
         self._last_warning = ""
         self._progress: progress | None = None
@@ -236,7 +247,7 @@ class MaskedBlurWidget(Container):
             return
         removed = event is not None and event.type == "removed"
         if removed and event.value in (self._image.value, self._mask.value):
-            self._runner.cancel()  # its result would be for a layer now gone
+            self._live_view.stop()  # its results would be for a layer now gone
         self.reset_choices()
         # A combo box that runs out of choices goes to None without `changed`.
         if (self._image.value, self._mask.value) != self._wired_pair:
@@ -277,12 +288,10 @@ class MaskedBlurWidget(Container):
             self._wire(image.events.data, self._on_option)
         if mask is not None:
             self._wire(mask.events.data, self._schedule_mask_check)
+            # Painting, undo and redo of a Labels mask: LiveView patches the
+            # output where they reach (see _live_view).
             if isinstance(mask, napari.layers.Labels):
-                # paint: after a stroke (programmatic edits emit it before the
-                # pixels are written); set_data: undo/redo (and every re-slice).
-                self._wire(mask.events.paint, self._schedule_mask_check)
-                self._wire(mask.events.set_data, self._schedule_mask_check)
-        self._mask_snapshot = None
+                self._wire(mask.events.paint, self._on_painted)
 
     def _wire(self, emitter, callback) -> None:
         emitter.connect(callback)
@@ -294,24 +303,25 @@ class MaskedBlurWidget(Container):
         self._wired = []
 
     def _schedule_mask_check(self, _event=None) -> None:
-        # Read the mask on the next turn of the event loop: by then the paint
-        # that announced itself has been written, and a burst of events
-        # (a stroke, a re-slice) is checked once.
+        # New mask data: start over on the next turn of the event loop, once
+        # for a burst of events.
         if not self._check_scheduled:
             self._check_scheduled = True
             QTimer.singleShot(0, self._check_mask)
 
     def _check_mask(self) -> None:
         self._check_scheduled = False
-        mask = None if self._closed else self._mask.value
-        if mask is None:
+        if self._closed or self._mask.value is None:
             return
-        snapshot = self._mask_snapshot
-        if snapshot is not None and np.array_equal(np.asarray(mask.data), snapshot):
-            return  # a re-slice, or an edit that changed nothing
-        self._mask_snapshot = None
         self._label_ids.reset_choices()
         self.request()
+
+    def _on_painted(self, _event=None) -> None:
+        # A label id painted for the first time joins the "labels" choices.
+        # Only then: listing the ids takes a pass over the whole mask, more
+        # than the live update of a stroke.
+        if self._mask.value.selected_label not in self._label_ids.choices:
+            QTimer.singleShot(0, self._label_ids.reset_choices)
 
     # -- computing --------------------------------------------------------
     def request(self, force: bool = False) -> int | None:
@@ -325,21 +335,19 @@ class MaskedBlurWidget(Container):
         job = self._prepare()
         if job is None:
             return None
-        image_data, mask_data, request = job
-        self._status.value = f"blurring {request.description} …"
-        return self._runner.submit(
-            recompute, image_data, mask_data, request.settings, context=request
+        self._status.value = f"blurring {job.description} …"
+        self._live_view.start(
+            job.image, self._mask.value, job.settings, job.description
         )
+        return self._runner.last_token
 
-    def _prepare(self) -> tuple[np.ndarray, np.ndarray, Request] | None:
+    def _prepare(self) -> Request | None:
         image, mask = self._image.value, self._mask.value
         hint = NO_IMAGE_HINT if image is None else NO_MASK_HINT if mask is None else ""
         self._hint.value = hint
         self._hint.visible = bool(hint)
         if hint:
             return None
-        if image.multiscale:
-            return self._refuse(f"{image.name!r} is multiscale; use the blur command")
         channel_axis = -1 if image.rgb else None
         try:
             check_mask_shape(image.data.shape, mask.data.shape, channel_axis)
@@ -349,11 +357,7 @@ class MaskedBlurWidget(Container):
         settings = self._settings(sigma, channel_axis)
         description = f"{image.name!r}, sigma {_format_sigma(sigma)} px"
         self._last_warning = ""
-        return (
-            np.asarray(image.data),
-            self._mask_data(),
-            Request(image, settings, description),
-        )
+        return Request(image, settings, description)
 
     def _sigma_pixels(self, image: napari.layers.Image) -> tuple[float, ...]:
         text = self._sigma_per_axis.value.strip()
@@ -377,19 +381,9 @@ class MaskedBlurWidget(Container):
             channel_axis=channel_axis,
         )
 
-    def _mask_data(self) -> np.ndarray:
-        """The mask as the job sees it: a copy, since painting writes in place."""
-        if self._mask_snapshot is None:
-            mask = self._mask.value
-            data = np.array(mask.data, copy=True)
-            if isinstance(mask, napari.layers.Image):
-                data = data.astype(np.float32, copy=False)  # a certainty map
-            self._mask_snapshot = data
-        return self._mask_snapshot
-
     def _refuse(self, message: str) -> None:
         """Tell the user (once per distinct message) and leave the output alone."""
-        self._runner.cancel()
+        self._live_view.stop()
         self._status.value = message
         if message != self._last_warning:
             self._last_warning = message
@@ -398,13 +392,12 @@ class MaskedBlurWidget(Container):
 
     # -- results (main thread) --------------------------------------------
     def _on_result(self, result: Result) -> None:
-        request: Request = result.job.context
-        if request.image not in self._viewer.layers:
-            return
-        self._write_output(request.image, result.value)
-        self._status.value = f"{request.description}: {result.seconds:.2f} s"
+        job: LiveJob = result.job.context
+        self._live_view.on_result(result)
+        self._status.value = f"{job.description}: {result.seconds:.2f} s"
 
     def _on_error(self, exc: BaseException, job: Job) -> None:
+        self._live_view.on_error(job.context)
         self._status.value = f"failed: {exc}"
         show_error(f"Masked blur of {job.context.description} failed: {exc}")
 
@@ -419,12 +412,18 @@ class MaskedBlurWidget(Container):
 
     def _write_output(self, image: napari.layers.Image, data: np.ndarray) -> None:
         out = self.output_layer(image)
-        if out is not None and out.ndim == image.ndim and out.rgb == image.rgb:
+        multiscale = isinstance(data, list)
+        same_kind = out is not None and (out.ndim, out.rgb, out.multiscale) == (
+            image.ndim,
+            image.rgb,
+            multiscale,
+        )
+        if same_kind:
             out.data = data  # in place: keeps the user's view settings
             return
         if out is not None:
             self._viewer.layers.remove(out)
-        self._viewer.add_image(data, **output_kwargs(image))
+        self._viewer.add_image(data, multiscale=multiscale, **output_kwargs(image))
 
     def _on_busy(self, busy: bool) -> None:
         if busy:
@@ -434,6 +433,7 @@ class MaskedBlurWidget(Container):
         if self._progress is not None:
             self._progress.close()
             self._progress = None
+        self._live_view.pump()  # the runner is free: next piece, if any
 
     def _show_progress(self) -> None:
         if self._runner.busy and self._progress is None and not self._closed:
@@ -463,6 +463,7 @@ class MaskedBlurWidget(Container):
         if self._closed:
             return
         self._closed = True
+        self._live_view.close()
         self._runner.close()
         self._unwire_layers()
         layer_events = self._viewer.layers.events
@@ -491,6 +492,11 @@ def _grid(viewer: napari.viewer.Viewer):
     """The viewer's grid settings (``viewer.canvas.grid`` since napari 0.9)."""
     canvas = getattr(viewer, "canvas", None)
     return canvas.grid if canvas is not None else viewer.grid
+
+
+def _blur(*args):
+    """What every background job runs: ``recompute``, looked up at each call."""
+    return recompute(*args)
 
 
 def _format_sigma(sigma: tuple[float, ...]) -> str:
