@@ -156,16 +156,31 @@ def mask_to_weights(
     are certainty maps, taken as they are; they must be finite and >= 0.
     """
     if mask.dtype.kind == "f":
-        if labels is not None:
-            raise ValueError(
-                f"labels={labels!r} needs an integer or bool mask, got a {mask.dtype} "
-                "certainty map"
-            )
-        check_weights(mask)
+        check_certainty_map(mask, labels)
         return mask.astype(np.float32)
+    return mask_inside(mask, labels).astype(np.float32)
+
+
+def mask_inside(
+    mask: np.ndarray, labels: int | Sequence[int] | None = None
+) -> np.ndarray:
+    """Boolean array: the pixels :func:`mask_to_weights` gives a weight > 0."""
+    if mask.dtype.kind == "f":
+        check_certainty_map(mask, labels)
+        return mask > 0
     if mask.dtype.kind not in "biu":
         raise ValueError(f"mask must be bool, integer or float, got dtype {mask.dtype}")
-    return inside_labels(mask, labels).astype(np.float32)
+    return inside_labels(mask, labels)
+
+
+def check_certainty_map(mask: np.ndarray, labels: int | Sequence[int] | None) -> None:
+    """Raise ``ValueError`` for labels with a float mask, or a bad weight in it."""
+    if labels is not None:
+        raise ValueError(
+            f"labels={labels!r} needs an integer or bool mask, got a {mask.dtype} "
+            "certainty map"
+        )
+    check_weights(mask)
 
 
 def inside_labels(mask: np.ndarray, labels: int | Sequence[int] | None) -> np.ndarray:
@@ -324,13 +339,15 @@ def smooth_quotient(
     """
     dtype = output_dtype(image.dtype)
     weights = np.array(weights, dtype=dtype, copy=True)
-    numerator = image.astype(dtype)  # one copy, whatever the input dtype
-    if dtype.kind == "f" and image.dtype.kind == "f":
+    if image.dtype.kind == "f":
+        numerator = image.astype(dtype)
         missing = ~np.isfinite(numerator)
         if missing.any():
             weights[missing] = 0
             numerator[missing] = 0
-    numerator *= weights
+        numerator *= weights
+    else:  # integers are finite: convert and multiply in one pass
+        numerator = np.multiply(image, weights, dtype=dtype)
     numerator, certainty = gaussian_smooth(
         [numerator, weights],
         sigma,
@@ -459,7 +476,7 @@ def masked_gaussian(
             channel_axis=channel_axis,
             **options,
         )
-    inside = mask_to_weights(mask, labels) > 0
+    inside = mask_inside(mask, labels)
     box = bounding_box(inside)
     if box is None:
         return apply_outside(image, None, inside, outside, channel_axis)
@@ -470,7 +487,8 @@ def masked_gaussian(
     window, inner = region_window(region, space, radius, mode)
     quotient, _ = _per_channel(
         image[_with_channel(window, channel_axis, image.ndim)],
-        mask_to_weights(mask[window], labels),
+        # Weights as they are (a float certainty map) or 0/1; checked above.
+        mask[window] if mask.dtype.kind == "f" else inside[window],
         sigma_px,
         channel_axis,
         **options,
