@@ -6,6 +6,7 @@ Viewers are made with ``strict_qt=True``: a leaked Qt widget fails the test.
 Every test ends with no worker left in Qt's thread pool.
 """
 
+import importlib.util
 import os
 import tempfile
 
@@ -18,7 +19,8 @@ os.environ["XDG_RUNTIME_DIR"] = os.path.join(_HOME, "runtime")
 os.makedirs(os.environ["XDG_RUNTIME_DIR"], mode=0o700, exist_ok=True)
 os.environ.setdefault("QT_API", "pyqt5")
 
-pytest.importorskip("napari")
+if importlib.util.find_spec("napari") is None:  # the array API alone is installed
+    collect_ignore_glob = ["test_*.py"]
 
 
 def pytest_collection_modifyitems(items):

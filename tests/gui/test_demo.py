@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import tifffile
 
-from napari_masked_blur._demo import main, read_array
+from napari_masked_blur._demo import main, open_viewer, read_array
 
 TIMEOUT_S = 180
 
@@ -65,3 +65,22 @@ def test_python_m_opens_the_sample(tmp_path):
 def test_missing_file_is_a_message_and_exit_status_1(tmp_path, capsys):
     assert main([str(tmp_path / "nowhere.tif")]) == 1
     assert "no such file" in capsys.readouterr().err
+
+
+def test_an_image_alone_gets_an_empty_mask_ready_to_paint(qtbot):
+    image = np.arange(30 * 40, dtype=np.float32).reshape(30, 40)
+    viewer, widget = open_viewer([("cells", image)])
+    try:
+        assert [layer.name for layer in viewer.layers] == [
+            "cells",
+            "mask",
+            "cells masked blur",
+        ]
+        mask = viewer.layers["mask"]
+        assert not mask.data.any() and mask.data.shape == image.shape
+        assert mask.mode == "paint" and viewer.layers.selection.active is mask
+        assert widget["mask"].value is mask
+        assert viewer.canvas.grid.enabled
+    finally:
+        viewer.close()
+        qtbot.waitUntil(lambda: not widget.runner.busy, timeout=30_000)
