@@ -1,0 +1,164 @@
+"""Volumes in a real viewer: the displayed plane first, then the rest in chunks."""
+
+import numpy as np
+import pytest
+
+import napari_masked_blur._live_view as live_view_module
+import napari_masked_blur._widget as widget_module
+from napari_masked_blur import masked_gaussian
+
+PLUGIN, WIDGET = "napari-masked-blur", "Masked Gaussian blur"
+TIMEOUT_MS = 60_000
+SHAPE = (30, 40, 50)
+
+
+def volume_and_mask():
+    rng = np.random.default_rng(1)
+    image = rng.integers(0, 4000, SHAPE, dtype=np.uint16)
+    mask = np.zeros(SHAPE, np.uint8)
+    mask[3:27, 5:35, 5:45] = 1
+    return image, mask
+
+
+@pytest.fixture
+def regions(monkeypatch):
+    """The region of every piece the widget computes, in order (None = whole)."""
+    seen = []
+    real = widget_module.recompute
+
+    def recording(image, mask, settings, region=None):
+        seen.append(region)
+        return real(image, mask, settings, region)
+
+    monkeypatch.setattr(widget_module, "recompute", recording)
+    return seen
+
+
+@pytest.fixture
+def bars(monkeypatch):
+    """Every progress bar LiveView opens: [total, last n, closed]."""
+    opened = []
+    real = live_view_module.progress
+
+    class Recorded(real):
+        def __init__(self, *args, **kwargs):
+            self.record = [kwargs.get("total"), 0, False]  # tqdm refreshes in init
+            opened.append(self.record)
+            super().__init__(*args, **kwargs)
+
+        def refresh(self, *args, **kwargs):
+            self.record[1] = self.n
+            return super().refresh(*args, **kwargs)
+
+        def close(self):
+            self.record[2] = True
+            super().close()
+
+    monkeypatch.setattr(live_view_module, "progress", Recorded)
+    return opened
+
+
+@pytest.fixture
+def volume(make_napari_viewer, regions, bars):
+    viewer = make_napari_viewer()
+    image, mask = volume_and_mask()
+    image_layer = viewer.add_image(image, name="vol")
+    labels = viewer.add_labels(mask, name="mask")
+    viewer.dims.set_current_step(0, 20)
+    _, widget = viewer.window.add_plugin_dock_widget(PLUGIN, WIDGET)
+    return viewer, widget, image_layer, labels
+
+
+def wait_complete(qtbot, widget):
+    live = widget._live_view
+    qtbot.waitUntil(
+        lambda: live.plan is not None and live.plan.complete and not widget.runner.busy,
+        timeout=TIMEOUT_MS,
+    )
+
+
+def output(viewer):
+    return viewer.layers["vol masked blur"].data
+
+
+def plane(z):
+    return (slice(z, z + 1), slice(0, SHAPE[1]), slice(0, SHAPE[2]))
+
+
+def test_displayed_plane_comes_first_then_the_whole_volume(volume, qtbot, regions):
+    viewer, widget, image, labels = volume
+    wait_complete(qtbot, widget)
+    assert regions[0] == plane(20)
+    assert None not in regions  # never the whole volume in one piece
+    np.testing.assert_allclose(
+        output(viewer), masked_gaussian(image.data, labels.data, 3.0), atol=0.4
+    )
+
+
+def test_volume_work_shows_a_progress_bar_that_closes(volume, qtbot, bars):
+    _, widget, _, _ = volume
+    wait_complete(qtbot, widget)
+    assert bars, "no progress bar"
+    total, last, closed = bars[-1]
+    assert total == SHAPE[0] and closed and 0 < last <= total
+
+
+def test_a_new_sigma_restarts_from_the_displayed_plane(volume, qtbot, regions):
+    viewer, widget, image, labels = volume
+    wait_complete(qtbot, widget)
+    regions.clear()
+    viewer.dims.set_current_step(0, 7)
+    widget["sigma"].value = 1.5
+    wait_complete(qtbot, widget)
+    assert regions[0] == plane(7)
+    np.testing.assert_allclose(
+        output(viewer), masked_gaussian(image.data, labels.data, 1.5), atol=0.4
+    )
+
+
+def test_moving_to_a_plane_not_yet_done_computes_it_next(volume, qtbot, regions):
+    viewer, widget, _, _ = volume
+    live = widget._live_view
+    qtbot.waitUntil(lambda: live.plan.is_done(plane(20)), timeout=TIMEOUT_MS)
+    viewer.dims.set_current_step(0, 2)  # chunks wait while the view moves
+    qtbot.waitUntil(lambda: live.plan.is_done(plane(2)), timeout=TIMEOUT_MS)
+    assert plane(2) in regions[:3]
+    wait_complete(qtbot, widget)
+
+
+def test_moving_to_a_done_plane_computes_nothing(volume, qtbot, regions):
+    viewer, widget, _, _ = volume
+    wait_complete(qtbot, widget)
+    count = len(regions)
+    viewer.dims.set_current_step(0, 11)
+    qtbot.waitUntil(lambda: not widget._live_view._settle.isActive(), timeout=5000)
+    assert len(regions) == count
+
+
+def test_painting_a_plane_patches_the_volume(volume, qtbot):
+    viewer, widget, image, labels = volume
+    wait_complete(qtbot, widget)
+    before = output(viewer)
+    labels.brush_size = 6
+    labels.paint((20, 20, 25), 0)
+    qtbot.waitUntil(
+        lambda: np.allclose(
+            output(viewer), masked_gaussian(image.data, labels.data, 3.0), atol=0.4
+        ),
+        timeout=TIMEOUT_MS,
+    )
+    wait_complete(qtbot, widget)
+    assert output(viewer) is before
+
+
+def test_3d_display_computes_the_whole_volume(volume, qtbot, regions):
+    viewer, widget, image, labels = volume
+    viewer.dims.ndisplay = 3
+    regions.clear()
+    widget["sigma"].value = 2.0
+    wait_complete(qtbot, widget)
+    thickness = [rows.stop - rows.start for rows, _, _ in regions]
+    assert min(thickness) > 1, "in 3D no plane comes first: chunks only"
+    np.testing.assert_allclose(
+        output(viewer), masked_gaussian(image.data, labels.data, 2.0), atol=0.4
+    )
