@@ -28,10 +28,13 @@ import dask.array as da
 import numpy as np
 import zarr
 
+from napari_masked_blur._io import create_target, open_array
 from napari_masked_blur._lazy import blur_region
 
 
-def make_inputs(folder: Path, shape: tuple[int, ...], chunks: tuple[int, ...]) -> None:
+def make_inputs(
+    folder: Path, shape: tuple[int, ...], chunks: tuple[int, ...], suffix: str
+) -> None:
     """A noisy image and blobby labels 0..3, chunk by chunk."""
     noise = da.random.default_rng(0).random(shape, chunks=chunks, dtype=np.float32)
     rows = da.arange(shape[-2], chunks=chunks[-2])[:, None]
@@ -39,19 +42,19 @@ def make_inputs(folder: Path, shape: tuple[int, ...], chunks: tuple[int, ...]) -
     blobs = (da.sin(rows / 37.0) * da.cos(cols / 23.0) * 2 + 2).astype(np.uint8)
     labels = da.broadcast_to(blobs, shape).rechunk(chunks)
     image = 1000 * noise + np.float32(300) * labels
-    for name, array in (("image.zarr", image), ("labels.zarr", labels)):
-        target = zarr.create_array(
-            folder / name, shape=shape, dtype=array.dtype, chunks=chunks
-        )
-        da.store(array, target, lock=False)
+    for name, array in (("image", image), ("labels", labels)):
+        path = folder / f"{name}{suffix}"
+        da.store(array, create_target(path, shape, array.dtype, chunks), lock=False)
 
 
-def run_blur(folder: Path, sigma: float, limit_gib: float) -> tuple[int, float, str]:
+def run_blur(
+    folder: Path, sigma: float, limit_gib: float, suffix: str
+) -> tuple[int, float, str]:
     """Run the command; return its peak RSS in bytes, wall seconds, stderr."""
     limit = int(limit_gib * 2**30)
     command = ["prlimit", f"--as={limit}", "/usr/bin/time", "-v"]
     command += [sys.executable, "-m", "napari_masked_blur", "blur"]
-    command += [str(folder / "image.zarr"), str(folder / "labels.zarr")]
+    command += [str(folder / f"image{suffix}"), str(folder / f"labels{suffix}")]
     command += ["--sigma", str(sigma), "--per-label", "-o", str(folder / "out.zarr")]
     start = time.perf_counter()
     # glibc reserves 64 MiB of address space per thread arena; it is not
@@ -69,10 +72,12 @@ def run_blur(folder: Path, sigma: float, limit_gib: float) -> tuple[int, float, 
     return peak_kib * 1024, seconds, done.stderr
 
 
-def spot_check(folder: Path, sigma: float, shape: tuple[int, ...]) -> float:
+def spot_check(
+    folder: Path, sigma: float, shape: tuple[int, ...], suffix: str
+) -> float:
     """Largest difference between the output and the exact blur of 3 regions."""
-    image = zarr.open_array(folder / "image.zarr", mode="r")
-    labels = zarr.open_array(folder / "labels.zarr", mode="r")
+    image = open_array(folder / f"image{suffix}")
+    labels = open_array(folder / f"labels{suffix}")
     out = zarr.open_array(folder / "out.zarr", mode="r")
     worst = 0.0
     for fraction in (0.0, 0.37, 0.99):
@@ -92,19 +97,24 @@ def main() -> None:
     parser.add_argument("--sigma", type=float, default=2.0)
     parser.add_argument("--limit-gib", type=float, default=1.0)
     parser.add_argument("--folder", default=tempfile.gettempdir())
+    parser.add_argument("--input", choices=("zarr", "tif"), default="zarr")
     args = parser.parse_args()
     shape = tuple(int(n) for n in args.shape.split(","))
     chunks = tuple(int(n) for n in args.chunks.split(","))
     folder = Path(tempfile.mkdtemp(prefix="memory_batch_", dir=args.folder))
     try:
-        make_inputs(folder, shape, chunks)
+        suffix = f".{args.input}"
+        make_inputs(folder, shape, chunks, suffix)
         image_gib = np.prod(shape) * 4 / 2**30
-        peak, seconds, log = run_blur(folder, args.sigma, args.limit_gib)
-        error = spot_check(folder, args.sigma, shape)
+        peak, seconds, log = run_blur(folder, args.sigma, args.limit_gib, suffix)
+        error = spot_check(folder, args.sigma, shape, suffix)
         command = re.search(r'Command being timed: "(.*)"', log)[1]
         limit = int(args.limit_gib * 2**30)
         print(f"command:      MALLOC_ARENA_MAX=2 prlimit --as={limit} {command}")
-        print(f"input:        float32 {shape} = {image_gib:.2f} GiB, chunks {chunks}")
+        stored = f"chunks {chunks}" if args.input == "zarr" else "uncompressed"
+        print(
+            f"input:        {args.input} float32 {shape}, {image_gib:.2f} GiB, {stored}"
+        )
         print(f"limit:        {args.limit_gib:.2f} GiB address space")
         print(f"peak RSS:     {peak / 2**20:.0f} MiB")
         print(f"wall time:    {seconds:.1f} s")

@@ -13,14 +13,22 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import os
 import shutil
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from napari_masked_blur._core import MODES, OUTSIDE_POLICIES
+from napari_masked_blur._core import (
+    MODES,
+    OUTSIDE_POLICIES,
+    output_dtype,
+    sigma_in_pixels,
+    spatial_shape,
+)
+from napari_masked_blur._engines import kernel_radius
 
 DESCRIPTION = """\
 Gaussian blur of IMAGE inside MASK by normalized convolution, streamed chunk
@@ -194,8 +202,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def blur_files(args: argparse.Namespace) -> int:
     """Check everything, then stream the blurred image into ``args.output``."""
     output = Path(args.output).resolve()
-    result = _lazy_result(args, output)
-    chunks = tuple(axis[0] for axis in result.chunks)
+    result, chunks = _lazy_result(args, output)
     partial = output.with_name(f".{output.stem}.partial-{os.getpid()}{output.suffix}")
     try:
         target = _create(partial, result, chunks, args)
@@ -207,22 +214,27 @@ def blur_files(args: argparse.Namespace) -> int:
     return 0
 
 
-def _lazy_result(args: argparse.Namespace, output: Path) -> Any:
-    """The blurred image as a dask array, every input check already done."""
-    from napari_masked_blur._core import masked_gaussian
-    from napari_masked_blur._io import file_format, open_lazy
+def _lazy_result(args: argparse.Namespace, output: Path) -> tuple[Any, tuple]:
+    """The blurred image as a dask array, every input check already done,
+    and the chunk shape for a Zarr output."""
+    from napari_masked_blur._io import file_format, open_array
+    from napari_masked_blur._lazy import masked_gaussian_windows
 
     _check_output(output, [Path(args.image), Path(args.mask)], args.overwrite)
     try:
         file_format(output)
-        with _dask_chunk_size("32MiB"):
-            image = open_lazy(args.image, chunks=args.chunks)
-            mask = open_lazy(args.mask)
-        result = masked_gaussian(
+        image, mask = open_array(args.image), open_array(args.mask)
+        out_chunks = _output_chunks(image, args.chunks)
+        sigma = sigma_in_pixels(
+            args.sigma,
+            len(spatial_shape(image.shape, args.channel_axis)),
+            args.spacing,
+        )
+        result = masked_gaussian_windows(
             image,
             mask,
-            args.sigma,
-            spacing=args.spacing,
+            sigma,
+            chunks=_work_chunks(out_chunks, image.shape, sigma, args),
             outside=args.outside,
             labels=args.labels,
             per_label=args.per_label,
@@ -232,15 +244,45 @@ def _lazy_result(args: argparse.Namespace, output: Path) -> Any:
         )
     except (FileNotFoundError, ValueError) as error:
         raise InputError(str(error)) from None
-    return result
+    return result, out_chunks
 
 
-@contextlib.contextmanager
-def _dask_chunk_size(size: str) -> Iterator[None]:
-    import dask
+def _output_chunks(image: Any, chunks: int | tuple[int, ...] | None) -> tuple:
+    """--chunks, else the input's Zarr chunks, else chunks of about 32 MiB."""
+    import dask.array as da
 
-    with dask.config.set({"array.chunk-size": size}):
-        yield
+    from napari_masked_blur._io import stored_chunks
+
+    if isinstance(chunks, int):
+        chunks = (chunks,) * image.ndim
+    if chunks is not None and len(chunks) != image.ndim:
+        raise ValueError(
+            f"--chunks has {len(chunks)} values {chunks} but the image has "
+            f"{image.ndim} axes"
+        )
+    chunks = chunks or stored_chunks(image) or "auto"
+    normalized = da.core.normalize_chunks(
+        chunks, image.shape, limit="32MiB", dtype=output_dtype(image.dtype)
+    )
+    return tuple(axis[0] for axis in normalized)
+
+
+def _work_chunks(
+    chunks: tuple[int, ...], shape: tuple[int, ...], sigma: tuple, args: Any
+) -> tuple[int, ...]:
+    """Whole multiples of ``chunks`` at least twice the kernel radius long.
+
+    Each task reads its chunk plus the radius on every side; a chunk much
+    thinner than the radius would read mostly margin.  Multiples keep every
+    Zarr output chunk inside one task.
+    """
+    radius = list(kernel_radius(sigma, args.truncate))
+    if args.channel_axis is not None:
+        radius.insert(args.channel_axis % len(shape), 0)
+    return tuple(
+        min(c * max(1, math.ceil(2 * r / c)), n)
+        for c, r, n in zip(chunks, radius, shape, strict=True)
+    )
 
 
 def _check_output(output: Path, inputs: list[Path], overwrite: bool) -> None:

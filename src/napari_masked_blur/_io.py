@@ -11,6 +11,7 @@ chunks in flight is ever held in memory.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Sequence
 from functools import lru_cache
@@ -43,16 +44,20 @@ def file_format(path: str | os.PathLike) -> str:
     )
 
 
-def open_lazy(path: str | os.PathLike, chunks: Any = None) -> da.Array:
-    """The array stored at ``path`` as a lazy dask array.
+def open_array(path: str | os.PathLike) -> Any:
+    """The array stored at ``path``, sliceable, read only when sliced.
 
     Parameters
     ----------
     path : path
         A TIFF file (its first series, full resolution), a Zarr array, an
         OME-Zarr image (level 0 of its first multiscale) or a .npy file.
-    chunks : optional
-        Dask chunks.  Default: the Zarr chunks for Zarr, else dask's "auto".
+
+    Returns
+    -------
+    array
+        A :class:`zarr.Array`, :class:`MappedRows` or :class:`TiffZarr`: each
+        has ``shape``, ``dtype``, ``ndim`` and ``__getitem__`` with slices.
 
     Raises
     ------
@@ -66,11 +71,24 @@ def open_lazy(path: str | os.PathLike, chunks: Any = None) -> da.Array:
         raise FileNotFoundError(f"no such file: {str(path)!r}")
     kind = file_format(path)
     try:
-        array = {"tiff": _open_tiff, "zarr": _open_zarr, "npy": _open_npy}[kind](path)
+        return {"tiff": _open_tiff, "zarr": _open_zarr, "npy": _open_npy}[kind](path)
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise ValueError(f"cannot read {str(path)!r} as {kind}: {error}") from error
+
+
+def stored_chunks(array: Any) -> tuple[int, ...] | None:
+    """The chunk shape the array is stored in (Zarr), else None."""
+    return tuple(array.chunks) if isinstance(array, zarr.Array) else None
+
+
+def open_lazy(path: str | os.PathLike, chunks: Any = None) -> da.Array:
+    """The array stored at ``path`` (see :func:`open_array`) as a dask array.
+
+    ``chunks`` defaults to the Zarr chunks for Zarr, else dask's "auto".
+    """
+    array = open_array(path)
     if chunks is None:
-        chunks = array.chunks if isinstance(array, zarr.Array) else "auto"
+        chunks = stored_chunks(array) or "auto"
     return da.from_array(
         array, chunks=chunks, meta=np.empty((0,) * array.ndim, array.dtype)
     )
@@ -91,7 +109,7 @@ class MappedRows:
     ) -> None:
         self.path, self.offset = str(path), int(offset)
         self.shape, self.dtype = tuple(int(n) for n in shape), np.dtype(dtype)
-        self.ndim = len(self.shape)
+        self.ndim, self.size = len(self.shape), math.prod(self.shape)
 
     def __getitem__(self, key: Any) -> np.ndarray:
         if self.ndim == 1:  # as one column of rows
@@ -147,6 +165,7 @@ class TiffZarr:
         self.path = str(path)
         level0 = _tiff_zarr(self.path)
         self.shape, self.dtype, self.ndim = level0.shape, level0.dtype, level0.ndim
+        self.size = level0.size
         self.chunks = level0.chunks
 
     def __getitem__(self, key: Any) -> np.ndarray:
@@ -289,7 +308,7 @@ class RawWriter:
     ) -> None:
         self.path, self.offset = str(path), int(offset)
         self.shape, self.dtype = tuple(int(n) for n in shape), np.dtype(dtype)
-        self.ndim = len(self.shape)
+        self.ndim, self.size = len(self.shape), math.prod(self.shape)
 
     def __setitem__(self, key: tuple[slice, ...], value: np.ndarray) -> None:
         starts = [k.indices(n)[0] for k, n in zip(key, self.shape, strict=True)]

@@ -199,6 +199,78 @@ def blur_region(
     return out[_with_channel(inner, channel_axis)]
 
 
+def masked_gaussian_windows(
+    image: Any,
+    mask: Any,
+    sigma: SigmaLike,
+    *,
+    chunks: tuple[int, ...],
+    channel_axis: int | None = None,
+    spacing: SigmaLike | None = None,
+    mode: str = "missing",
+    truncate: float = 4.0,
+    **options: Any,
+) -> da.Array:
+    """Lazy masked blur in which every chunk reads its own window.
+
+    Each output chunk is :func:`blur_region` of that chunk: it reads the
+    chunk grown by the kernel radius straight from ``image`` and ``mask``
+    (zarr arrays, memory maps: anything sliceable) and depends on no other
+    task.  Memory then holds only the chunks being computed, whatever the
+    volume's size or shape, at the price of reading the margins twice; with
+    ``map_overlap`` (:func:`masked_gaussian_lazy`) dask keeps neighbouring
+    chunks until their margins are used, which grows with the volume's
+    cross-section.  Made for streaming files; for dask arrays use
+    :func:`masked_gaussian_lazy`.
+
+    Parameters
+    ----------
+    image, mask, sigma, channel_axis, spacing, mode, truncate, **options
+        As for :func:`~napari_masked_blur.masked_gaussian`.
+    chunks : tuple of int
+        Chunk shape of the result, one entry per axis of ``image``; the
+        channel axis is always one chunk.
+    """
+    check_image(image)
+    check_mask_shape(tuple(image.shape), tuple(mask.shape), channel_axis)
+    check_options(mode, truncate, options.get("outside", "keep"))
+    space = spatial_shape(tuple(image.shape), channel_axis)
+    sigma_px = sigma_in_pixels(sigma, len(space), spacing)
+    axis = None if channel_axis is None else channel_axis % image.ndim
+    chunk_shape = list(chunks)
+    if axis is not None:
+        chunk_shape[axis] = image.shape[axis]
+    dtype = output_dtype(image.dtype)
+    return da.map_blocks(
+        _window_block,
+        chunks=da.core.normalize_chunks(tuple(chunk_shape), tuple(image.shape)),
+        dtype=dtype,
+        meta=np.empty((0,) * image.ndim, dtype),
+        image=image,
+        mask=mask,
+        sigma=sigma_px,
+        channel_axis=axis,
+        mode=mode,
+        truncate=truncate,
+        **options,
+    )
+
+
+def _window_block(
+    *,
+    image: Any,
+    mask: Any,
+    channel_axis: int | None,
+    block_info: dict,
+    **options: Any,
+) -> np.ndarray:
+    location = block_info[None]["array-location"]
+    if channel_axis is not None:
+        location = location[:channel_axis] + location[channel_axis + 1 :]
+    region = tuple(slice(start, stop) for start, stop in location)
+    return blur_region(image, mask, region, channel_axis=channel_axis, **options)
+
+
 def multiscale_masked_gaussian(
     levels: Sequence[npt.ArrayLike],
     mask: npt.ArrayLike | Sequence[npt.ArrayLike],
