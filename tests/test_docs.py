@@ -99,3 +99,13 @@ def test_readme_links_point_at_files():
     assert local, "the README links into the docs"
     missing = [t for t in local if not (ROOT / t).exists()]
     assert not missing, f"README links to missing files: {missing}"
+
+
+def test_engine_accuracy_table_lists_every_engine():
+    # The table is measured by docs/scripts/engine_accuracy.py; an engine
+    # added since the last run would be missing from it.
+    from napari_masked_blur._engines import METHODS
+
+    table = (ROOT / "docs" / "snippets" / "engine_accuracy.md").read_text("utf-8")
+    listed = re.findall(r"^\| `(\w+)` \|", table, re.MULTILINE)
+    assert sorted(listed) == sorted(m for m in METHODS if m != "auto")
