@@ -12,6 +12,7 @@ from napari_masked_blur import masked_gaussian, normalized_convolution
 from napari_masked_blur._lazy import (
     blur_region,
     downsampling_factors,
+    masked_gaussian_windows,
     multiscale_masked_gaussian,
     nearest_subsample,
 )
@@ -277,6 +278,35 @@ def test_blur_region_of_a_dask_volume_with_channels(rng):
     out = blur_region(da.from_array(volume, chunks=4), mask, region, 2, **options)
     expected = masked_gaussian(volume, mask, 2, **options)[:, 3:9, 15:]
     np.testing.assert_allclose(out, expected, atol=1e-6)
+
+
+# --- chunks that read their own windows (streaming files) -----------------
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_windowed_chunks_match_in_memory(rng, stripes, mode):
+    image = rng.random((*stripes.shape, 2)).astype(np.float32)
+    options = {"mode": mode, "per_label": True, "outside": "fill", "channel_axis": 2}
+    lazy = masked_gaussian_windows(image, stripes, 2.0, chunks=(9, 14, 1), **options)
+    assert lazy.chunks == ((9, 9, 9, 9, 4), (14, 14, 14, 3), (2,))
+    close(lazy, masked_gaussian(image, stripes, 2.0, **options))
+
+
+def test_windowed_chunks_read_each_window_once_and_nothing_else(rng):
+    volume = rng.random((20, 30))
+    image, mask = RecordingArray(volume), RecordingArray(volume > 0.5)
+    lazy = masked_gaussian_windows(image, mask, 1.0, chunks=(10, 15))
+    assert image.reads == []
+    lazy.compute(scheduler="sync")
+    # radius 4: each chunk grown by 4 on every side, clipped to the image
+    expected = [
+        (slice(0, 14), slice(0, 19)),
+        (slice(0, 14), slice(11, 30)),
+        (slice(6, 20), slice(0, 19)),
+        (slice(6, 20), slice(11, 30)),
+    ]
+    assert sorted(image.reads, key=str) == sorted(expected, key=str)
+    assert sorted(mask.reads, key=str) == sorted(expected, key=str)
 
 
 # --- multiscale: exact at full resolution, sigma scaled on coarser levels ----
