@@ -21,6 +21,18 @@ the result is split back into the input's chunks.
 
 Checks that need the data itself (negative or non-finite certainty weights)
 run when a chunk is computed, and raise ``ValueError`` then.
+
+Entry points:
+
+- :func:`masked_gaussian_lazy` / :func:`normalized_convolution_lazy` (what
+  ``masked_gaussian`` calls for dask input): a lazy output for a dask-backed
+  layer; computing a slice of it computes only the chunks it touches, each
+  with its margin.
+- :func:`blur_region`: one region (a displayed plane, a tile) from any
+  sliceable image, reading only the window it needs.
+- :func:`masked_gaussian_windows`: for streaming files; every chunk reads its
+  own window, so no chunk waits on another and memory stays flat.
+- :func:`multiscale_masked_gaussian`: a pyramid, level by level.
 """
 
 from __future__ import annotations
