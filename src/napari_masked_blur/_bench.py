@@ -352,7 +352,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--no-write", action="store_true", help="only print")
     parser.add_argument(
-        "--quick", action="store_true", help="the table's cases only, no plot"
+        "--quick", action="store_true", help="plot only the table's sigmas"
     )
     args = parser.parse_args(argv)
     if args.rounds < 1:

@@ -50,10 +50,10 @@ BORDER_MODES = ("constant", "reflect", "nearest", "mirror", "wrap")
 METHODS = ("auto", "scipy", "opencv", "band", "fft")
 
 # Where each engine is fastest, by the mean kernel radius over the smoothed
-# axes.  Measured on one core, 1446x1446 float32: OpenCV 5/10/32/143 ms at
-# sigma 1/3/10/30, banded products 30/13/26/57 ms.  masked_gaussian on
-# 2048x2048, 2 cores: the band beats the float64 FFT up to sigma ~200.
-_BAND_FROM_RADIUS = 30
+# axes.  Measured with masked_gaussian on 2048x2048, 2 cores (medians of 7,
+# interleaved): OpenCV 60/81/126/173 ms at sigma 1/3/5/7, the band
+# 110/123/135/146 ms; the band beats the float64 FFT up to sigma ~200.
+_BAND_FROM_RADIUS = 24
 _FFT_FROM_RADIUS = 800
 
 
