@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 import tifffile
@@ -328,3 +330,27 @@ def test_existing_scheduler_address(files):
     assert status == 0
     expected = masked_gaussian(image, labels, 2)
     np.testing.assert_allclose(np.load(folder / "out.npy"), expected, atol=1e-3)
+
+
+def test_closed_target_drops_later_writes_and_waits_for_those_under_way():
+    entered, release, written = threading.Event(), threading.Event(), []
+
+    class SlowTarget:
+        def __setitem__(self, key, value):
+            entered.set()
+            release.wait(10)
+            written.append(key)
+
+    closable = _batch.ClosableTarget(SlowTarget())
+    writer = threading.Thread(target=closable.__setitem__, args=("first", 1))
+    writer.start()
+    assert entered.wait(10)
+    closer = threading.Thread(target=closable.close)
+    closer.start()
+    closer.join(0.2)
+    assert closer.is_alive()  # the write under way holds close() back
+    release.set()
+    closer.join(10)
+    writer.join(10)
+    closable["late"] = 2
+    assert written == ["first"]

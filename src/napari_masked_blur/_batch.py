@@ -17,6 +17,7 @@ import math
 import os
 import shutil
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -320,8 +321,12 @@ def _store(result: Any, target: Any, args: argparse.Namespace) -> None:
     if args.scheduler is None and args.workers is None:
         from dask.diagnostics import ProgressBar
 
-        with ProgressBar(out=sys.stderr):
-            da.store(result, target, lock=False, scheduler="threads")
+        closable = ClosableTarget(target)
+        try:
+            with ProgressBar(out=sys.stderr):
+                da.store(result, closable, lock=False, scheduler="threads")
+        finally:
+            closable.close()
         return
     from distributed import Client, LocalCluster, progress
 
@@ -334,11 +339,48 @@ def _store(result: Any, target: Any, args: argparse.Namespace) -> None:
             host="127.0.0.1",
             dashboard_address=None,
         )
+    # Leaving the block stops a local cluster's workers, or cancels the work
+    # on a remote one, before the partial output is removed.
     with cluster as address, Client(address, timeout="30s") as client:
         future = client.compute(da.store(result, target, lock=False, compute=False))
-        with contextlib.redirect_stdout(sys.stderr):
-            progress(future, multi=False)
-        future.result()
+        try:
+            with contextlib.redirect_stdout(sys.stderr):
+                progress(future, multi=False)
+            future.result()
+        finally:
+            future.cancel()
+
+
+class ClosableTarget:
+    """A store target that can be shut: later writes are dropped, and
+    :meth:`close` waits for the writes under way.
+
+    After Ctrl-C dask's worker threads finish the chunks they hold; closing
+    first means none of them writes (or, for Zarr, re-creates folders) in
+    the partial output once it has been removed.
+    """
+
+    def __init__(self, target: Any) -> None:
+        self.target, self.closed, self.writing = target, False, 0
+        self.condition = threading.Condition()
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        with self.condition:
+            if self.closed:
+                return
+            self.writing += 1
+        try:
+            self.target[key] = value
+        finally:
+            with self.condition:
+                self.writing -= 1
+                self.condition.notify_all()
+
+    def close(self, timeout: float = 60.0) -> None:
+        """Drop every later write; wait (up to ``timeout`` s) for those under way."""
+        with self.condition:
+            self.closed = True
+            self.condition.wait_for(lambda: self.writing == 0, timeout)
 
 
 def _move_into_place(partial: Path, output: Path) -> None:
