@@ -26,16 +26,29 @@ SIGMAS = (1.0, 3.0, 10.0, 30.0, 100.0)
 SHAPE = (1024, 1024)
 
 
-def test_image(shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """uint16 noise on a ramp, and a disk mask with a few holes punched in it."""
-    rng = np.random.default_rng(0)
-    ramp = np.linspace(0, 40000, shape[-1])
-    image = (ramp + rng.integers(0, 20000, shape)).astype(np.uint16)
+def holed_disk(shape: tuple[int, ...]) -> np.ndarray:
+    """A disk mask with 5 % of its pixels punched out at random."""
     rows, cols = np.indices(shape)
     center = (np.array(shape) - 1) / 2
     mask = (rows - center[0]) ** 2 + (cols - center[1]) ** 2 < (0.4 * shape[0]) ** 2
-    mask &= rng.random(shape) > 0.05
-    return image, mask
+    return mask & (np.random.default_rng(0).random(shape) > 0.05)
+
+
+def wide_image(shape: tuple[int, ...]) -> np.ndarray:
+    """uint16 values over most of their range: noise on a ramp, 0 to 60000."""
+    ramp = np.linspace(0, 40000, shape[-1])
+    noise = np.random.default_rng(1).integers(0, 20000, shape)
+    return (ramp + noise).astype(np.uint16)
+
+
+def offset_image(shape: tuple[int, ...]) -> np.ndarray:
+    """uint16 values in a narrow band far from 0: 30000 plus noise up to 300.
+
+    The hard case for float32: the rounding of sums near 30000 is measured
+    against a value range of only 300.
+    """
+    noise = np.random.default_rng(2).integers(0, 300, shape)
+    return (30000 + noise).astype(np.uint16)
 
 
 def definition(image: np.ndarray, mask: np.ndarray, sigma: float) -> np.ndarray:
@@ -67,11 +80,16 @@ def table(image: np.ndarray, mask: np.ndarray) -> str:
 
 
 def main() -> None:
-    image, mask = test_image(SHAPE)
+    mask = holed_disk(SHAPE)
+    size = f"{SHAPE[0]} x {SHAPE[1]}"
     text = (
-        f"Largest error inside the mask, as a fraction of the value range, on a "
-        f"{SHAPE[0]} x {SHAPE[1]} uint16 image with a holed disk mask "
-        f"(made by `docs/scripts/engine_accuracy.py`):\n\n{table(image, mask)}\n"
+        "Largest error inside the mask, as a fraction of the image's value "
+        f"range, {size} uint16 images, a holed disk mask (made by "
+        "`docs/scripts/engine_accuracy.py`).\n\n"
+        "Values spread over their range (noise on a ramp, 0 to 60000):\n\n"
+        f"{table(wide_image(SHAPE), mask)}\n\n"
+        "Values in a narrow band far from 0 (30000 plus noise up to 300):\n\n"
+        f"{table(offset_image(SHAPE), mask)}\n"
     )
     SNIPPET.parent.mkdir(parents=True, exist_ok=True)
     SNIPPET.write_text(text, encoding="utf-8")
