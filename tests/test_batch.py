@@ -228,6 +228,9 @@ def test_interrupt_leaves_no_partial_output(files, monkeypatch, capsys):
         (["image.npy", "small.npy", "--sigma", "1"], "does not match image shape"),
         (["image.npy", "notes.txt", "--sigma", "1"], "cannot tell the format"),
         (["image.npy", "fake.tif", "--sigma", "1"], "cannot read"),
+        (["image.npy", "certainty.npy", "--sigma", "1", "--per-label"], "need an int"),
+        (["image.npy", "labels.npy", "--sigma", "1", "--workers", "0"], "number > 0"),
+        (["image.npy", "labels.npy", "--sigma", "1", "--chunks", "4,4"], "2 values"),
     ],
 )
 def test_bad_input_gives_a_message_and_status_2(files, capsys, arguments, message):
@@ -235,6 +238,7 @@ def test_bad_input_gives_a_message_and_status_2(files, capsys, arguments, messag
     np.save(folder / "small.npy", np.ones((8, 40, 49), bool))
     (folder / "notes.txt").write_text("x")
     (folder / "fake.tif").write_text("x")
+    np.save(folder / "certainty.npy", np.ones((8, 40, 50), np.float32))
     before = listing(folder)
     image, mask, *options = arguments
     status = blur(folder / image, folder / mask, *options, "-o", folder / "out.tif")

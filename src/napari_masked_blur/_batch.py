@@ -143,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     where.add_argument(
         "--workers",
-        type=int,
+        type=_positive_int,
         metavar="N",
         help="run on a local dask.distributed cluster of N worker processes "
         "(default: threads in this process)",
@@ -164,6 +164,12 @@ def _ints(text: str) -> list[int]:
         return [int(part) for part in text.split(",")]
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected integers, got {text!r}") from None
+
+
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) == 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number > 0, got {text!r}")
+    return int(text)
 
 
 def _chunks(text: str) -> int | tuple[int, ...]:

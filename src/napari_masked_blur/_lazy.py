@@ -94,13 +94,7 @@ def masked_gaussian_lazy(
     (True, 1.0)
     """
     image, mask, axis = _prepare(image, mask, channel_axis, outside, mode, truncate)
-    if mask.dtype.kind not in "biuf":
-        raise ValueError(f"mask must be bool, integer or float, got dtype {mask.dtype}")
-    if mask.dtype.kind == "f" and (labels is not None or per_label):
-        raise ValueError(
-            f"labels and per_label need an integer or bool mask, got a {mask.dtype} "
-            "certainty map"
-        )
+    check_mask_kind(mask.dtype, labels, per_label)
     sigma_px = sigma_in_pixels(sigma, mask.ndim - (axis is not None), spacing)
     options = {
         "outside": outside,
@@ -246,6 +240,7 @@ def masked_gaussian_windows(
     check_image(image)
     check_mask_shape(tuple(image.shape), tuple(mask.shape), channel_axis)
     check_options(mode, truncate, options.get("outside", "keep"))
+    check_mask_kind(mask.dtype, options.get("labels"), options.get("per_label", False))
     space = spatial_shape(tuple(image.shape), channel_axis)
     sigma_px = sigma_in_pixels(sigma, len(space), spacing)
     axis = None if channel_axis is None else channel_axis % image.ndim
@@ -375,6 +370,19 @@ def nearest_subsample(array: Any, shape: Sequence[int]) -> Any:
         index = (slice(None),) * axis + (picks,)
         array = array[index]
     return array
+
+
+def check_mask_kind(
+    dtype: np.dtype, labels: int | Sequence[int] | None, per_label: bool
+) -> None:
+    """The dtype checks on a mask that need no pixel values."""
+    if dtype.kind not in "biuf":
+        raise ValueError(f"mask must be bool, integer or float, got dtype {dtype}")
+    if dtype.kind == "f" and (labels is not None or per_label):
+        raise ValueError(
+            f"labels and per_label need an integer or bool mask, got a {dtype} "
+            "certainty map"
+        )
 
 
 # --- the map_overlap machinery ---------------------------------------------
