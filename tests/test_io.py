@@ -10,7 +10,13 @@ import pytest
 import tifffile
 import zarr
 
-from napari_masked_blur._io import MappedRows, create_target, file_format, open_lazy
+from napari_masked_blur._io import (
+    MappedRows,
+    create_target,
+    file_format,
+    open_lazy,
+    write_lazy,
+)
 
 
 @pytest.fixture
@@ -135,3 +141,37 @@ def test_zarr_target_has_the_chunks_and_attributes(tmp_path):
     )
     assert target.chunks == (4, 5)
     assert zarr.open_array(tmp_path / "o.zarr").attrs["sigma"] == 2
+
+
+def test_write_lazy_rechunks_misaligned_chunks_for_zarr(tmp_path, volume):
+    irregular = da.from_array(volume, chunks=((1, 5), (7, 13), (30,)))
+    write_lazy(irregular, tmp_path / "o.zarr", chunks=(2, 10, 10))
+    stored = zarr.open_array(tmp_path / "o.zarr")
+    assert stored.chunks == (2, 10, 10)
+    np.testing.assert_array_equal(stored[:], volume)
+
+
+def test_write_lazy_refuses_an_existing_output(tmp_path, volume):
+    np.save(tmp_path / "o.npy", np.arange(2))
+    with pytest.raises(FileExistsError, match="pass overwrite"):
+        write_lazy(da.from_array(volume), tmp_path / "o.npy")
+    write_lazy(da.from_array(volume), tmp_path / "o.npy", overwrite=True)
+    np.testing.assert_array_equal(np.load(tmp_path / "o.npy"), volume)
+
+
+def test_write_lazy_failure_leaves_the_folder_as_it_was(tmp_path, volume):
+    np.save(tmp_path / "o.npy", np.arange(2))
+
+    def failing_store(array, target):
+        target[:1] = np.zeros((1, *array.shape[1:]), array.dtype)
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        write_lazy(
+            da.from_array(volume),
+            tmp_path / "o.npy",
+            overwrite=True,
+            store=failing_store,
+        )
+    assert [p.name for p in tmp_path.iterdir()] == ["o.npy"]
+    np.testing.assert_array_equal(np.load(tmp_path / "o.npy"), np.arange(2))

@@ -14,8 +14,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import math
-import os
-import shutil
 import sys
 import threading
 from collections.abc import Sequence
@@ -208,15 +206,23 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def blur_files(args: argparse.Namespace) -> int:
     """Check everything, then stream the blurred image into ``args.output``."""
+    from napari_masked_blur._io import write_lazy
+
     output = Path(args.output).resolve()
     result, chunks = _lazy_result(args, output)
-    partial = output.with_name(f".{output.stem}.partial-{os.getpid()}{output.suffix}")
-    try:
-        target = _create(partial, result, chunks, args)
-        _store(result, target, args)
-        _move_into_place(partial, output)
-    finally:
-        _remove(partial)
+    settings = {
+        name: value
+        for name, value in vars(args).items()
+        if name not in ("output", "overwrite", "scheduler", "workers")
+    }
+    write_lazy(
+        result,
+        output,
+        chunks=chunks,
+        attributes={"napari-masked-blur": settings},
+        overwrite=args.overwrite,
+        store=lambda array, target: _store(array, target, args),
+    )
     print(f"wrote {output} {result.shape} {result.dtype}", file=sys.stderr)
     return 0
 
@@ -303,23 +309,6 @@ def _check_output(output: Path, inputs: list[Path], overwrite: bool) -> None:
         )
 
 
-def _create(path: Path, result: Any, chunks: tuple[int, ...], args: Any) -> Any:
-    from napari_masked_blur._io import create_target
-
-    settings = {
-        name: value
-        for name, value in vars(args).items()
-        if name not in ("output", "overwrite", "scheduler", "workers")
-    }
-    return create_target(
-        path,
-        result.shape,
-        result.dtype,
-        chunks,
-        attributes={"napari-masked-blur": settings},
-    )
-
-
 def _store(result: Any, target: Any, args: argparse.Namespace) -> None:
     """Compute and write every chunk, with a progress bar on stderr."""
     import dask.array as da
@@ -387,28 +376,3 @@ class ClosableTarget:
         with self.condition:
             self.closed = True
             self.condition.wait_for(lambda: self.writing == 0, timeout)
-
-
-def _move_into_place(partial: Path, output: Path) -> None:
-    """Rename the finished output into place, replacing an old one last."""
-    if not output.exists():
-        os.replace(partial, output)
-        return
-    if partial.is_file() and output.is_file():
-        os.replace(partial, output)  # atomic
-        return
-    old = output.with_name(f".{output.stem}.old-{os.getpid()}{output.suffix}")
-    os.replace(output, old)
-    try:
-        os.replace(partial, output)
-    except OSError:
-        os.replace(old, output)
-        raise
-    _remove(old)
-
-
-def _remove(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path, ignore_errors=True)
-    elif path.exists() or path.is_symlink():
-        path.unlink()

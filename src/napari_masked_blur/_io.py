@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Sequence
+import shutil
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -230,6 +231,91 @@ def _multiscale_level0(attrs: dict[str, Any], path: Path) -> str:
 # --- writing -----------------------------------------------------------------
 
 
+def write_lazy(
+    array: da.Array,
+    path: str | os.PathLike,
+    *,
+    chunks: tuple[int, ...] | None = None,
+    attributes: dict[str, Any] | None = None,
+    overwrite: bool = False,
+    store: Callable[[da.Array, Any], None] | None = None,
+) -> None:
+    """Write a dask array to ``path`` (format from the name), chunk by chunk.
+
+    The file is written under a temporary name in the same folder and
+    renamed into place once complete: an error or Ctrl-C leaves nothing
+    half-written, and an existing ``path`` (replaced only with
+    ``overwrite``) stays intact until the new one is whole.
+
+    Parameters
+    ----------
+    array : dask.array.Array
+        What to write.
+    path : path
+        Output: .tif/.tiff, .zarr or .npy.
+    chunks : tuple of int, optional
+        Zarr chunk shape; default the first chunk of ``array``.  The array
+        is rechunked if its chunks are not whole multiples of these.
+    attributes : dict, optional
+        Stored in the Zarr metadata.
+    overwrite : bool
+        Replace an existing ``path``.
+    store : callable, optional
+        ``store(array, target)`` computes and writes; default
+        :func:`dask.array.store` on the current scheduler.
+    """
+    path = Path(path).resolve()
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"{str(path)!r} exists; pass overwrite to replace it")
+    chunks = chunks or tuple(axis[0] for axis in array.chunks)
+    if not _whole_multiples(array.chunks, chunks):
+        array = array.rechunk(chunks)
+    partial = path.with_name(f".{path.stem}.partial-{os.getpid()}{path.suffix}")
+    try:
+        target = create_target(partial, array.shape, array.dtype, chunks, attributes)
+        if store is None:
+            da.store(array, target, lock=False)
+        else:
+            store(array, target)
+        _move_into_place(partial, path)
+    finally:
+        remove_path(partial)
+
+
+def _whole_multiples(
+    dask_chunks: tuple[tuple[int, ...], ...], chunks: tuple[int, ...]
+) -> bool:
+    """Whether every dask chunk starts on a boundary of ``chunks``, so no two
+    tasks write to one stored chunk."""
+    return all(
+        all(start % c == 0 for start in np.cumsum((0, *axis[:-1])))
+        for axis, c in zip(dask_chunks, chunks, strict=True)
+    )
+
+
+def _move_into_place(partial: Path, output: Path) -> None:
+    """Rename the finished output into place, replacing an old one last."""
+    if not output.exists() or (partial.is_file() and output.is_file()):
+        os.replace(partial, output)  # atomic
+        return
+    old = output.with_name(f".{output.stem}.old-{os.getpid()}{output.suffix}")
+    os.replace(output, old)
+    try:
+        os.replace(partial, output)
+    except OSError:
+        os.replace(old, output)
+        raise
+    remove_path(old)
+
+
+def remove_path(path: Path) -> None:
+    """Remove a file or folder if it is there."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    elif path.exists() or path.is_symlink():
+        path.unlink()
+
+
 def create_target(
     path: str | os.PathLike,
     shape: tuple[int, ...],
@@ -310,8 +396,15 @@ class RawWriter:
         self.shape, self.dtype = tuple(int(n) for n in shape), np.dtype(dtype)
         self.ndim, self.size = len(self.shape), math.prod(self.shape)
 
-    def __setitem__(self, key: tuple[slice, ...], value: np.ndarray) -> None:
-        starts = [k.indices(n)[0] for k, n in zip(key, self.shape, strict=True)]
+    def __setitem__(self, key: Any, value: np.ndarray) -> None:
+        key = _slices(key, self.ndim)
+        ranges = [range(*k.indices(n)) for k, n in zip(key, self.shape, strict=True)]
+        if any(r.step != 1 for r in ranges) or value.shape != tuple(map(len, ranges)):
+            raise ValueError(
+                f"cannot write a {value.shape} block at {key!r}: expected "
+                "contiguous slices of the block's shape"
+            )
+        starts = [r.start for r in ranges]
         value = np.ascontiguousarray(value, dtype=self.dtype)
         run_axis = _first_axis_of_contiguous_run(value.shape, self.shape)
         strides = np.cumprod((1, *self.shape[::-1]))[::-1][1:] * self.dtype.itemsize
