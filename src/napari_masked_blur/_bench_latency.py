@@ -1,0 +1,292 @@
+"""``napari-masked-blur bench latency``: how fast the live widget answers, in a viewer.
+
+Drives the real widget (docked through the plugin manifest) in a real napari
+viewer, so every figure includes napari's own work (events, re-slicing):
+
+- paint-to-pixels: a dab of the brush on a 2048 x 2048 image at sigma 3, from
+  the moment its pixels are in the mask to the moment the output layer has
+  been refreshed with the patch; at the end of a stroke (napari's ``paint``
+  event) and during a drag (``labels_update``);
+- slider-to-pixels: sigma changed on a 256 x 1024 x 1024 uint16 volume shown
+  in 2D, until the displayed plane of the output is refreshed; and how many
+  refreshes of that plane a slider dragged at 30 moves per second gives;
+- plane-to-pixels: the viewer moved to another plane, until that plane of
+  the output shows, once the volume is done and while it is not;
+- memory: the peak of what the widget allocates (tracemalloc) while a whole
+  volume is computed, as the output plus the working set.
+
+Needs a display; without one it runs itself again under ``xvfb-run``.  The
+figures are medians.  Times are wall-clock, so a busy machine shows in them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+PLUGIN, WIDGET = "napari-masked-blur", "Masked Gaussian blur"
+TIMEOUT_S = 600.0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Measure and print the latency table; returns the exit status."""
+    parser = argparse.ArgumentParser(
+        prog="napari-masked-blur bench latency",
+        description="Latency of the live widget in a real napari viewer (medians).",
+    )
+    parser.add_argument("--repeats", type=int, default=15, help="samples per figure")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="small sizes (512^2, 32x256^2): a smoke run",
+    )
+    args = parser.parse_args(argv)
+    if args.repeats < 1:
+        parser.error(f"--repeats must be >= 1, got {args.repeats}")
+    if not os.environ.get("DISPLAY"):
+        return _rerun_under_xvfb(argv)
+    image_shape = (512, 512) if args.quick else (2048, 2048)
+    volume_shape = (32, 256, 256) if args.quick else (256, 1024, 1024)
+    rows = run(image_shape, volume_shape, args.repeats)
+    print(table(rows))
+    return 0
+
+
+def _rerun_under_xvfb(argv: Sequence[str] | None) -> int:
+    xvfb = shutil.which("xvfb-run")
+    if xvfb is None:
+        print(
+            "bench latency needs a display: set DISPLAY or install xvfb",
+            file=sys.stderr,
+        )
+        return 2
+    command = [xvfb, "-a", "-s", "-screen 0 1600x1000x24", sys.executable, "-m"]
+    command += [
+        "napari_masked_blur._bench_latency",
+        *(sys.argv[1:] if argv is None else argv),
+    ]
+    return subprocess.call(command)
+
+
+# --- the viewer ----------------------------------------------------------------
+
+
+class Session:
+    """A viewer with the widget docked on one image and mask."""
+
+    def __init__(self, image: np.ndarray, mask: np.ndarray, sigma: float) -> None:
+        import napari
+        from qtpy.QtWidgets import QApplication
+
+        self.viewer = napari.Viewer(show=True)
+        self.app = QApplication.instance()
+        self.image = self.viewer.add_image(image, name="image")
+        self.labels = self.viewer.add_labels(mask, name="mask")
+        if image.ndim == 3:
+            self.viewer.dims.set_current_step(0, image.shape[0] // 2)
+        _, self.widget = self.viewer.window.add_plugin_dock_widget(PLUGIN, WIDGET)
+        self.refreshed, self.refreshed_at = 0, 0.0
+        self.widget["sigma"].value = sigma
+        self.wait(self.complete)
+        self.output = self.viewer.layers["image masked blur"]
+        self.output.events.set_data.connect(self._on_refresh)
+
+    def _on_refresh(self, _event=None) -> None:
+        self.refreshed += 1
+        self.refreshed_at = time.perf_counter()
+
+    @property
+    def plan(self):
+        return self.widget._live_view.plan
+
+    def complete(self) -> bool:
+        plan = self.plan
+        return plan is not None and plan.complete and not self.widget.runner.busy
+
+    def plane_done(self) -> bool:
+        plan = self.plan
+        plane = plan.displayed_plane() if plan is not None else None
+        return plane is not None and plan.is_done(plane)
+
+    def wait(self, condition: Callable[[], bool]) -> None:
+        """Run the event loop until ``condition()``; raise after TIMEOUT_S.
+
+        A real event loop, checked every millisecond, not a busy
+        ``processEvents`` loop: between events the main thread sleeps and
+        leaves the interpreter to the worker, as in a user's session.
+        """
+        from qtpy.QtCore import QEventLoop, QTimer
+
+        loop, poll = QEventLoop(), QTimer()
+        poll.setInterval(1)
+        poll.timeout.connect(lambda: condition() and loop.quit())
+        deadline = time.perf_counter() + TIMEOUT_S
+        poll.timeout.connect(lambda: time.perf_counter() > deadline and loop.quit())
+        poll.start()
+        if not condition():
+            loop.exec_()
+        poll.stop()
+        if not condition():
+            raise TimeoutError("the widget did not catch up")
+
+    def time_to_refresh(
+        self, action: Callable[[], None], ready: Callable[[], bool], *, after: bool
+    ) -> float:
+        """Seconds from ``action`` to the output refresh that makes ``ready()``.
+
+        The clock starts after the action returns when ``after`` (a paint:
+        from the moment its pixels are in the mask), else before it (a
+        slider or plane move: napari's own work is part of the wait).
+        """
+        self.wait(lambda: not self.widget.runner.busy)
+        seen = self.refreshed
+        start = time.perf_counter()
+        action()
+        if after:
+            start = time.perf_counter()
+        self.wait(lambda: self.refreshed > seen and ready())
+        return self.refreshed_at - start
+
+    def close(self) -> None:
+        self.wait(lambda: not self.widget.runner.busy)
+        self.viewer.close()
+
+
+# --- the measurements ---------------------------------------------------------------
+
+
+def run(
+    image_shape: tuple[int, int], volume_shape: tuple[int, int, int], repeats: int
+) -> list[tuple[str, str]]:
+    """Every figure of the table as (what, value) rows."""
+    rng = np.random.default_rng(0)
+    rows = paint_latency(image_shape, repeats, rng)
+    rows += volume_latency(volume_shape, repeats, rng)
+    return rows
+
+
+def paint_latency(shape, repeats, rng) -> list[tuple[str, str]]:
+    image = rng.integers(0, 4000, shape, dtype=np.uint16)
+    mask = np.zeros(shape, np.uint8)
+    mask[shape[0] // 8 : -shape[0] // 8, shape[1] // 8 : -shape[1] // 8] = 1
+    session = Session(image, mask, sigma=3.0)
+    labels = session.labels
+    labels.brush_size = 10
+    strokes, drags = [], []
+    for _ in range(repeats):
+        point = tuple(int(v) for v in rng.integers(40, np.array(shape) - 40))
+        value = 1 - int(labels.data[point])  # a dab that changes nothing sends nothing
+        strokes.append(
+            session.time_to_refresh(
+                lambda p=point, v=value: labels.paint(p, v), lambda: True, after=True
+            )
+        )
+    with labels.block_history():  # one long stroke: napari sends labels_update
+        for i in range(repeats):
+            point = (shape[0] // 2, 40 + 7 * i)
+            value = 1 - int(labels.data[point])
+            drags.append(
+                session.time_to_refresh(
+                    lambda p=point, v=value: labels.paint(p, v),
+                    lambda: True,
+                    after=True,
+                )
+            )
+    session.close()
+    size = "x".join(map(str, shape))
+    return [
+        (f"paint-to-pixels, stroke end, {size}, sigma 3", _ms(strokes)),
+        (f"paint-to-pixels, during a drag, {size}, sigma 3", _ms(drags)),
+    ]
+
+
+def volume_latency(shape, repeats, rng) -> list[tuple[str, str]]:
+    image = rng.integers(0, 4000, shape, dtype=np.uint16)
+    mask = np.zeros(shape, np.uint8)
+    mask[:, shape[1] // 8 : -shape[1] // 8, shape[2] // 8 : -shape[2] // 8] = 1
+    tracemalloc.start()
+    session = Session(image, mask, sigma=3.0)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    output_bytes = session.output.data.nbytes
+    widget, dims = session.widget, session.viewer.dims
+    size = "x".join(map(str, shape))
+    done_moves = [
+        session.time_to_refresh(
+            lambda z=z: dims.set_current_step(0, z), session.plane_done, after=False
+        )
+        for z in rng.integers(0, shape[0], repeats)
+    ]
+    sliders, fresh_moves = [], []
+    for i in range(repeats):
+        sigma = 2.0 + (i % 2)  # alternate, so every change is a change
+        sliders.append(
+            session.time_to_refresh(
+                lambda s=sigma: setattr(widget["sigma"], "value", s),
+                session.plane_done,
+                after=False,
+            )
+        )
+        z = int(rng.integers(0, shape[0]))
+        fresh_moves.append(
+            session.time_to_refresh(
+                lambda z=z: dims.set_current_step(0, z), session.plane_done, after=False
+            )
+        )
+    rate = drag_rate(session, seconds=3.0)
+    session.close()
+    return [
+        (f"slider-to-pixels, {size} uint16, displayed plane", _ms(sliders)),
+        (f"slider drag at 30 moves/s, {size}: plane updates per second", f"{rate:.1f}"),
+        (f"plane-to-pixels, {size}, volume done", _ms(done_moves)),
+        (f"plane-to-pixels, {size}, volume not done", _ms(fresh_moves)),
+        (
+            f"memory while computing {size}: output + working set",
+            f"{output_bytes / 2**20:.0f} MiB + "
+            f"{max(peak - output_bytes, 0) / 2**20:.0f} MiB",
+        ),
+    ]
+
+
+def drag_rate(session: Session, seconds: float) -> float:
+    """Refreshes of the displayed plane per second while sigma moves 30 times/s."""
+    from qtpy.QtCore import QTimer
+
+    slider = session.widget["sigma"]
+    steps = iter(range(10**6))
+    mover = QTimer()
+    mover.setInterval(33)
+    mover.timeout.connect(
+        lambda: setattr(slider, "value", 1.0 + next(steps) % 40 * 0.1)
+    )
+    seen = session.refreshed
+    start = time.perf_counter()
+    mover.start()
+    session.wait(lambda: time.perf_counter() - start >= seconds)
+    mover.stop()
+    return (session.refreshed - seen) / (time.perf_counter() - start)
+
+
+def _ms(samples: Sequence[float]) -> str:
+    return f"{statistics.median(samples) * 1e3:.0f} ms (n={len(samples)})"
+
+
+def table(rows: Sequence[tuple[str, str]]) -> str:
+    """The figures as a Markdown table."""
+    width = max(len(what) for what, _ in rows)
+    lines = [f"| {'latency (median)':<{width}} | value |", f"|{'-' * (width + 2)}|---|"]
+    lines += [f"| {what:<{width}} | {value} |" for what, value in rows]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
