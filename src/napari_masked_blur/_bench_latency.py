@@ -127,15 +127,21 @@ class Session:
         from qtpy.QtCore import QEventLoop, QTimer
 
         loop, poll = QEventLoop(), QTimer()
-        poll.setInterval(1)
-        poll.timeout.connect(lambda: condition() and loop.quit())
+        met = [condition()]
         deadline = time.perf_counter() + TIMEOUT_S
-        poll.timeout.connect(lambda: time.perf_counter() > deadline and loop.quit())
+
+        def check() -> None:
+            met[0] = met[0] or condition()
+            if met[0] or time.perf_counter() > deadline:
+                loop.quit()
+
+        poll.setInterval(1)
+        poll.timeout.connect(check)
         poll.start()
-        if not condition():
+        if not met[0]:
             loop.exec_()
         poll.stop()
-        if not condition():
+        if not met[0]:
             raise TimeoutError("the widget did not catch up")
 
     def time_to_refresh(
@@ -147,7 +153,6 @@ class Session:
         from the moment its pixels are in the mask), else before it (a
         slider or plane move: napari's own work is part of the wait).
         """
-        self.wait(lambda: not self.widget.runner.busy)
         seen = self.refreshed
         start = time.perf_counter()
         action()

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from napari_masked_blur._live import (
-    CHUNK_BUDGET,
     Box,
     box_union,
     chunk_boxes,
@@ -29,6 +28,11 @@ from napari_masked_blur._live import (
     grow_box,
     plane_box,
 )
+
+# Scratch bytes of one chunk of a volume (20 bytes a pixel, see chunk_steps):
+# 3 planes of 1024 x 1024, about a tenth of a second of work, so that a new
+# plane or new settings never wait long behind the chunk in progress.
+LIVE_CHUNK_BUDGET = 64 * 2**20
 
 
 @dataclass(frozen=True)
@@ -65,7 +69,7 @@ class LivePlan:
         radius: Sequence[int],
         *,
         wrap: bool = False,
-        budget: int = CHUNK_BUDGET,
+        budget: int = LIVE_CHUNK_BUDGET,
     ) -> None:
         self.shape = tuple(shape)
         self._radius = tuple(radius)

@@ -245,7 +245,7 @@ class LiveView:
             self._changed(box)
 
     def _on_drag(self, event: Any) -> None:
-        position, displayed = self._view()
+        position, displayed = self._view(self._mask)
         offset = event.offset
         block = np.shape(event.data)[: len(offset)]
         self._changed(update_box(offset, block, displayed, position))
@@ -283,11 +283,14 @@ class LiveView:
         if self._plan is None and self._image is not None and not self._closed:
             self._write_full(self._image, self._lazy_output())
 
-    def _view(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
-        """Data index of the displayed point and the displayed data axes."""
-        image, dims = self._image, self._viewer.dims
-        point = np.round(image.world_to_data(dims.point)).astype(int)
-        shift = dims.ndim - image.ndim
+    def _view(self, layer: napari.layers.Layer | None = None):
+        """Data index of the displayed point and the displayed data axes.
+
+        In the data coordinates of ``layer`` (default: the image).
+        """
+        layer, dims = layer or self._image, self._viewer.dims
+        point = np.round(layer.world_to_data(dims.point)).astype(int)
+        shift = dims.ndim - layer.ndim
         displayed = tuple(d - shift for d in dims.displayed if d >= shift)
         return tuple(int(p) for p in point), displayed
 
