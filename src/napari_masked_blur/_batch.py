@@ -125,7 +125,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=_chunks,
         help="chunk shape for the work and the Zarr output, one number per "
         "axis or one for all (e.g. 64,512,512); default: the input's Zarr "
-        "chunks, else about 32 MiB",
+        "chunks, else about 8 MiB of output each; larger chunks use more "
+        "memory and recompute less margin",
     )
     parser.add_argument(
         "--overwrite",
@@ -261,7 +262,11 @@ def _lazy_result(args: argparse.Namespace, output: Path) -> tuple[Any, tuple]:
 
 
 def _output_chunks(image: Any, chunks: int | tuple[int, ...] | None) -> tuple:
-    """--chunks, else the input's Zarr chunks, else chunks of about 32 MiB."""
+    """--chunks, else the input's Zarr chunks, else about 8 MiB of output each.
+
+    A task holds about ten times its chunk (the window, weights, both
+    smoothed arrays, the result), so small chunks keep memory low.
+    """
     import dask.array as da
 
     from napari_masked_blur._io import stored_chunks
@@ -275,7 +280,7 @@ def _output_chunks(image: Any, chunks: int | tuple[int, ...] | None) -> tuple:
         )
     chunks = chunks or stored_chunks(image) or "auto"
     normalized = da.core.normalize_chunks(
-        chunks, image.shape, limit="32MiB", dtype=output_dtype(image.dtype)
+        chunks, image.shape, limit="8MiB", dtype=output_dtype(image.dtype)
     )
     return tuple(axis[0] for axis in normalized)
 
