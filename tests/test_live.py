@@ -1,4 +1,4 @@
-"""Live updates: the region a paint needs, and patches equal to a full recompute."""
+"""The region a paint needs (_live); patches equal to a full recompute (_region)."""
 
 from __future__ import annotations
 
@@ -14,18 +14,20 @@ from napari_masked_blur import masked_gaussian
 from napari_masked_blur._core import MODES, OUTSIDE_POLICIES
 from napari_masked_blur._live import (
     atom_box,
-    blur_chunks,
-    blur_region,
     box_union,
     changed_box,
     chunk_boxes,
     chunk_steps,
     grow_box,
     paint_box,
-    patch,
     plane_box,
-    tap_matrix,
     update_box,
+)
+from napari_masked_blur._region import (
+    blur_chunks,
+    blur_region,
+    patch,
+    tap_matrix,
     update_patch,
 )
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from napari_masked_blur._core import masked_gaussian
-from napari_masked_blur._live import blur_region
+from napari_masked_blur._region import blur_region
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ def recompute(
     ndarray
         ``masked_gaussian(image, mask, ...)[region]``; for a region only the
         input within the kernel's reach of it is read
-        (:func:`napari_masked_blur._live.blur_region`).
+        (:func:`napari_masked_blur._region.blur_region`).
     """
     if region is None:
         return masked_gaussian(image, mask, settings.sigma, **settings.options())
