@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from napari_masked_blur._core import _ENGINE_MODE
 from napari_masked_blur._engines import choose_engine, kernel_radius
 
 PLACEHOLDER = "<!-- auto-engine -->"
@@ -21,7 +20,9 @@ TRUNCATE = 4.0
 
 def auto_table() -> str:
     """Markdown: sigma, kernel radius and the engine picked, one column each."""
-    mode = _ENGINE_MODE.get("missing", "missing")
+    # The default border, "missing", reaches the engines as zeros beyond the
+    # edge for both numerator and weights: scipy's "constant".
+    mode = "constant"
     picks = [
         choose_engine(SHAPE, (s, s), mode, np.dtype(np.float32), TRUNCATE)
         for s in SIGMAS
