@@ -99,6 +99,8 @@ class LiveView:
         self._settle = QTimer(singleShot=True)
         self._settle.setInterval(SETTLE_MS)
         self._settle.timeout.connect(self.pump)
+        self._lazy = False  # the output is a dask graph, not computed here
+        self._lazy_pending = False
         self._closed = False
 
     # -- the widget's side ------------------------------------------------
@@ -114,7 +116,8 @@ class LiveView:
             self._follow(image, mask)
         self._settings, self._description = settings, description
         self._close_progress()
-        if _is_lazy(image.data) or image.multiscale:
+        self._lazy = _is_lazy(image.data) or image.multiscale
+        if self._lazy:
             self._plan = None
             self._write_full(image, self._lazy_output())
             return
@@ -197,7 +200,7 @@ class LiveView:
 
     def stop(self) -> None:
         """Drop the current plan and whatever the runner is doing for it."""
-        self._plan = None
+        self._plan, self._lazy = None, False
         self._runner.cancel()
         # At interpreter exit Qt may already have deleted the timer and the
         # progress bar's widgets; an exception escaping a Qt slot would abort.
@@ -264,9 +267,12 @@ class LiveView:
         self.pump()
 
     def _changed(self, box: Box) -> None:
-        if self._plan is None:
-            if self._image is not None and self._settings is not None:
+        if self._lazy:
+            if not self._lazy_pending:  # once for a burst (a drag)
+                self._lazy_pending = True
                 QTimer.singleShot(0, self._restart_lazy)
+            return
+        if self._plan is None:
             return
         self._plan.changed(box)
         QTimer.singleShot(0, functools.partial(self._after_edit, box))
@@ -280,7 +286,10 @@ class LiveView:
         self.pump()
 
     def _restart_lazy(self) -> None:
-        if self._plan is None and self._image is not None and not self._closed:
+        # A new graph reading the mask as it is now; napari recomputes what
+        # it shows.
+        self._lazy_pending = False
+        if self._lazy and not self._closed:
             self._write_full(self._image, self._lazy_output())
 
     def _view(self, layer: napari.layers.Layer | None = None):
