@@ -136,3 +136,23 @@ def test_changing_sigma_recomputes_the_whole_image(painted, qtbot, regions):
         masked_gaussian(image.data, labels.data, 1.0, per_label=True),
         atol=0.4,
     )
+
+
+def test_painting_over_an_rgb_image_patches_every_channel(make_napari_viewer, qtbot):
+    viewer = make_napari_viewer()
+    rng = np.random.default_rng(4)
+    rgb = viewer.add_image(rng.integers(0, 255, (60, 70, 3), dtype=np.uint8), rgb=True)
+    labels = viewer.add_labels(np.ones((60, 70), np.uint8), name="mask")
+    _, widget = viewer.window.add_plugin_dock_widget(PLUGIN, WIDGET)
+    wait_caught_up(qtbot, widget)
+    before = output(viewer, rgb).data
+    labels.brush_size = 7
+    labels.paint((30, 35), 0)
+
+    def patched():
+        expected = masked_gaussian(rgb.data, labels.data, 3.0, channel_axis=-1)
+        return np.allclose(output(viewer, rgb).data, expected, rtol=0, atol=0.01)
+
+    qtbot.waitUntil(patched, timeout=TIMEOUT_MS)
+    wait_caught_up(qtbot, widget)
+    assert output(viewer, rgb).data is before
