@@ -162,3 +162,21 @@ def test_3d_display_computes_the_whole_volume(volume, qtbot, regions):
     np.testing.assert_allclose(
         output(viewer), masked_gaussian(image.data, labels.data, 2.0), atol=0.4
     )
+
+
+def test_removing_the_image_while_the_volume_computes(volume, qtbot):
+    viewer, widget, image, _ = volume
+    live = widget._live_view
+    qtbot.waitUntil(lambda: live.plan.is_done(plane(20)), timeout=TIMEOUT_MS)
+    viewer.layers.remove(image)  # chunks of the rest are still to come
+    qtbot.waitUntil(lambda: not widget.runner.busy, timeout=TIMEOUT_MS)
+    assert live.plan is None
+
+
+def test_closing_the_widget_while_the_volume_computes(volume, qtbot):
+    viewer, widget, _, _ = volume
+    live = widget._live_view
+    qtbot.waitUntil(lambda: live.plan.is_done(plane(20)), timeout=TIMEOUT_MS)
+    viewer.window.remove_dock_widget(widget.native)
+    qtbot.waitUntil(lambda: not widget.runner.busy, timeout=TIMEOUT_MS)
+    assert live.plan is None
