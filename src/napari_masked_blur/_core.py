@@ -486,14 +486,14 @@ def masked_gaussian(
     region = box if outside != "fill" else _reach_of(box, space, radius, mode)
     window, inner = region_window(region, space, radius, mode)
     quotient, _ = _per_channel(
-        image[_with_channel(window, channel_axis, image.ndim)],
+        image[with_channel(window, channel_axis)],
         # Weights as they are (a float certainty map) or 0/1; checked above.
         mask[window] if mask.dtype.kind == "f" else inside[window],
         sigma_px,
         channel_axis,
         **options,
     )
-    quotient = quotient[_with_channel(inner, channel_axis, image.ndim)]
+    quotient = quotient[with_channel(inner, channel_axis)]
     return _place_region(image, quotient, region, inside, outside, channel_axis)
 
 
@@ -526,13 +526,17 @@ def _reach_of(
     return tuple(region)
 
 
-def _with_channel(
-    index: tuple[slice, ...], channel_axis: int | None, ndim: int
+def with_channel(
+    index: tuple[slice, ...], channel_axis: int | None
 ) -> tuple[slice, ...]:
-    """A spatial index extended by the whole channel axis."""
+    """A spatial index extended by the whole channel axis.
+
+    ``channel_axis`` counts in the full array, which has one more axis than
+    ``index``.
+    """
     if channel_axis is None:
         return index
-    axis = _normalize_axis(channel_axis, ndim)
+    axis = channel_axis % (len(index) + 1)
     return (*index[:axis], slice(None), *index[axis:])
 
 
@@ -552,7 +556,7 @@ def _place_region(
         out = np.zeros(image.shape, dtype)
     else:
         out = np.full(image.shape, np.nan, dtype)
-    target = out[_with_channel(region, channel_axis, image.ndim)]
+    target = out[with_channel(region, channel_axis)]
     if outside == "fill":
         target[...] = quotient
         return out

@@ -24,6 +24,7 @@ from napari_masked_blur._core import (
     output_dtype,
     region_window,
     spatial_shape,
+    with_channel,
 )
 from napari_masked_blur._engines import kernel_radius
 
@@ -64,14 +65,14 @@ def per_label_blur(
         window, inner = region_window(box, space, radius, mode)
         own = own_id(window)
         quotient, _ = _per_channel(
-            image[_with_channel(window, channel_axis)],
+            image[with_channel(window, channel_axis)],
             own,
             sigma,
             channel_axis,
             **options,
         )
-        inner_c = _with_channel(inner, channel_axis)
-        target = out[_with_channel(window, channel_axis)][inner_c]
+        inner_c = with_channel(inner, channel_axis)
+        target = out[with_channel(window, channel_axis)][inner_c]
         where = _broadcast_channel(own[inner], target.shape, channel_axis)
         # Each label writes only its own pixels, so threads never collide.
         np.copyto(target, quotient[inner_c], where=where)
@@ -113,15 +114,6 @@ def _compact_ids(label_image: np.ndarray) -> np.ndarray:
     compact = inverse.reshape(label_image.shape).astype(np.int32) + 1
     compact[label_image == 0] = 0
     return compact
-
-
-def _with_channel(
-    slices: tuple[slice, ...], channel_axis: int | None
-) -> tuple[slice, ...]:
-    if channel_axis is None:
-        return slices
-    axis = channel_axis % (len(slices) + 1)
-    return (*slices[:axis], slice(None), *slices[axis:])
 
 
 def _broadcast_channel(

@@ -57,6 +57,7 @@ from napari_masked_blur._core import (
     region_window,
     sigma_in_pixels,
     spatial_shape,
+    with_channel,
 )
 from napari_masked_blur._engines import kernel_radius
 
@@ -194,7 +195,7 @@ def blur_region(
         mode,
     )
     out = masked_gaussian(
-        _materialize(image[_with_channel(window, channel_axis)]),
+        _materialize(image[with_channel(window, channel_axis)]),
         _materialize(mask[window]),
         sigma_px,
         channel_axis=channel_axis,
@@ -202,7 +203,7 @@ def blur_region(
         truncate=truncate,
         **options,
     )
-    return out[_with_channel(inner, channel_axis)]
+    return out[with_channel(inner, channel_axis)]
 
 
 def masked_gaussian_windows(
@@ -563,13 +564,6 @@ def _convolve_both_block(
         **options,
     )
     return np.stack([quotient, certainty])
-
-
-def _with_channel(slices: Region, channel_axis: int | None) -> Region:
-    if channel_axis is None:
-        return slices
-    axis = channel_axis % (len(slices) + 1)
-    return (*slices[:axis], slice(None), *slices[axis:])
 
 
 def _materialize(array: Any) -> np.ndarray:
