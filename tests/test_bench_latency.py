@@ -1,0 +1,21 @@
+"""The latency benchmark's command line and table (the viewer runs are benchmarks)."""
+
+import pytest
+
+from napari_masked_blur._bench_latency import main, table
+
+
+def test_repeats_below_one_is_refused_naming_the_value(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--repeats", "0"])
+    assert exit_info.value.code == 2
+    assert "--repeats must be >= 1, got 0" in capsys.readouterr().err
+
+
+def test_table_has_one_row_per_figure():
+    text = table([("paint-to-pixels", "4 ms (n=9)"), ("memory", "1 MiB + 2 MiB")])
+    lines = text.splitlines()
+    assert len(lines) == 4
+    assert lines[2].startswith("| paint-to-pixels") and lines[2].endswith(
+        "| 4 ms (n=9) |"
+    )
