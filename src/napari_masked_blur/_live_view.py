@@ -26,7 +26,7 @@ from napari.utils import progress
 from napari.utils.notifications import show_error
 from qtpy.QtCore import QTimer
 
-from napari_masked_blur._core import output_dtype, spatial_shape
+from napari_masked_blur._core import output_dtype, spatial_shape, with_channel
 from napari_masked_blur._engines import kernel_radius
 from napari_masked_blur._live import Box, changed_box, paint_box, update_box
 from napari_masked_blur._live_plan import LivePlan, Work
@@ -344,7 +344,7 @@ class LiveView:
 
     def _write_region(self, job: LiveJob, box: Box, values: np.ndarray) -> None:
         out = self._output_for(job.image, values.dtype)
-        key = _with_channel(box, self._settings.channel_axis)
+        key = with_channel(box, self._settings.channel_axis)
         out.data[key] = values
         if self._shows(box):
             out.refresh()
@@ -434,10 +434,3 @@ def _mask_array(mask: napari.layers.Layer) -> np.ndarray:
 
 def _as_certainty(data: Any) -> Any:
     return data if data.dtype.kind == "f" else data.astype(np.float32)
-
-
-def _with_channel(box: Box, channel_axis: int | None) -> Box:
-    if channel_axis is None:
-        return box
-    axis = channel_axis % (len(box) + 1)
-    return (*box[:axis], slice(None), *box[axis:])

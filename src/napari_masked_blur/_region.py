@@ -38,6 +38,7 @@ from napari_masked_blur._core import (
     region_window,
     sigma_in_pixels,
     spatial_shape,
+    with_channel,
 )
 from napari_masked_blur._engines import gaussian_smooth, kernel_radius
 from napari_masked_blur._live import Box, grow_box
@@ -85,7 +86,7 @@ def blur_region(
     sigma_px = sigma_in_pixels(sigma, len(space), spacing)
     radius = kernel_radius(sigma_px, truncate)
     window, inner = region_window(region, space, radius, mode)
-    image_w = np.asarray(image[_with_channel(window, channel_axis)])
+    image_w = np.asarray(image[with_channel(window, channel_axis)])
     mask_w = np.asarray(mask[window])
     check_image(image_w)
     tapped = _tapped_axes(inner, mask_w.shape, radius)
@@ -102,7 +103,7 @@ def blur_region(
             channel_axis=channel_axis,
             method=method,
         )
-        return out[_with_channel(inner, channel_axis)]
+        return out[with_channel(inner, channel_axis)]
     return _blur_tapped(
         image_w, mask_w, inner, sigma_px, tapped,
         outside=outside, labels=labels, mode=mode, truncate=truncate, method=method,
@@ -124,7 +125,7 @@ def update_patch(
     change).  Returns the box written.
     """
     box, values = patch(image, mask, changed, sigma, **options)
-    output[_with_channel(box, options.get("channel_axis"))] = values
+    output[with_channel(box, options.get("channel_axis"))] = values
     return box
 
 
@@ -158,13 +159,6 @@ def _checked_region(region: Box, shape: Sequence[int]) -> Box:
     if any(s.start >= s.stop for s in box):
         raise ValueError(f"region {region} is empty in shape {tuple(shape)}")
     return box
-
-
-def _with_channel(box: Box, channel_axis: int | None) -> Box:
-    if channel_axis is None:
-        return box
-    axis = channel_axis % (len(box) + 1)
-    return (*box[:axis], slice(None), *box[axis:])
 
 
 def _tapped_axes(
