@@ -141,9 +141,12 @@ def _filter_planes(
     planes = array.reshape(-1, *array.shape[-2:])
     scratch = np.empty(planes.shape[1:], array.dtype)
     for plane in planes:
-        plane[...] = cv2.sepFilter2D(
-            plane, -1, kernel_x, kernel_y, dst=scratch, borderType=border
-        )
+        # A plane of zeros stays zeros (a plane is filtered on its own): common
+        # beyond the ends of a mask, and a read costs far less than a filter.
+        if plane.any():
+            plane[...] = cv2.sepFilter2D(
+                plane, -1, kernel_x, kernel_y, dst=scratch, borderType=border
+            )
 
 
 def _filter_axis(array: np.ndarray, axis: int, kernel: np.ndarray, border: int) -> None:
