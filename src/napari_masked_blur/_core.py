@@ -184,9 +184,12 @@ def check_certainty_map(mask: np.ndarray, labels: int | Sequence[int] | None) ->
 
 
 def inside_labels(mask: np.ndarray, labels: int | Sequence[int] | None) -> np.ndarray:
-    """Boolean array: which pixels of an integer mask are inside."""
+    """Boolean array: which pixels of an integer mask are inside.
+
+    A bool mask with no ``labels`` is returned as it is (read, never written).
+    """
     if labels is None:
-        return mask != 0
+        return mask if mask.dtype == bool else mask != 0
     ids = np.atleast_1d(np.asarray(labels))
     if ids.dtype.kind not in "iu" or ids.ndim != 1:
         raise ValueError(
