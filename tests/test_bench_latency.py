@@ -19,3 +19,12 @@ def test_table_has_one_row_per_figure():
     assert lines[2].startswith("| paint-to-pixels") and lines[2].endswith(
         "| 4 ms (n=9) |"
     )
+
+
+def test_bench_latency_is_a_subcommand_of_bench(capsys):
+    from napari_masked_blur._cli import main as cli
+
+    with pytest.raises(SystemExit) as exit_info:
+        cli(["bench", "latency", "--repeats", "0"])
+    assert exit_info.value.code == 2
+    assert "bench latency" in capsys.readouterr().err

@@ -339,9 +339,15 @@ Made by `{command}` on {machine}.
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark, print the table, write the page; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["latency"]:  # the live widget in a real viewer
+        from napari_masked_blur._bench_latency import main as latency_main
+
+        return latency_main(argv[1:])
     parser = argparse.ArgumentParser(
         prog="napari-masked-blur bench",
-        description="Time the masked blur beside the seed recipe and the peers.",
+        description="Time the masked blur beside the seed recipe and the peers. "
+        "`bench latency` times the live widget in a napari viewer instead.",
     )
     parser.add_argument("--rounds", type=int, default=5, help="runs per contender")
     parser.add_argument(
