@@ -468,3 +468,17 @@ def test_per_label_needs_an_integer_mask():
 def test_channel_axis_out_of_range_is_named():
     with pytest.raises(ValueError, match="channel_axis 3"):
         masked_gaussian(np.ones((4, 4, 2)), np.ones((4, 4)), 1, channel_axis=3)
+
+
+@pytest.mark.parametrize("method", ["auto", "scipy", "opencv", "band", "fft"])
+def test_data_far_from_zero_keeps_1e4_of_its_range_in_float32(rng, method):
+    # 30000 ± 150: float32 rounding of the raw values would be ~1e-4 of the
+    # range; the core shifts the data before smoothing, so it stays far below.
+    image = (30000 + rng.random((96, 96)) * 300).astype(np.float32)
+    mask = disk_mask(image.shape, 0.45)
+    mask[40:50, 40:50] = False
+    out = masked_gaussian(image, mask, 20, method=method)
+    expected = reference(image, mask, 20)
+    assert out.dtype == np.float32
+    error = np.abs(out[mask] - expected[mask]).max()
+    assert error <= 1e-5 * np.ptp(image)
