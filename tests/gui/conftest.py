@@ -35,3 +35,19 @@ def _no_worker_left(qapp):
     from qtpy.QtCore import QThreadPool
 
     assert QThreadPool.globalInstance().waitForDone(30_000), "a worker kept running"
+
+
+@pytest.fixture
+def regions(monkeypatch):
+    """The region of every piece the widget computes, in order (None = whole)."""
+    import napari_masked_blur._widget as widget_module
+
+    seen = []
+    real = widget_module.recompute
+
+    def recording(image, mask, settings, region=None):
+        seen.append(region)
+        return real(image, mask, settings, region)
+
+    monkeypatch.setattr(widget_module, "recompute", recording)
+    return seen

@@ -7,7 +7,6 @@ layer's array, a patch writes into the same array object.
 import numpy as np
 import pytest
 
-import napari_masked_blur._widget as widget_module
 from napari_masked_blur import masked_gaussian
 
 PLUGIN, WIDGET = "napari-masked-blur", "Masked Gaussian blur"
@@ -58,20 +57,6 @@ def assert_patched_to_full_result(qtbot, viewer, widget, image, labels, before):
     qtbot.waitUntil(lambda: matches(viewer, image, labels), timeout=TIMEOUT_MS)
     wait_caught_up(qtbot, widget)
     assert output(viewer, image).data is before, "recomputed whole, not patched"
-
-
-@pytest.fixture
-def regions(monkeypatch):
-    """The region of every piece the widget computes, in order (None = whole)."""
-    seen = []
-    real = widget_module.recompute
-
-    def recording(image, mask, settings, region=None):
-        seen.append(region)
-        return real(image, mask, settings, region)
-
-    monkeypatch.setattr(widget_module, "recompute", recording)
-    return seen
 
 
 def test_brush_stroke_across_labels_patches_only_its_reach(painted, qtbot, regions):

@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 
 import napari_masked_blur._live_view as live_view_module
-import napari_masked_blur._widget as widget_module
 from napari_masked_blur import masked_gaussian
 
 PLUGIN, WIDGET = "napari-masked-blur", "Masked Gaussian blur"
@@ -18,20 +17,6 @@ def volume_and_mask():
     mask = np.zeros(SHAPE, np.uint8)
     mask[3:27, 5:35, 5:45] = 1
     return image, mask
-
-
-@pytest.fixture
-def regions(monkeypatch):
-    """The region of every piece the widget computes, in order (None = whole)."""
-    seen = []
-    real = widget_module.recompute
-
-    def recording(image, mask, settings, region=None):
-        seen.append(region)
-        return real(image, mask, settings, region)
-
-    monkeypatch.setattr(widget_module, "recompute", recording)
-    return seen
 
 
 @pytest.fixture
