@@ -30,6 +30,7 @@ from napari_masked_blur._core import output_dtype, spatial_shape, with_channel
 from napari_masked_blur._engines import kernel_radius
 from napari_masked_blur._live import Box, changed_box, paint_box, update_box
 from napari_masked_blur._live_plan import LivePlan, Work
+from napari_masked_blur._plane_cache import PlaneProducts
 from napari_masked_blur._recompute import BlurSettings, recompute
 from napari_masked_blur._runner import LatestRunner, Result
 
@@ -99,6 +100,8 @@ class LiveView:
         self._settle = QTimer(singleShot=True)
         self._settle.setInterval(SETTLE_MS)
         self._settle.timeout.connect(self.pump)
+        # The displayed plane's products, kept while only sigma changes.
+        self._products = PlaneProducts()
         self._lazy = False  # the output is a dask graph, not computed here
         self._lazy_pending = False
         self._closed = False
@@ -114,6 +117,7 @@ class LiveView:
         """Recompute everything for these layers and settings, then follow edits."""
         if (image, mask) != (self._image, self._mask):
             self._follow(image, mask)
+            self._products.release()
         self._settings, self._description = settings, description
         self._close_progress()
         self._lazy = _is_lazy(image.data) or image.multiscale
@@ -127,10 +131,15 @@ class LiveView:
         self._plan.view(*self._view())
         self._take_snapshot()
         self._settle.start()
-        self.pump()
+        self.pump(urgent=True)
 
-    def pump(self) -> None:
+    def pump(self, urgent: bool = False) -> None:
         """Start the plan's most urgent piece, if the runner is free.
+
+        With ``urgent`` (new settings, another plane on display) the piece
+        is queued even while the runner works, so its thread takes it up
+        the moment the running piece ends, without a round trip through the
+        main thread.
 
         Small patches (a dab of the brush) are computed right here: about a
         millisecond of numpy, where a worker thread would first wait for the
@@ -138,7 +147,7 @@ class LiveView:
         under Xvfb, since Qt paints holding the GIL).  Everything else runs
         on the runner's thread.
         """
-        while (work := self._next_work()) is not None:
+        while (work := self._next_work(urgent)) is not None:
             job = LiveJob(self._plan, work, self._image, self._description)
             args = (
                 np.asarray(self._image.data),
@@ -146,7 +155,13 @@ class LiveView:
                 self._settings,
                 work.region,
             )
-            if work.kind != "patch" or _pixels(work.region) > INLINE_PIXELS:
+            if work.kind == "plane":
+                args += (self._products,)
+            inline = work.kind == "patch" and _pixels(work.region) <= INLINE_PIXELS
+            if work.kind == "chunk":
+                # The view has settled: free the products kept for a slider.
+                self._products.release()
+            if self._runner.busy or not inline:
                 self._runner.submit(self._compute, *args, context=job)
                 return
             try:
@@ -157,9 +172,11 @@ class LiveView:
                 return
             self._apply(job, values)
 
-    def _next_work(self) -> Work | None:
+    def _next_work(self, urgent: bool = False) -> Work | None:
         plan = self._plan
-        if self._closed or plan is None or self._runner.busy:
+        if self._closed or plan is None or self._runner.has_pending:
+            return None
+        if self._runner.busy and not urgent:
             return None
         work = plan.next(background=not self._settle.isActive())
         if work is None and plan.complete:
@@ -192,6 +209,11 @@ class LiveView:
             self._progress.n = job.plan.progress()[0]
             self._progress.refresh()
 
+    def on_dropped(self, job: LiveJob) -> None:
+        """A queued piece was replaced before it ran: the plan still owes it."""
+        if job.plan is self._plan:
+            job.plan.dropped(job.work)
+
     def on_error(self, job: LiveJob) -> None:
         """A piece failed: stop this plan (the widget shows the error)."""
         if job.plan is self._plan:
@@ -213,6 +235,7 @@ class LiveView:
         self.stop()
         self._closed = True
         self._unwire()
+        self._products.release()
 
     @property
     def plan(self) -> LivePlan | None:
@@ -261,12 +284,14 @@ class LiveView:
     def _on_view(self, _event: Any = None) -> None:
         if self._plan is None or not self._plan.volume:
             return
+        self._products.invalidate()  # they were for the plane left behind
         self._plan.view(*self._view())
         self._take_snapshot()
         self._settle.start()
-        self.pump()
+        self.pump(urgent=True)
 
     def _changed(self, box: Box) -> None:
+        self._products.invalidate()
         if self._lazy:
             if not self._lazy_pending:  # once for a burst (a drag)
                 self._lazy_pending = True

@@ -42,6 +42,7 @@ from napari_masked_blur._core import (
 )
 from napari_masked_blur._engines import gaussian_smooth, kernel_radius
 from napari_masked_blur._live import Box, grow_box
+from napari_masked_blur._plane_cache import PlaneProducts
 
 # Pixels of input per block when reducing the tapped axes: small enough to
 # stay in cache between making the products and reducing them (1 MB per
@@ -64,6 +65,7 @@ def blur_region(
     spacing: float | Sequence[float] | None = None,
     channel_axis: int | None = None,
     method: str = "auto",
+    products: PlaneProducts | None = None,
 ) -> np.ndarray:
     """``masked_gaussian(image, mask, sigma, ...)[region]``, reading only its reach.
 
@@ -72,6 +74,9 @@ def blur_region(
     input window ``region`` grown by the kernel radius is read, so the cost
     follows the region, not the image.  ``image`` and ``mask`` may be any
     arrays that numpy-index with slices (memory maps, zarr arrays, ...).
+    ``products``, for whole planes of a volume, keeps ``image * w`` and
+    ``w`` between calls that differ only in sigma
+    (:class:`~napari_masked_blur._plane_cache.PlaneProducts`).
 
     Returns
     -------
@@ -86,6 +91,9 @@ def blur_region(
     sigma_px = sigma_in_pixels(sigma, len(space), spacing)
     radius = kernel_radius(sigma_px, truncate)
     window, inner = region_window(region, space, radius, mode)
+    kept = None
+    if channel_axis is None and not per_label:
+        kept = _kept_products(products, image, mask, window, inner, radius, labels)
     image_w = np.asarray(image[with_channel(window, channel_axis)])
     mask_w = np.asarray(mask[window])
     check_image(image_w)
@@ -107,7 +115,32 @@ def blur_region(
     return _blur_tapped(
         image_w, mask_w, inner, sigma_px, tapped,
         outside=outside, labels=labels, mode=mode, truncate=truncate, method=method,
+        kept=kept,
     )  # fmt: skip
+
+
+def _kept_products(
+    products: PlaneProducts | None,
+    image: np.ndarray,
+    mask: np.ndarray,
+    window: Box,
+    inner: Box,
+    radius: Sequence[int],
+    labels: Any,
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Untapped products from ``products`` for a whole-plane region of a volume."""
+    if products is None or not isinstance(image, np.ndarray):
+        return None
+    whole = all(
+        w.start == 0 and w.stop == n
+        for w, n in zip(window[1:], image.shape[1:], strict=True)
+    )
+    window_shape = [w.stop - w.start for w in window]
+    if not whole or _tapped_axes(inner, window_shape, radius) != [0]:
+        return None
+    dtype = output_dtype(image.dtype)
+    output = slice(window[0].start + inner[0].start, window[0].start + inner[0].stop)
+    return products.products(image, mask, window[0], output, labels, dtype)
 
 
 def update_patch(
@@ -188,13 +221,16 @@ def _blur_tapped(
     mode: str,
     truncate: float,
     method: str,
+    kept: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
     """The masked blur of a window, over ``inner`` only.
 
     Along the ``tapped`` axes the Gaussian is evaluated at the rows of
     ``inner`` alone, as ``taps @ array``; the remaining axes are then
     smoothed by the engine on what is left.  Separability makes this equal
-    to smoothing everything and cropping.
+    to smoothing everything and cropping.  ``kept``: the products
+    ``image * w`` and ``w`` of the window, already made (``tapped`` is
+    then axis 0 alone).
     """
     dtype = output_dtype(image.dtype)
     taps = {
@@ -203,7 +239,13 @@ def _blur_tapped(
         ).astype(dtype)
         for axis in tapped
     }
-    numerator, weights = _tapped_products(image, mask, labels, taps, dtype)
+    if kept is None:
+        numerator, weights = _tapped_products(image, mask, labels, taps, dtype)
+    else:
+        # One matrix product each, on BLAS's threads: few long calls, so a
+        # busy main thread holding the interpreter stalls them little.
+        flat = [a.reshape(a.shape[0], -1) for a in kept]
+        numerator, weights = ((taps[0] @ a).reshape(-1, *image.shape[1:]) for a in flat)
     rest = [0.0 if axis in taps else s for axis, s in enumerate(sigma)]
     numerator, certainty = gaussian_smooth(
         [np.ascontiguousarray(numerator), np.ascontiguousarray(weights)],

@@ -147,7 +147,12 @@ class MaskedBlurWidget(Container):
         self._viewer = viewer
         self._make_controls()
         super().__init__(widgets=self._controls())
-        self._runner = LatestRunner(self._on_result, self._on_error, self._on_busy)
+        self._runner = LatestRunner(
+            self._on_result,
+            self._on_error,
+            self._on_busy,
+            on_dropped=lambda job: self._live_view.on_dropped(job.context),
+        )
         # Patches while painting, the displayed plane of a volume first, lazy
         # outputs for dask and multiscale layers: all scheduled by LiveView.
         self._live_view = LiveView(

@@ -101,6 +101,26 @@ def test_a_new_sigma_restarts_from_the_displayed_plane(volume, qtbot, regions):
     )
 
 
+def test_a_sigma_drag_and_a_paint_give_the_exact_plane(volume, qtbot):
+    viewer, widget, image, labels = volume
+    live = widget._live_view
+    wait_complete(qtbot, widget)
+
+    def shows_sigma(sigma):
+        widget["sigma"].value = sigma
+        qtbot.waitUntil(lambda: live.plan.is_done(plane(20)), timeout=TIMEOUT_MS)
+        exact = masked_gaussian(image.data, labels.data, sigma)[20]
+        np.testing.assert_allclose(output(viewer)[20], exact, atol=1e-6 * 4000)
+
+    for sigma in (1.5, 2.0, 2.5, 3.5):  # from the third, products are kept
+        shows_sigma(sigma)
+    assert live._products._stack is not None
+    labels.brush_size = 6
+    labels.paint((20, 20, 25), 0)
+    shows_sigma(3.0)
+    wait_complete(qtbot, widget)
+
+
 def test_moving_to_a_plane_not_yet_done_computes_it_next(volume, qtbot, regions):
     viewer, widget, _, _ = volume
     live = widget._live_view

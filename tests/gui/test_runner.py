@@ -83,3 +83,44 @@ def test_closed_runner_delivers_nothing_and_refuses_jobs(qtbot, recorder):
     assert recorder.results == []
     with pytest.raises(RuntimeError, match="closed"):
         runner.submit(held, gate, "after")
+
+
+def test_the_pending_job_starts_without_the_main_thread(qtbot, recorder):
+    # No Qt events are processed between releasing the first job and the
+    # second one starting: the runner's thread takes it up by itself.
+    runner = recorder.runner()
+    first, second_started = threading.Event(), threading.Event()
+
+    def second():
+        second_started.set()
+        return "second"
+
+    runner.submit(held, first, "first")
+    runner.submit(second)
+    first.set()
+    assert second_started.wait(TIMEOUT_MS / 1000)
+    qtbot.waitUntil(lambda: not runner.busy, timeout=TIMEOUT_MS)
+    assert recorder.results == [(1, "first"), (2, "second")]
+
+
+def test_results_arrive_on_the_main_thread(qtbot):
+    threads = []
+    runner = LatestRunner(
+        lambda r: threads.append(threading.current_thread()), lambda exc, job: None
+    )
+    runner.submit(threading.current_thread)
+    qtbot.waitUntil(lambda: not runner.busy, timeout=TIMEOUT_MS)
+    assert threads == [threading.main_thread()]
+
+
+def test_replaced_and_cancelled_pending_jobs_are_reported_dropped(qtbot):
+    dropped = []
+    runner = LatestRunner(lambda r: None, lambda exc, job: None, None, dropped.append)
+    gate = threading.Event()
+    runner.submit(held, gate, "running")
+    runner.submit(held, gate, "replaced", context="a")
+    runner.submit(held, gate, "cancelled", context="b")
+    runner.cancel()
+    gate.set()
+    qtbot.waitUntil(lambda: not runner.busy, timeout=TIMEOUT_MS)
+    assert [job.context for job in dropped] == ["a", "b"]
