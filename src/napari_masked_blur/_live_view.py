@@ -95,6 +95,7 @@ class LiveView:
         self._description = ""
         self._wired: list[tuple[Any, Callable]] = []
         self._snapshot: tuple[Box | None, np.ndarray] | None = None
+        self._history: tuple[int, int] | None = None  # (undo, redo) lengths
         self._progress: progress | None = None
         self._last_3d_refresh = 0.0
         self._settle = QTimer(singleShot=True)
@@ -246,6 +247,7 @@ class LiveView:
     def _follow(self, image: napari.layers.Image, mask: napari.layers.Layer) -> None:
         self._unwire()
         self._image, self._mask = image, mask
+        self._history = _history_lengths(mask)
         dims = self._viewer.dims.events
         for emitter in (dims.current_step, dims.ndisplay, dims.order):
             self._wire(emitter, self._on_view)
@@ -266,6 +268,7 @@ class LiveView:
     def _on_paint(self, event: Any) -> None:
         # Fires once per stroke, fill or polygon, and for programmatic edits
         # before the pixels are written: note the box now, read it later.
+        self._history = _history_lengths(self._mask)
         box = paint_box(event.value, self._mask.data.shape)
         if box is not None:
             self._changed(box)
@@ -278,8 +281,21 @@ class LiveView:
 
     def _on_refresh(self, _event: Any = None) -> None:
         # Undo and redo announce themselves only by a refresh (as does every
-        # re-slice): compare with what was last seen.
-        QTimer.singleShot(0, self._check_snapshot)
+        # re-slice): see whether an edit moved between napari's undo and
+        # redo histories since last seen.
+        QTimer.singleShot(0, self._check_history)
+
+    def _check_history(self) -> None:
+        if self._plan is None or self._closed:
+            return
+        moved = _moved_edits(self._mask, self._history)
+        self._history = _history_lengths(self._mask)
+        if moved is None:  # no history to read: compare with the last snapshot
+            self._check_snapshot()
+            return
+        box = paint_box((atom for item in moved for atom in item), self._plan.shape)
+        if box is not None:
+            self._changed(box)
 
     def _on_view(self, _event: Any = None) -> None:
         if self._plan is None or not self._plan.volume:
@@ -438,6 +454,36 @@ class LiveView:
         if self._progress is not None:
             self._progress.close()
             self._progress = None
+
+
+def _history_lengths(mask: napari.layers.Layer) -> tuple[int, int] | None:
+    """Lengths of a Labels layer's undo and redo histories (None: not readable)."""
+    undo = getattr(mask, "_undo_history", None)
+    redo = getattr(mask, "_redo_history", None)
+    if undo is None or redo is None:
+        return None
+    return len(undo), len(redo)
+
+
+def _moved_edits(mask: napari.layers.Layer, before: tuple[int, int] | None):
+    """The history items undone or redone since the lengths were ``before``.
+
+    An undo moves the newest item of the undo history to the redo history,
+    a redo moves it back; each item is the list of atoms of one edit.
+    Returns [] when nothing moved, None when the histories cannot tell
+    (none to read, or changed some other way).
+    """
+    now = _history_lengths(mask)
+    if now is None or before is None:
+        return None
+    undone, redone = before[0] - now[0], before[1] - now[1]
+    if undone == 0 and redone == 0:
+        return []
+    if undone > 0 and redone == -undone:
+        return list(mask._redo_history)[-undone:]
+    if undone < 0 and redone == -undone:
+        return list(mask._undo_history)[undone:]
+    return None
 
 
 def _pixels(box: Box) -> int:

@@ -156,6 +156,27 @@ def test_painting_a_plane_patches_the_volume(volume, qtbot):
     assert output(viewer) is before
 
 
+@pytest.mark.parametrize("ndisplay", [2, 3])
+def test_undo_and_redo_off_the_displayed_plane_are_patched(volume, qtbot, ndisplay):
+    viewer, widget, image, labels = volume
+    viewer.dims.ndisplay = ndisplay
+    wait_complete(qtbot, widget)
+    before = output(viewer)
+    labels.brush_size = 6
+    labels.paint((8, 20, 25), 0)  # plane 8; plane 20 is the one displayed in 2D
+    for step in (None, labels.undo, labels.redo):
+        if step is not None:
+            step()
+        exact = masked_gaussian(image.data, labels.data, 3.0)
+        # Noticed one turn of the event loop later: wait for the result itself.
+        qtbot.waitUntil(
+            lambda exact=exact: np.allclose(output(viewer), exact, atol=0.4),
+            timeout=TIMEOUT_MS,
+        )
+        wait_complete(qtbot, widget)
+    assert output(viewer) is before, "recomputed whole, not patched"
+
+
 def test_3d_display_computes_the_whole_volume(volume, qtbot, regions):
     viewer, widget, image, labels = volume
     viewer.dims.ndisplay = 3
