@@ -28,3 +28,14 @@ def test_bench_latency_is_a_subcommand_of_bench(capsys):
         cli(["bench", "latency", "--repeats", "0"])
     assert exit_info.value.code == 2
     assert "bench latency" in capsys.readouterr().err
+
+
+def test_the_page_names_the_command_and_holds_the_table(tmp_path):
+    from napari_masked_blur._bench_latency import write_page
+
+    path = tmp_path / "latency.md"
+    write_page(path, [("plane-to-pixels", "20 ms (n=9)")], ["--repeats", "9"])
+    text = path.read_text()
+    assert "`napari-masked-blur bench latency --repeats 9`" in text
+    assert "| plane-to-pixels | 20 ms (n=9) |" in text
+    assert list(tmp_path.iterdir()) == [path]

@@ -159,9 +159,6 @@ class LiveView:
             if work.kind == "plane":
                 args += (self._products,)
             inline = work.kind == "patch" and _pixels(work.region) <= INLINE_PIXELS
-            if work.kind == "chunk":
-                # The view has settled: free the products kept for a slider.
-                self._products.release()
             if self._runner.busy or not inline:
                 self._runner.submit(self._compute, *args, context=job)
                 return
@@ -182,6 +179,8 @@ class LiveView:
         work = plan.next(background=not self._settle.isActive())
         if work is None and plan.complete:
             self._close_progress()
+            # Kept through the volume's chunks, for the next drag of sigma.
+            self._products.release()
         elif work is not None:
             self._show_progress(work)
         return work

@@ -57,12 +57,12 @@ def smooth_band(
 
     if len(arrays) == 1 or arrays[0].size < _THREADS_FROM_SIZE:
         return [smooth(a) for a in arrays]
-    with _one_blas_thread(), ThreadPoolExecutor(max_workers=2) as pool:
+    with one_blas_thread(), ThreadPoolExecutor(max_workers=2) as pool:
         return list(pool.map(smooth, arrays))
 
 
 @contextlib.contextmanager
-def _one_blas_thread() -> Iterator[None]:
+def one_blas_thread() -> Iterator[None]:
     """Limit BLAS to one thread (ours run side by side), when threadpoolctl can."""
     controller = _blas_controller()
     if controller is None:
