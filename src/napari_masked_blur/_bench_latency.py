@@ -65,6 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="PATH",
         help="also write the table as a Markdown page here (docs/latency.md)",
     )
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = parser.parse_args(argv)
     if args.repeats < 1:
         parser.error(f"--repeats must be >= 1, got {args.repeats}")
@@ -85,9 +86,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def write_page(path: Path, rows: Sequence[tuple[str, str]], argv) -> None:
+def write_page(
+    path: Path, rows: Sequence[tuple[str, str]], argv: Sequence[str]
+) -> None:
     """The table as a Markdown page, with how it was measured (atomic write)."""
-    command = " ".join(["napari-masked-blur bench latency", *(argv or [])])
+    command = " ".join(["napari-masked-blur bench latency", *argv])
     page = "\n".join(
         [
             "# Latency in napari",
@@ -95,7 +98,8 @@ def write_page(path: Path, rows: Sequence[tuple[str, str]], argv) -> None:
             f"Measured with `{command}` on {time.strftime('%Y-%m-%d')},",
             f"{os.cpu_count()} cores, in a real viewer under Xvfb with Mesa's",
             "software renderer, so every repaint is drawn by the CPU while it",
-            "holds the interpreter.  Medians; wall-clock times.",
+            "holds the interpreter.  Medians; wall-clock times.  Memory is",
+            "what numpy allocated (tracemalloc), untouched pages included.",
             "",
             table(rows),
             "",
