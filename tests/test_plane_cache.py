@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from napari_masked_blur._plane_cache import PlaneProducts
+from napari_masked_blur._plane_cache import PlaneProducts, storage_dtypes
 from napari_masked_blur._region import blur_region
 
 PLANE = (slice(9, 10), slice(None), slice(None))
@@ -65,7 +65,7 @@ def test_an_edit_after_invalidate_is_seen(volume):
 
 def test_planes_beyond_the_budget_are_refused(volume):
     image, mask = volume
-    plane_bytes = 2 * 4 * image.shape[1] * image.shape[2]
+    plane_bytes = 3 * image.shape[1] * image.shape[2]  # uint16 and uint8 kept
     kept = PlaneProducts(budget=4 * plane_bytes)
     for _ in range(3):
         found = kept.products(image, mask, slice(5, 14), slice(9, 10), None, np.float32)
@@ -91,3 +91,18 @@ def test_certainty_maps_and_nan_pixels_keep_their_weights():
         )
         np.testing.assert_allclose(fast, plain, rtol=0, atol=1e-6, equal_nan=True)
     assert kept._stack is not None
+
+
+@pytest.mark.parametrize(
+    ("image", "mask", "kept"),
+    [
+        (np.uint16, np.uint8, (np.uint16, np.uint8)),  # exact: value or 0, 0 or 1
+        (np.int32, bool, (np.int32, np.uint8)),
+        (bool, np.uint32, (np.uint8, np.uint8)),
+        (np.float32, np.uint8, (np.float32, np.uint8)),  # NaN pixels get w = 0
+        (np.uint16, np.float32, (np.float32, np.float32)),  # certainty weights
+    ],
+)
+def test_products_are_kept_exactly_in_few_bytes(image, mask, kept):
+    found = storage_dtypes(np.dtype(image), np.dtype(mask), np.dtype(np.float32))
+    assert found == tuple(np.dtype(d) for d in kept)

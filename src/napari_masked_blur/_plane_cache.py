@@ -15,6 +15,7 @@ Numpy only.  One worker thread uses a cache; the main thread only calls
 
 from __future__ import annotations
 
+import math
 import threading
 import weakref
 from concurrent.futures import ThreadPoolExecutor
@@ -22,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from napari_masked_blur._core import mask_to_weights
+from napari_masked_blur._core import mask_inside, mask_to_weights
 
 # The most the kept products may take (two float32 stacks of planes).  For
 # 1024 x 1024 planes that is 64 planes: the radius of sigma 7.8 at truncate 4.
@@ -99,7 +100,8 @@ class PlaneProducts:
         if stack is None or not stack.serves(key, output):
             if calls < 3:
                 return None
-            buffers = _buffers(spare, image.shape, dtype, self._budget)
+            dtypes = storage_dtypes(image.dtype, mask.dtype, dtype)
+            buffers = _buffers(spare, image.shape, dtypes, self._budget)
             stack = _Stack(key, output, image.shape[0], buffers)
         if not stack.holds(planes):
             return None
@@ -160,17 +162,59 @@ class _Stack:
 def _buffers(
     spare: tuple[np.ndarray, np.ndarray] | None,
     shape: tuple[int, ...],
-    dtype: np.dtype,
+    dtypes: tuple[np.dtype, np.dtype],
     budget: int,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``spare`` when it fits planes of ``shape`` and ``dtype``, else new buffers."""
+    """``spare`` when it fits planes of ``shape`` and ``dtypes``, else new buffers."""
     fits = spare is not None and spare[0].shape[1:] == shape[1:]
-    if fits and spare[0].dtype == dtype:
+    if fits and (spare[0].dtype, spare[1].dtype) == dtypes:
         return spare
-    plane_bytes = 2 * np.dtype(dtype).itemsize * int(np.prod(shape[1:]))
+    plane_bytes = sum(np.dtype(d).itemsize for d in dtypes) * math.prod(shape[1:])
     capacity = min(budget // plane_bytes, shape[0])
     room = (capacity, *shape[1:])
-    return np.empty(room, dtype), np.empty(room, dtype)
+    return np.empty(room, dtypes[0]), np.empty(room, dtypes[1])
+
+
+def storage_dtypes(
+    image_dtype: np.dtype, mask_dtype: np.dtype, dtype: np.dtype
+) -> tuple[np.dtype, np.dtype]:
+    """How ``image * w`` and ``w`` are kept: exactly, in as few bytes as can be.
+
+    A label (or bool) mask gives weights 0 or 1, kept as uint8; times an
+    integer image that is the image's own value or 0, kept in the image's
+    type.  Anything else is kept in ``dtype``, the type of the result.
+    Fewer bytes matter: first writes to fresh memory cost 0.8-1.9 ms a MB on
+    these machines (measured), and a drag keeps up to 64 planes.
+    """
+    binary = np.dtype(mask_dtype).kind in "biu"
+    weights = np.dtype(np.uint8) if binary else np.dtype(dtype)
+    whole = binary and np.dtype(image_dtype).kind in "biu"
+    numerator = np.dtype(image_dtype) if whole else np.dtype(dtype)
+    if numerator.kind == "b":
+        numerator = np.dtype(np.uint8)
+    return numerator, weights
+
+
+def apply_taps(taps: np.ndarray, stack: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """``taps`` (m, n) applied along axis 0 of ``stack`` (n, ...), in ``dtype``.
+
+    ``einsum`` converts the kept integers as it goes (no converted copy), on
+    two threads, each over half of the pixels: 7-9 ms for 25 planes of
+    1024 x 1024, about a float32 matrix product's time (measured).
+    """
+    flat = stack.reshape(stack.shape[0], -1)
+    out = np.empty((taps.shape[0], flat.shape[1]), dtype)
+
+    def reduce(part: slice) -> None:
+        np.einsum(
+            "mk,kp->mp", taps, flat[:, part], out=out[:, part], dtype=dtype,
+            casting="unsafe",
+        )  # fmt: skip
+
+    half = flat.shape[1] // 2
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(reduce, [slice(0, half), slice(half, None)]))
+    return out.reshape(taps.shape[0], *stack.shape[1:])
 
 
 def _same_key(kept: tuple, key: tuple) -> bool:
@@ -206,8 +250,11 @@ def _make_products(
         source = slice(offset + block.start, offset + block.stop)
         planes = np.asarray(image[source])
         w = weights[block]
-        w[...] = mask_to_weights(np.asarray(mask[source]), labels)
-        np.multiply(planes, w, out=numerator[block])
+        if w.dtype == np.uint8:  # a label mask: 0 or 1
+            w[...] = mask_inside(np.asarray(mask[source]), labels)
+        else:
+            w[...] = mask_to_weights(np.asarray(mask[source]), labels)
+        np.multiply(planes, w, out=numerator[block], casting="unsafe")
         if planes.dtype.kind == "f":
             missing = ~np.isfinite(planes)
             if missing.any():

@@ -43,7 +43,7 @@ from napari_masked_blur._core import (
 from napari_masked_blur._engines import gaussian_smooth, kernel_radius
 from napari_masked_blur._engines._band import one_blas_thread
 from napari_masked_blur._live import Box, grow_box
-from napari_masked_blur._plane_cache import PlaneProducts
+from napari_masked_blur._plane_cache import PlaneProducts, apply_taps
 
 # Pixels of input per block when reducing the tapped axes: small enough to
 # stay in cache between making the products and reducing them (1 MB per
@@ -243,10 +243,9 @@ def _blur_tapped(
     if kept is None:
         numerator, weights = _tapped_products(image, mask, labels, taps, dtype)
     else:
-        # One matrix product each, on BLAS's threads: few long calls, so a
-        # busy main thread holding the interpreter stalls them little.
-        flat = [a.reshape(a.shape[0], -1) for a in kept]
-        numerator, weights = ((taps[0] @ a).reshape(-1, *image.shape[1:]) for a in flat)
+        # A few long calls: a busy main thread holding the interpreter
+        # stalls them little.
+        numerator, weights = (apply_taps(taps[0], a, dtype) for a in kept)
     rest = [0.0 if axis in taps else s for axis, s in enumerate(sigma)]
     numerator, certainty = gaussian_smooth(
         [np.ascontiguousarray(numerator), np.ascontiguousarray(weights)],
