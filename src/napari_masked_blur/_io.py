@@ -95,7 +95,18 @@ def open_lazy(path: str | os.PathLike, chunks: Any = None) -> da.Array:
     )
 
 
-class MappedRows:
+class RawArray:
+    """Where a C-ordered raw array lies in a file: path, byte offset, shape, type."""
+
+    def __init__(
+        self, path: str | os.PathLike, offset: int, shape: Sequence[int], dtype: Any
+    ) -> None:
+        self.path, self.offset = str(path), int(offset)
+        self.shape, self.dtype = tuple(int(n) for n in shape), np.dtype(dtype)
+        self.ndim, self.size = len(self.shape), math.prod(self.shape)
+
+
+class MappedRows(RawArray):
     """A C-ordered raw array in a file, read by memory-mapping only the rows
     a chunk needs.
 
@@ -104,13 +115,6 @@ class MappedRows:
     per read is one chunk's rows, not the file.  Holds no open file or
     mapping, so it pickles as a path and an offset.
     """
-
-    def __init__(
-        self, path: str | os.PathLike, offset: int, shape: Sequence[int], dtype: Any
-    ) -> None:
-        self.path, self.offset = str(path), int(offset)
-        self.shape, self.dtype = tuple(int(n) for n in shape), np.dtype(dtype)
-        self.ndim, self.size = len(self.shape), math.prod(self.shape)
 
     def __getitem__(self, key: Any) -> np.ndarray:
         if self.ndim == 1:  # as one column of rows
@@ -380,7 +384,7 @@ def _create_npy(path: str | os.PathLike, shape: tuple[int, ...], dtype: Any) -> 
     return offset
 
 
-class RawWriter:
+class RawWriter(RawArray):
     """Writes chunks into a C-ordered raw array in a file, with ``os.pwrite``.
 
     Each chunk goes straight to its bytes: runs that are contiguous in the
@@ -388,13 +392,6 @@ class RawWriter:
     are written in one call.  Chunks may arrive in any order and from any
     thread or process; nothing is memory-mapped.
     """
-
-    def __init__(
-        self, path: str | os.PathLike, offset: int, shape: Sequence[int], dtype: Any
-    ) -> None:
-        self.path, self.offset = str(path), int(offset)
-        self.shape, self.dtype = tuple(int(n) for n in shape), np.dtype(dtype)
-        self.ndim, self.size = len(self.shape), math.prod(self.shape)
 
     def __setitem__(self, key: Any, value: np.ndarray) -> None:
         key = _slices(key, self.ndim)
