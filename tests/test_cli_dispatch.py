@@ -11,7 +11,7 @@ from napari_masked_blur._cli import main
 def test_help_names_every_subcommand(capsys):
     assert main(["--help"]) == 0
     text = capsys.readouterr().out
-    for word in ("blur", "bench", "IMAGE [MASK]"):
+    for word in ("blur", "bench", "IMAGE [MASK]", "--sample", "--screenshot"):
         assert word in text
 
 

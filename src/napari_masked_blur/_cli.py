@@ -25,7 +25,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Dispatch to a subcommand; returns the process exit status."""
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] in ("-h", "--help"):
-        print(USAGE, end="")
+        from napari_masked_blur._demo import demo_options
+
+        print(USAGE + "\nThe demo's options:\n" + demo_options(), end="")
         return 0
     if args and args[0] == "blur":
         from napari_masked_blur._batch import main as blur_main

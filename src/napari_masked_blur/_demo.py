@@ -53,6 +53,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0 if shown else 1
 
 
+def demo_options() -> str:
+    """The options part of the demo's ``--help`` (for the top-level help)."""
+    text = _parser().format_help()
+    options = text[text.index("options:") + len("options:\n") :].splitlines()
+    return "".join(line + "\n" for line in options if "--help" not in line)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="napari-masked-blur",
