@@ -27,7 +27,7 @@ def main() -> int:
         screen = f"-screen 0 {WINDOW[0] + 200}x{WINDOW[1] + 200}x24"
         command = ["xvfb-run", "-a", "-s", screen, sys.executable, *sys.argv]
         return subprocess.run(command, check=False).returncode
-    # Pop-up notifications (napari warns about PyQt5 at start) would cover the
+    # Pop-up notifications (napari may warn at start) would cover the
     # picture; settings from the environment are not saved to the user's file.
     os.environ["NAPARI_APPLICATION_GUI_NOTIFICATION_LEVEL"] = "error"
     OUT.mkdir(parents=True, exist_ok=True)

@@ -17,7 +17,7 @@ os.environ["XDG_CONFIG_HOME"] = os.path.join(_HOME, "config")
 os.environ["XDG_CACHE_HOME"] = os.path.join(_HOME, "cache")
 os.environ["XDG_RUNTIME_DIR"] = os.path.join(_HOME, "runtime")
 os.makedirs(os.environ["XDG_RUNTIME_DIR"], mode=0o700, exist_ok=True)
-os.environ.setdefault("QT_API", "pyqt5")
+os.environ.setdefault("QT_API", "pyqt6")
 
 if importlib.util.find_spec("napari") is None:  # the array API alone is installed
     collect_ignore_glob = ["test_*.py"]
