@@ -5,12 +5,13 @@ needs the displayed plane again: the planes within the kernel radius along
 the hidden axis are reduced by a few kernel taps, then the plane is smoothed.
 Making the products from the uint16 image and the label mask is most of
 that work (74 ms for the 25 planes of 1024 x 1024 that sigma 3 needs, where
-reducing the ready products with BLAS takes 6 ms; one core, measured).  The
+reducing ready float32 products takes 6 ms; one core, measured).  The
 products do not depend on sigma, so they are made once and kept here, plane
 by plane: a larger sigma makes only the planes it adds.
 
 Numpy only.  One worker thread uses a cache; the main thread only calls
-:meth:`PlaneProducts.invalidate` (the mask was edited, the view moved).
+:meth:`PlaneProducts.invalidate` (the mask was edited, the view moved) and
+:meth:`PlaneProducts.release`.
 """
 
 from __future__ import annotations
@@ -25,15 +26,16 @@ import numpy as np
 
 from napari_masked_blur._core import mask_inside, mask_to_weights
 
-# The most the kept products may take (two float32 stacks of planes).  For
-# 1024 x 1024 planes that is 64 planes: the radius of sigma 7.8 at truncate 4.
+# The most the kept products may take.  For 1024 x 1024 planes of a uint16
+# image and a label mask (3 bytes a pixel, see storage_dtypes) that is 170
+# planes, the reach of sigma 21 at truncate 4; in float32, 64 planes.
 BUDGET_BYTES = 512 * 2**20
 # Planes made per numpy call.
 _BLOCK_PLANES = 8
 
 
 class PlaneProducts:
-    """Float32 ``image * w`` and ``w`` for planes along axis 0 around one plane.
+    """``image * w`` and ``w`` for planes along axis 0 around one plane.
 
     Parameters
     ----------

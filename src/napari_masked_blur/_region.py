@@ -92,12 +92,12 @@ def blur_region(
     sigma_px = sigma_in_pixels(sigma, len(space), spacing)
     radius = kernel_radius(sigma_px, truncate)
     window, inner = region_window(region, space, radius, mode)
-    kept = None
-    if channel_axis is None and not per_label:
-        kept = _kept_products(products, image, mask, window, inner, radius, labels)
     image_w = np.asarray(image[with_channel(window, channel_axis)])
     mask_w = np.asarray(mask[window])
     check_image(image_w)
+    kept = None
+    if channel_axis is None and not per_label:
+        kept = _kept_products(products, image, mask, window, inner, radius, labels)
     tapped = _tapped_axes(inner, mask_w.shape, radius)
     if per_label or channel_axis is not None or not tapped:
         out = masked_gaussian(
