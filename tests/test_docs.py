@@ -26,7 +26,16 @@ import napari_masked_blur
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-GUI_PACKAGES = ("napari", "qtpy", "magicgui", "superqt", "PyQt5", "PyQt6", "PySide2", "vispy")
+GUI_PACKAGES = (
+    "napari",
+    "qtpy",
+    "magicgui",
+    "superqt",
+    "PyQt5",
+    "PyQt6",
+    "PySide2",
+    "vispy",
+)
 PYTHON_BLOCK = re.compile(r"^```python\n(.*?)^```", re.MULTILINE | re.DOTALL)
 MARKDOWN_LINK = re.compile(r"\]\(([^)\s#]+)(?:#[^)]*)?\)")
 
