@@ -1,9 +1,12 @@
 """Volumes in a real viewer: the displayed plane first, then the rest in chunks."""
 
+import threading
+
 import numpy as np
 import pytest
 
 import napari_masked_blur._live_view as live_view_module
+import napari_masked_blur._widget as widget_module
 from napari_masked_blur import masked_gaussian
 
 PLUGIN, WIDGET = "napari-masked-blur", "Masked Gaussian blur"
@@ -86,6 +89,24 @@ def test_volume_work_shows_a_progress_bar_that_closes(volume, qtbot, bars):
     assert bars, "no progress bar"
     total, last, closed = bars[-1]
     assert total == SHAPE[0] and closed and 0 < last <= total
+
+
+def test_a_volume_shows_no_busy_bar_of_the_widget(volume, qtbot, monkeypatch):
+    # Only the volume's own bar (see test_volume_work_shows_a_progress_bar...).
+    _, widget, _, _ = volume
+    wait_complete(qtbot, widget)
+    gate, real = threading.Event(), widget_module.recompute
+
+    def held(*args):
+        assert gate.wait(TIMEOUT_MS / 1000), "the test never opened the gate"
+        return real(*args)
+
+    monkeypatch.setattr(widget_module, "recompute", held)
+    with qtbot.waitSignal(widget._progress_timer.timeout, timeout=TIMEOUT_MS):
+        widget["sigma"].value = 1.5  # the plane is held past the bar's delay
+    assert widget.runner.busy and widget._progress is None
+    gate.set()
+    wait_complete(qtbot, widget)
 
 
 def test_a_new_sigma_restarts_from_the_displayed_plane(volume, qtbot, regions):
