@@ -318,7 +318,9 @@ class LiveView:
         QTimer.singleShot(0, functools.partial(self._after_edit, box))
 
     def _after_edit(self, box: Box) -> None:
-        # By now the edit's pixels are written.
+        # By now the edit's pixels are written.  Products the worker made
+        # between the event and the write may hold the old pixels: drop them.
+        self._products.invalidate()
         if self._snapshot is not None and self._snapshot[0] is None:
             self._snapshot[1][box] = self._mask.data[box]
         elif self._snapshot is not None:
