@@ -289,7 +289,10 @@ class LiveView:
             return
         moved = _moved_edits(self._mask, self._history)
         self._history = _history_lengths(self._mask)
-        if moved is None:  # no history to read: compare with the last snapshot
+        if not moved:
+            # No undo or redo seen: an edit a script wrote into the data, or
+            # a mere re-slice; the displayed part, compared with the last
+            # snapshot, tells.
             self._check_snapshot()
             return
         box = paint_box((atom for item in moved for atom in item), self._plan.shape)
@@ -466,25 +469,23 @@ def _history_lengths(mask: napari.layers.Layer) -> tuple[int, int] | None:
     return len(undo), len(redo)
 
 
-def _moved_edits(mask: napari.layers.Layer, before: tuple[int, int] | None):
+def _moved_edits(mask: napari.layers.Layer, before: tuple[int, int] | None) -> list:
     """The history items undone or redone since the lengths were ``before``.
 
     An undo moves the newest item of the undo history to the redo history,
     a redo moves it back; each item is the list of atoms of one edit.
-    Returns [] when nothing moved, None when the histories cannot tell
-    (none to read, or changed some other way).
+    Empty when nothing moved or the histories cannot tell (none to read, or
+    changed some other way).
     """
     now = _history_lengths(mask)
     if now is None or before is None:
-        return None
-    undone, redone = before[0] - now[0], before[1] - now[1]
-    if undone == 0 and redone == 0:
         return []
+    undone, redone = before[0] - now[0], before[1] - now[1]
     if undone > 0 and redone == -undone:
         return list(mask._redo_history)[-undone:]
     if undone < 0 and redone == -undone:
         return list(mask._undo_history)[undone:]
-    return None
+    return []
 
 
 def _pixels(box: Box) -> int:

@@ -141,3 +141,12 @@ def test_painting_over_an_rgb_image_patches_every_channel(make_napari_viewer, qt
     qtbot.waitUntil(patched, timeout=TIMEOUT_MS)
     wait_caught_up(qtbot, widget)
     assert output(viewer, rgb).data is before
+
+
+def test_an_edit_in_place_then_a_refresh_is_patched(painted, qtbot):
+    # No history entry: a script wrote into the data and asked for a refresh.
+    viewer, widget, image, labels = painted
+    before = output(viewer, image).data
+    labels.data[40:50, 40:50] = 2
+    labels.refresh()
+    assert_patched_to_full_result(qtbot, viewer, widget, image, labels, before)
