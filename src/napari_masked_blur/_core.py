@@ -161,6 +161,16 @@ def mask_to_weights(
     return mask_inside(mask, labels).astype(np.float32)
 
 
+def zero_missing(image: np.ndarray, *arrays: np.ndarray) -> None:
+    """Set ``arrays`` to 0 wherever ``image`` is not finite: missing data."""
+    if image.dtype.kind != "f":
+        return
+    missing = ~np.isfinite(image)
+    if missing.any():
+        for array in arrays:
+            array[missing] = 0
+
+
 def mask_inside(
     mask: np.ndarray, labels: int | Sequence[int] | None = None
 ) -> np.ndarray:
@@ -374,10 +384,7 @@ def _centered_numerator(
     scratch = None  # our own float copy of the image, when one is needed
     if image.dtype.kind == "f":
         image = scratch = image.astype(dtype)
-        missing = ~np.isfinite(image)
-        if missing.any():
-            weights[missing] = 0
-            image[missing] = 0
+        zero_missing(image, weights, image)
     elif dtype == np.float64:  # integers are finite: convert and multiply at once
         return np.multiply(image, weights, dtype=dtype), 0.0
     heaviest = int(np.argmax(weights))

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from napari_masked_blur._core import mask_inside, mask_to_weights
+from napari_masked_blur._core import mask_inside, mask_to_weights, zero_missing
 
 # The most the kept products may take.  For 1024 x 1024 planes of a uint16
 # image and a label mask (3 bytes a pixel, see storage_dtypes) that is 170
@@ -186,7 +186,7 @@ def storage_dtypes(
     integer image that is the image's own value or 0, kept in the image's
     type.  Anything else is kept in ``dtype``, the type of the result.
     Fewer bytes matter: first writes to fresh memory cost 0.8-1.9 ms a MB on
-    these machines (measured), and a drag keeps up to 64 planes.
+    these machines (measured), and a drag keeps up to the budget's worth.
     """
     binary = np.dtype(mask_dtype).kind in "biu"
     weights = np.dtype(np.uint8) if binary else np.dtype(dtype)
@@ -197,7 +197,7 @@ def storage_dtypes(
     return numerator, weights
 
 
-def apply_taps(taps: np.ndarray, stack: np.ndarray, dtype: np.dtype) -> np.ndarray:
+def reduce_kept(taps: np.ndarray, stack: np.ndarray, dtype: np.dtype) -> np.ndarray:
     """``taps`` (m, n) applied along axis 0 of ``stack`` (n, ...), in ``dtype``.
 
     ``einsum`` converts the kept integers as it goes (no converted copy), on
@@ -257,11 +257,7 @@ def _make_products(
         else:
             w[...] = mask_to_weights(np.asarray(mask[source]), labels)
         np.multiply(planes, w, out=numerator[block], casting="unsafe")
-        if planes.dtype.kind == "f":
-            missing = ~np.isfinite(planes)
-            if missing.any():
-                w[missing] = 0
-                numerator[block][missing] = 0
+        zero_missing(planes, w, numerator[block])
 
     firsts = range(rows[0], rows[1], _BLOCK_PLANES)
     if len(firsts) == 1:  # the planes a slightly wider kernel adds

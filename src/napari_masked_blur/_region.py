@@ -39,11 +39,12 @@ from napari_masked_blur._core import (
     sigma_in_pixels,
     spatial_shape,
     with_channel,
+    zero_missing,
 )
 from napari_masked_blur._engines import gaussian_smooth, kernel_radius
 from napari_masked_blur._engines._band import one_blas_thread
 from napari_masked_blur._live import Box, grow_box
-from napari_masked_blur._plane_cache import PlaneProducts, apply_taps
+from napari_masked_blur._plane_cache import PlaneProducts, reduce_kept
 
 # Pixels of input per block when reducing the tapped axes: small enough to
 # stay in cache between making the products and reducing them (1 MB per
@@ -95,9 +96,6 @@ def blur_region(
     image_w = np.asarray(image[with_channel(window, channel_axis)])
     mask_w = np.asarray(mask[window])
     check_image(image_w)
-    kept = None
-    if channel_axis is None and not per_label:
-        kept = _kept_products(products, image, mask, window, inner, radius, labels)
     tapped = _tapped_axes(inner, mask_w.shape, radius)
     if per_label or channel_axis is not None or not tapped:
         out = masked_gaussian(
@@ -113,6 +111,9 @@ def blur_region(
             method=method,
         )
         return out[with_channel(inner, channel_axis)]
+    kept = None
+    if tapped == [0]:
+        kept = _kept_products(products, image, mask, window, inner, labels)
     return _blur_tapped(
         image_w, mask_w, inner, sigma_px, tapped,
         outside=outside, labels=labels, mode=mode, truncate=truncate, method=method,
@@ -126,18 +127,16 @@ def _kept_products(
     mask: np.ndarray,
     window: Box,
     inner: Box,
-    radius: Sequence[int],
     labels: Any,
 ) -> tuple[np.ndarray, np.ndarray] | None:
-    """Untapped products from ``products`` for a whole-plane region of a volume."""
+    """Kept products for a whole-plane region of a volume tapped along axis 0."""
     if products is None or not isinstance(image, np.ndarray):
         return None
     whole = all(
         w.start == 0 and w.stop == n
         for w, n in zip(window[1:], image.shape[1:], strict=True)
     )
-    window_shape = [w.stop - w.start for w in window]
-    if not whole or _tapped_axes(inner, window_shape, radius) != [0]:
+    if not whole:
         return None
     dtype = output_dtype(image.dtype)
     output = slice(window[0].start + inner[0].start, window[0].start + inner[0].stop)
@@ -245,7 +244,7 @@ def _blur_tapped(
     else:
         # A few long calls: a busy main thread holding the interpreter
         # stalls them little.
-        numerator, weights = (apply_taps(taps[0], a, dtype) for a in kept)
+        numerator, weights = (reduce_kept(taps[0], a, dtype) for a in kept)
     rest = [0.0 if axis in taps else s for axis, s in enumerate(sigma)]
     numerator, certainty = gaussian_smooth(
         [np.ascontiguousarray(numerator), np.ascontiguousarray(weights)],
@@ -314,11 +313,7 @@ def _products(
     # The product is made in the output type straight from the image's own
     # type: a separate astype would cost a second pass over memory.
     numerator = np.multiply(image, weights, dtype=dtype)
-    if image.dtype.kind == "f":
-        missing = ~np.isfinite(image)
-        if missing.any():
-            weights[missing] = 0
-            numerator[missing] = 0
+    zero_missing(image, weights, numerator)
     return numerator, weights
 
 
