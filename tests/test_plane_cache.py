@@ -17,24 +17,57 @@ def volume():
     return image, mask
 
 
-def test_products_are_made_from_the_third_sigma_for_one_plane(volume):
+TAPS = np.array([0.4, 0.2, 0.1])  # t_0, t_1, t_2: any numbers will do
+
+
+def test_products_are_kept_from_the_third_sigma_for_one_plane(volume):
     image, mask = volume
     kept = PlaneProducts()
     asks = [
-        kept.products(image, mask, slice(5, 14), slice(9, 10), None, np.float32)
+        kept.reduced(image, mask, 9, TAPS, "missing", None, np.float32)
         for _ in range(3)
     ]
     assert asks[0] is None and asks[1] is None
     numerator, weights = asks[2]
-    assert np.array_equal(weights, (mask[5:14] != 0).astype(np.float32))
-    assert np.array_equal(numerator, image[5:14] * (mask[5:14] != 0))
+    # Worked by hand: t_0 P[9] + t_1 (P[8] + P[10]) + t_2 (P[7] + P[11]).
+    inside = (mask != 0).astype(np.float64)
+    planes = {
+        k: (image[9 - k] * inside[9 - k], inside[9 - k]) for k in (-2, -1, 0, 1, 2)
+    }
+    expected_w = sum(TAPS[abs(k)] * planes[k][1] for k in planes)
+    expected_n = sum(TAPS[abs(k)] * planes[k][0] for k in planes)
+    np.testing.assert_allclose(weights, expected_w, rtol=1e-6)
+    np.testing.assert_allclose(numerator, expected_n, rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("mode", "planes"),
+    [
+        # plane 1 of 20, taps out to 3: beyond the start the rule decides
+        ("missing", {0: [1], 1: [0, 2], 2: [3], 3: [4]}),
+        ("reflect", {0: [1], 1: [0, 2], 2: [0, 3], 3: [1, 4]}),
+        ("mirror", {0: [1], 1: [0, 2], 2: [1, 3], 3: [2, 4]}),
+        ("nearest", {0: [1], 1: [0, 2], 2: [0, 3], 3: [0, 4]}),
+        ("wrap", {0: [1], 1: [0, 2], 2: [19, 3], 3: [18, 4]}),
+    ],
+)
+def test_planes_beyond_the_ends_are_folded_by_the_border_rule(volume, mode, planes):
+    image, mask = volume
+    taps = np.array([1.0, 10.0, 100.0, 1000.0])
+    kept = PlaneProducts()
+    for _ in range(3):
+        found = kept.reduced(image, mask, 1, taps, mode, None, np.float64)
+    weights = found[1]
+    inside = (mask != 0).astype(np.float64)
+    expected = sum(taps[k] * inside[p] for k, ps in planes.items() for p in ps)
+    np.testing.assert_array_equal(weights, expected)
 
 
 def test_another_plane_starts_the_count_again(volume):
     image, mask = volume
     kept = PlaneProducts()
-    for output in (slice(9, 10), slice(9, 10), slice(10, 11)):
-        found = kept.products(image, mask, slice(5, 14), output, None, np.float32)
+    for plane in (9, 9, 10):
+        found = kept.reduced(image, mask, plane, TAPS, "missing", None, np.float32)
     assert found is None
 
 
@@ -46,7 +79,7 @@ def test_a_sigma_drag_with_kept_products_matches_the_plain_result(volume, mode):
         fast = blur_region(image, mask, PLANE, sigma, mode=mode, products=kept)
         plain = blur_region(image, mask, PLANE, sigma, mode=mode)
         np.testing.assert_allclose(fast, plain, rtol=0, atol=1e-6 * 4000)
-    assert kept._stack is not None  # the drag did use kept products
+    assert kept._pairs is not None  # the drag did use kept products
 
 
 def test_an_edit_after_invalidate_is_seen(volume):
@@ -63,13 +96,14 @@ def test_an_edit_after_invalidate_is_seen(volume):
         np.testing.assert_allclose(fast, plain, rtol=0, atol=1e-6 * 4000)
 
 
-def test_planes_beyond_the_budget_are_refused(volume):
+def test_pairs_beyond_the_budget_are_refused(volume):
     image, mask = volume
-    plane_bytes = 3 * image.shape[1] * image.shape[2]  # uint16 and uint8 kept
-    kept = PlaneProducts(budget=4 * plane_bytes)
+    pair_bytes = 5 * image.shape[1] * image.shape[2]  # uint32 and uint8 kept
+    kept = PlaneProducts(budget=2 * pair_bytes)
     for _ in range(3):
-        found = kept.products(image, mask, slice(5, 14), slice(9, 10), None, np.float32)
+        found = kept.reduced(image, mask, 9, TAPS, "missing", None, np.float32)
     assert found is None
+    assert kept.reduced(image, mask, 9, TAPS[:2], "missing", None, np.float32)
 
 
 def test_certainty_maps_and_nan_pixels_keep_their_weights():
@@ -90,19 +124,29 @@ def test_certainty_maps_and_nan_pixels_keep_their_weights():
             image, certainty, (slice(6, 7), slice(None), slice(None)), sigma
         )
         np.testing.assert_allclose(fast, plain, rtol=0, atol=1e-6, equal_nan=True)
-    assert kept._stack is not None
+    assert kept._pairs is not None
 
 
 @pytest.mark.parametrize(
     ("image", "mask", "kept"),
     [
-        (np.uint16, np.uint8, (np.uint16, np.uint8)),  # exact: value or 0, 0 or 1
-        (np.int32, bool, (np.int32, np.uint8)),
+        (np.uint16, np.uint8, (np.uint32, np.uint8)),  # sums of 2 values; 0 to 2
+        (np.int8, bool, (np.int16, np.uint8)),
+        (np.int64, np.uint8, (np.float32, np.uint8)),  # no wider integer
         (bool, np.uint32, (np.uint8, np.uint8)),
         (np.float32, np.uint8, (np.float32, np.uint8)),  # NaN pixels get w = 0
         (np.uint16, np.float32, (np.float32, np.float32)),  # certainty weights
     ],
 )
-def test_products_are_kept_exactly_in_few_bytes(image, mask, kept):
+def test_pair_sums_are_kept_exactly_in_few_bytes(image, mask, kept):
     found = storage_dtypes(np.dtype(image), np.dtype(mask), np.dtype(np.float32))
     assert found == tuple(np.dtype(d) for d in kept)
+
+
+def test_the_largest_integers_add_up_without_overflow():
+    image = np.full((5, 4, 4), np.iinfo(np.uint16).max, np.uint16)
+    mask = np.ones(image.shape, np.uint8)
+    kept = PlaneProducts()
+    for _ in range(3):
+        found = kept.reduced(image, mask, 2, TAPS, "missing", None, np.float64)
+    np.testing.assert_allclose(found[0], 65535.0 * (TAPS[0] + 2 * TAPS[1:].sum()))

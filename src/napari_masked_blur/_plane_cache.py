@@ -1,13 +1,21 @@
-"""The products ``image * w`` and ``w`` around a displayed plane, kept between sigmas.
+"""The displayed plane's products, paired by distance and kept between sigmas.
 
 While a sigma slider is dragged over a volume shown in 2D, every new value
-needs the displayed plane again: the planes within the kernel radius along
-the hidden axis are reduced by a few kernel taps, then the plane is smoothed.
-Making the products from the uint16 image and the label mask is most of
-that work (74 ms for the 25 planes of 1024 x 1024 that sigma 3 needs, where
-reducing ready float32 products takes 6 ms; one core, measured).  The
-products do not depend on sigma, so they are made once and kept here, plane
-by plane: a larger sigma makes only the planes it adds.
+needs the displayed plane ``c`` again.  Along the hidden axis 0 that is
+
+    N(c) = sum over |k| <= r of t_k (image * w)[c + k],   W(c) likewise for w,
+
+with planes beyond the ends folded back by the border rule, and then the
+plane is smoothed in 2D.  Making the products from the uint16 image and the
+label mask is most of that work (74 ms for the 25 planes of 1024 x 1024 that
+sigma 3 needs, where reducing ready products takes 6 ms; one core, measured).
+The products do not depend on sigma, so they are made once and kept here.
+
+The Gaussian's taps are symmetric, ``t_-k = t_k``, so the two planes at
+distance ``k`` are kept added up, ``S_k = P[c - k] + P[c + k]``, and
+``N(c) = sum over k = 0..r of t_k S_k``: half the planes to read and convert
+for each sigma (measured on 1024 x 1024 planes at sigma 4: 9 instead of 16 ms
+for numerator and weights).  A larger sigma makes only the pairs it adds.
 
 Numpy only.  One worker thread uses a cache; the main thread only calls
 :meth:`PlaneProducts.invalidate` (the mask was edited, the view moved) and
@@ -17,6 +25,7 @@ Numpy only.  One worker thread uses a cache; the main thread only calls
 from __future__ import annotations
 
 import math
+import queue
 import threading
 import weakref
 from concurrent.futures import ThreadPoolExecutor
@@ -24,141 +33,243 @@ from typing import Any
 
 import numpy as np
 
-from napari_masked_blur._core import mask_inside, mask_to_weights, zero_missing
+from napari_masked_blur._core import (
+    _ENGINE_MODE,
+    mask_inside,
+    mask_to_weights,
+    zero_missing,
+)
+from napari_masked_blur._engines._band import extend_index
 
-# The most the kept products may take.  For 1024 x 1024 planes of a uint16
-# image and a label mask (3 bytes a pixel, see storage_dtypes) that is 170
-# planes, the reach of sigma 21 at truncate 4; in float32, 64 planes.
+# The most the kept pairs may take.  For 1024 x 1024 planes of a uint16 image
+# and a label mask (5 bytes a pixel per pair, see storage_dtypes) that is 102
+# pairs, the reach of sigma 25 at truncate 4.
 BUDGET_BYTES = 512 * 2**20
-# Planes made per numpy call.
-_BLOCK_PLANES = 8
+# Pairs made per numpy call.
+_BLOCK_PAIRS = 4
 
 
 class PlaneProducts:
-    """``image * w`` and ``w`` for planes along axis 0 around one plane.
+    """Pair sums of ``image * w`` and ``w`` around one plane of axis 0.
 
     Parameters
     ----------
     budget : int
         Most bytes the two stacks may take; a request beyond it is refused
-        (:meth:`products` returns None) and the caller computes as usual.
+        (:meth:`reduced` returns None) and the caller computes as usual.
     """
 
     def __init__(self, budget: int = BUDGET_BYTES) -> None:
         self._budget = budget
         self._generation = 0
         self._lock = threading.Lock()
-        self._stack: _Stack | None = None
+        self._pairs: _Pairs | None = None
         self._spare: tuple[np.ndarray, np.ndarray] | None = None  # its memory
-        # (key, output planes, how many calls in a row) of the last calls
+        self._scratch: tuple[tuple, queue.SimpleQueue] | None = None
+        # (key, how many calls in a row) of the last calls
         self._asked: tuple | None = None
 
     def invalidate(self) -> None:
         """The mask or image changed, or the view moved: forget what is kept.
 
-        The memory stays for the next planes (touching fresh memory costs
+        The memory stays for the next plane (touching fresh memory costs
         0.8 ms a MB on these machines, measured); :meth:`release` frees it.
         """
         with self._lock:
             self._generation += 1
-            if self._stack is not None:
-                self._spare = (self._stack.numerator, self._stack.weights)
-            self._stack = None
+            if self._pairs is not None:
+                self._spare = (self._pairs.numerator, self._pairs.weights)
+            self._pairs = None
 
     def release(self) -> None:
         """Forget what is kept and free its memory."""
         with self._lock:
             self._generation += 1
-            self._stack = self._spare = None
+            self._pairs = self._spare = self._scratch = None
 
-    def products(
+    def _scratch_for(self, buffers: tuple[np.ndarray, np.ndarray]) -> queue.SimpleQueue:
+        """Room for one plane of each stack per thread, reused from plane to plane
+        (fresh memory is slow to touch)."""
+        like = tuple((a.shape[1:], a.dtype) for a in buffers)
+        if self._scratch is None or self._scratch[0] != like:
+            rooms: queue.SimpleQueue = queue.SimpleQueue()
+            for _ in range(2):
+                rooms.put(tuple(np.empty_like(a[:1]) for a in buffers))
+            self._scratch = (like, rooms)
+        return self._scratch[1]
+
+    def reduced(
         self,
         image: np.ndarray,
         mask: np.ndarray,
-        planes: slice,
-        output: slice,
+        plane: int,
+        taps: np.ndarray,
+        mode: str,
         labels: Any,
         dtype: np.dtype,
     ) -> tuple[np.ndarray, np.ndarray] | None:
-        """``(image * w, w)`` over ``planes`` of axis 0, all of the other axes.
+        """``(N(c), W(c))`` for plane ``c = plane`` of axis 0, in ``dtype``.
 
-        ``planes`` is the window that the ``output`` planes need.  Returns
-        None (the caller computes as usual, which is faster once) until the
-        same output planes are asked for a third time in a row: a third
+        ``taps`` are ``t_0 .. t_r``, the kernel from its centre out; ``mode``
+        the border rule along axis 0 (``"missing"``, ``"reflect"``, ...).
+        Returns None (the caller computes as usual, which is faster once)
+        until the same plane is asked for a third time in a row: a third
         sigma for one plane is a slider being dragged, while a move to a
-        plane and one change of sigma there is not.  From then on the
-        products are kept, and made only for planes not kept yet.  None
-        also when they would not fit in the budget.  Non-finite image
-        pixels get ``w = 0``, as everywhere.
+        plane and one change of sigma there is not.  From then on the pairs
+        are kept, and made only as far out as not made yet.  None also when
+        they would not fit in the budget.  Non-finite image pixels get
+        ``w = 0``, as everywhere.
         """
-        key = (weakref.ref(image), weakref.ref(mask), _labels_key(labels), dtype)
+        key = (
+            weakref.ref(image), weakref.ref(mask), _labels_key(labels),
+            np.dtype(dtype), mode, plane,
+        )  # fmt: skip
         asked = self._asked
-        again = asked is not None and _same_key(asked[0], key) and asked[1] == output
-        calls = asked[2] + 1 if again else 1
-        self._asked = (key, output, calls)
+        calls = asked[1] + 1 if asked is not None and _same_key(asked[0], key) else 1
+        self._asked = (key, calls)
         with self._lock:
-            generation, stack = self._generation, self._stack
-            spare = self._spare if stack is None else (stack.numerator, stack.weights)
-        if stack is None or not stack.serves(key, output):
+            generation, pairs = self._generation, self._pairs
+            spare = self._spare if pairs is None else (pairs.numerator, pairs.weights)
+        if pairs is None or not _same_key(pairs.key, key):
             if calls < 3:
                 return None
             dtypes = storage_dtypes(image.dtype, mask.dtype, dtype)
             buffers = _buffers(spare, image.shape, dtypes, self._budget)
-            stack = _Stack(key, output, image.shape[0], buffers)
-        if not stack.holds(planes):
+            pairs = _Pairs(key, buffers, self._scratch_for(buffers))
+        if taps.size > pairs.numerator.shape[0]:
             return None
-        stack.fill(image, mask, planes, labels)
+        pairs.fill(image, mask, taps.size, labels)
         with self._lock:
             if generation == self._generation:  # no edit while they were made
-                self._stack = stack
-        return stack.view(planes)
+                self._pairs = pairs
+        return pairs.reduce(taps, dtype)
 
 
-class _Stack:
-    """Room for the products of planes around ``output``, filled as needed.
+class _Pairs:
+    """Room for the pair sums ``S_0, S_1, ...`` of one plane, made as needed.
 
-    ``numerator`` and ``weights`` hold planes ``start:stop`` of the image;
-    their pages cost memory only once touched, so memory follows the planes
+    Their pages cost memory only once touched, so memory follows the pairs
     actually made.
     """
 
     def __init__(
         self,
         key: tuple,
-        output: slice,
-        length: int,
         buffers: tuple[np.ndarray, np.ndarray],
+        scratch: queue.SimpleQueue,
     ) -> None:
-        capacity = buffers[0].shape[0]
-        middle = (output.start + output.stop) // 2
-        self.start = int(np.clip(middle - capacity // 2, 0, length - capacity))
-        self.stop = self.start + capacity
-        self.key, self.output = key, output
+        self.key = key
         self.numerator, self.weights = buffers
-        self.made = np.zeros(capacity, bool)
+        self.made = 0  # S_0 .. S_(made - 1) are ready
+        self._scratch = scratch  # room for one far plane per thread
 
-    def serves(self, key: tuple, output: slice) -> bool:
-        return output == self.output and _same_key(self.key, key)
+    def fill(self, image: np.ndarray, mask: np.ndarray, count: int, labels: Any):
+        """Make ``S_made .. S_(count - 1)``, a block of pairs per numpy call."""
+        mode, plane = self.key[4], self.key[5]
+        firsts = range(self.made, count, _BLOCK_PAIRS)
 
-    def holds(self, planes: slice) -> bool:
-        return self.start <= planes.start and planes.stop <= self.stop
-
-    def fill(self, image: np.ndarray, mask: np.ndarray, planes: slice, labels: Any):
-        rows = slice(planes.start - self.start, planes.stop - self.start)
-        missing = np.flatnonzero(~self.made[rows]) + rows.start
-        # Runs of consecutive missing planes: a wider kernel adds one each side.
-        for run in np.split(missing, np.flatnonzero(np.diff(missing) > 1) + 1):
-            if run.size:
-                lo, hi = int(run[0]), int(run[-1]) + 1
-                _make_products(
-                    image, mask, self.start, (lo, hi), labels, self.numerator,
-                    self.weights,
+        def make(first: int) -> None:
+            distances = np.arange(first, min(first + _BLOCK_PAIRS, count))
+            rows = slice(first, first + distances.size)
+            scratch = self._scratch.get()
+            try:
+                _make_pairs(
+                    image, mask, plane, distances, mode, labels,
+                    self.numerator[rows], self.weights[rows], scratch,
                 )  # fmt: skip
-                self.made[lo:hi] = True
+            finally:
+                self._scratch.put(scratch)
 
-    def view(self, planes: slice) -> tuple[np.ndarray, np.ndarray]:
-        rows = slice(planes.start - self.start, planes.stop - self.start)
-        return self.numerator[rows], self.weights[rows]
+        if len(firsts) <= 1:  # the pair or two a slightly wider kernel adds
+            for first in firsts:
+                make(first)
+        else:
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                list(pool.map(make, firsts))
+        self.made = max(self.made, count)
+
+    def reduce(
+        self, taps: np.ndarray, dtype: np.dtype
+    ) -> tuple[np.ndarray, np.ndarray]:
+        count = taps.size
+        weights = taps.astype(dtype)[np.newaxis]
+        return reduce_kept(
+            weights, (self.numerator[:count], self.weights[:count]), dtype
+        )
+
+
+def _make_pairs(
+    image: np.ndarray,
+    mask: np.ndarray,
+    plane: int,
+    distances: np.ndarray,
+    mode: str,
+    labels: Any,
+    numerator: np.ndarray,
+    weights: np.ndarray,
+    scratch: tuple[np.ndarray, np.ndarray],
+) -> None:
+    """``S_k`` for ``k`` in ``distances`` (consecutive) into the two stacks.
+
+    ``S_0`` is the plane itself; a plane the border rule leaves out
+    ("missing") adds nothing.  Written in place, with views of the image where
+    the planes lie inside it, and ``scratch`` (room for one plane of each)
+    for the far side: temporary arrays would be fresh memory, which costs
+    more to touch than the products themselves.
+    """
+    lower = _planes(plane - distances, image.shape[0], mode)
+    _write_products(image, mask, lower, labels, numerator, weights)
+    first = 1 if distances[0] == 0 else 0  # S_0 counts its plane once
+    if distances.size == first:
+        return
+    upper = _planes(plane + distances[first:], image.shape[0], mode)
+    for row, one in enumerate(_each(upper), start=first):
+        _write_products(image, mask, one, labels, *scratch)
+        numerator[row] += scratch[0][0]
+        weights[row] += scratch[1][0]
+
+
+def _each(planes: Any) -> list:
+    """The planes of a slice or index array one by one, as length-1 indices."""
+    if isinstance(planes, slice):
+        return [slice(i, i + 1) for i in range(*planes.indices(2**62))]
+    return [planes[i : i + 1] for i in range(planes.size)]
+
+
+def _planes(wanted: np.ndarray, length: int, mode: str) -> Any:
+    """Where planes ``wanted`` are read: a slice when all lie inside the image,
+    else indices folded by the border rule, -1 for none."""
+    if wanted.min() >= 0 and wanted.max() < length:
+        step = int(wanted[1] - wanted[0]) if wanted.size > 1 else 1
+        stop = int(wanted[-1]) + step
+        return slice(int(wanted[0]), stop if stop >= 0 else None, step)
+    folded, valid = extend_index(wanted, length, _ENGINE_MODE.get(mode, mode))
+    return np.where(valid, folded, -1)
+
+
+def _write_products(
+    image: np.ndarray,
+    mask: np.ndarray,
+    planes: Any,
+    labels: Any,
+    numerator: np.ndarray,
+    weights: np.ndarray,
+) -> None:
+    """``image * w`` and ``w`` of ``planes`` (a slice, or indices with -1 = none)."""
+    if isinstance(planes, slice):
+        source, missing = planes, None
+    else:
+        missing = planes < 0
+        source = np.where(missing, 0, planes)
+    values = np.asarray(image[source])
+    if weights.dtype == np.uint8:  # a label mask: 0 or 1
+        weights[...] = mask_inside(np.asarray(mask[source]), labels)
+    else:
+        weights[...] = mask_to_weights(np.asarray(mask[source]), labels)
+    if missing is not None:
+        weights[missing] = 0
+    np.multiply(values, weights, out=numerator, casting="unsafe")
+    zero_missing(values, weights, numerator)
 
 
 def _buffers(
@@ -171,52 +282,63 @@ def _buffers(
     fits = spare is not None and spare[0].shape[1:] == shape[1:]
     if fits and (spare[0].dtype, spare[1].dtype) == dtypes:
         return spare
-    plane_bytes = sum(np.dtype(d).itemsize for d in dtypes) * math.prod(shape[1:])
-    capacity = min(budget // plane_bytes, shape[0])
-    room = (capacity, *shape[1:])
+    pair_bytes = sum(np.dtype(d).itemsize for d in dtypes) * math.prod(shape[1:])
+    room = (budget // pair_bytes, *shape[1:])
     return np.empty(room, dtypes[0]), np.empty(room, dtypes[1])
 
 
 def storage_dtypes(
     image_dtype: np.dtype, mask_dtype: np.dtype, dtype: np.dtype
 ) -> tuple[np.dtype, np.dtype]:
-    """How ``image * w`` and ``w`` are kept: exactly, in as few bytes as can be.
+    """How the pair sums of ``image * w`` and ``w`` are kept: exactly, in few bytes.
 
-    A label (or bool) mask gives weights 0 or 1, kept as uint8; times an
-    integer image that is the image's own value or 0, kept in the image's
-    type.  Anything else is kept in ``dtype``, the type of the result.
-    Fewer bytes matter: first writes to fresh memory cost 0.8-1.9 ms a MB on
-    these machines (measured), and a drag keeps up to the budget's worth.
+    A label (or bool) mask gives weights 0 or 1, so pair sums 0 to 2, kept as
+    uint8; times an integer image that is the sum of two of its values, kept
+    in the next wider integer type.  Anything else is kept in ``dtype``, the
+    type of the result.  Fewer bytes matter: first writes to fresh memory
+    cost 0.8-1.9 ms a MB on these machines (measured), and a drag keeps up
+    to the budget's worth.
     """
     binary = np.dtype(mask_dtype).kind in "biu"
     weights = np.dtype(np.uint8) if binary else np.dtype(dtype)
-    whole = binary and np.dtype(image_dtype).kind in "biu"
-    numerator = np.dtype(image_dtype) if whole else np.dtype(dtype)
-    if numerator.kind == "b":
-        numerator = np.dtype(np.uint8)
-    return numerator, weights
+    image_dtype = np.dtype(image_dtype)
+    if not binary or image_dtype.kind not in "biu" or image_dtype.itemsize == 8:
+        return np.dtype(dtype), weights
+    if image_dtype.kind == "b":
+        return np.dtype(np.uint8), weights
+    wider = f"{image_dtype.kind}{2 * image_dtype.itemsize}"
+    return np.dtype(wider), weights
 
 
-def reduce_kept(taps: np.ndarray, stack: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    """``taps`` (m, n) applied along axis 0 of ``stack`` (n, ...), in ``dtype``.
+def reduce_kept(
+    taps: np.ndarray, stacks: tuple[np.ndarray, ...], dtype: np.dtype
+) -> tuple[np.ndarray, ...]:
+    """``taps`` (1, n) applied along axis 0 of each stack (n, ...), in ``dtype``.
 
     ``einsum`` converts the kept integers as it goes (no converted copy), on
-    two threads, each over half of the pixels: 7-9 ms for 25 planes of
-    1024 x 1024, about a float32 matrix product's time (measured).
+    two threads, each over half of the pixels of every stack: about a float32
+    matrix product's time (measured).
     """
-    flat = stack.reshape(stack.shape[0], -1)
-    out = np.empty((taps.shape[0], flat.shape[1]), dtype)
+    flats = [stack.reshape(stack.shape[0], -1) for stack in stacks]
+    outs = [np.empty(flat.shape[1], dtype) for flat in flats]
 
-    def reduce(part: slice) -> None:
-        np.einsum(
-            "mk,kp->mp", taps, flat[:, part], out=out[:, part], dtype=dtype,
-            casting="unsafe",
-        )  # fmt: skip
+    def reduce(half: int) -> None:
+        for flat, out in zip(flats, outs, strict=True):
+            part = (
+                slice(0, flat.shape[1] // 2)
+                if half == 0
+                else slice(flat.shape[1] // 2, None)
+            )
+            np.einsum(
+                "k,kp->p", taps[0], flat[:, part], out=out[part], dtype=dtype,
+                casting="unsafe",
+            )  # fmt: skip
 
-    half = flat.shape[1] // 2
     with ThreadPoolExecutor(max_workers=2) as pool:
-        list(pool.map(reduce, [slice(0, half), slice(half, None)]))
-    return out.reshape(taps.shape[0], *stack.shape[1:])
+        list(pool.map(reduce, (0, 1)))
+    return tuple(
+        out.reshape(stack.shape[1:]) for out, stack in zip(outs, stacks, strict=True)
+    )
 
 
 def _same_key(kept: tuple, key: tuple) -> bool:
@@ -228,40 +350,3 @@ def _same_key(kept: tuple, key: tuple) -> bool:
 
 def _labels_key(labels: Any) -> Any:
     return None if labels is None else tuple(np.atleast_1d(labels).tolist())
-
-
-def _make_products(
-    image: np.ndarray,
-    mask: np.ndarray,
-    offset: int,
-    rows: tuple[int, int],
-    labels: Any,
-    numerator: np.ndarray,
-    weights: np.ndarray,
-) -> None:
-    """Fill ``rows`` of the stacks (plane ``offset + row`` of the image).
-
-    In blocks of planes on two threads: few large numpy calls rather than
-    many small ones, since each call may wait for the interpreter while the
-    main thread repaints (an 8-call-a-plane version took up to a second for
-    49 planes during a slider drag under Xvfb, measured).
-    """
-
-    def make(first: int) -> None:
-        block = slice(first, min(first + _BLOCK_PLANES, rows[1]))
-        source = slice(offset + block.start, offset + block.stop)
-        planes = np.asarray(image[source])
-        w = weights[block]
-        if w.dtype == np.uint8:  # a label mask: 0 or 1
-            w[...] = mask_inside(np.asarray(mask[source]), labels)
-        else:
-            w[...] = mask_to_weights(np.asarray(mask[source]), labels)
-        np.multiply(planes, w, out=numerator[block], casting="unsafe")
-        zero_missing(planes, w, numerator[block])
-
-    firsts = range(rows[0], rows[1], _BLOCK_PLANES)
-    if len(firsts) == 1:  # the planes a slightly wider kernel adds
-        make(firsts[0])
-        return
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        list(pool.map(make, firsts))

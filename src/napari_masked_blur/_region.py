@@ -41,10 +41,14 @@ from napari_masked_blur._core import (
     with_channel,
     zero_missing,
 )
-from napari_masked_blur._engines import gaussian_smooth, kernel_radius
+from napari_masked_blur._engines import (
+    gaussian_kernel1d,
+    gaussian_smooth,
+    kernel_radius,
+)
 from napari_masked_blur._engines._band import one_blas_thread
 from napari_masked_blur._live import Box, grow_box
-from napari_masked_blur._plane_cache import PlaneProducts, reduce_kept
+from napari_masked_blur._plane_cache import PlaneProducts
 
 # Pixels of input per block when reducing the tapped axes: small enough to
 # stay in cache between making the products and reducing them (1 MB per
@@ -113,7 +117,9 @@ def blur_region(
         return out[with_channel(inner, channel_axis)]
     kept = None
     if tapped == [0]:
-        kept = _kept_products(products, image, mask, window, inner, labels)
+        kept = _kept_plane(
+            products, image, mask, window, inner, sigma_px[0], truncate, mode, labels
+        )
     return _blur_tapped(
         image_w, mask_w, inner, sigma_px, tapped,
         outside=outside, labels=labels, mode=mode, truncate=truncate, method=method,
@@ -121,26 +127,35 @@ def blur_region(
     )  # fmt: skip
 
 
-def _kept_products(
+def _kept_plane(
     products: PlaneProducts | None,
     image: np.ndarray,
     mask: np.ndarray,
     window: Box,
     inner: Box,
+    sigma: float,
+    truncate: float,
+    mode: str,
     labels: Any,
 ) -> tuple[np.ndarray, np.ndarray] | None:
-    """Kept products for a whole-plane region of a volume tapped along axis 0."""
+    """``image * w`` and ``w`` reduced along axis 0 to one whole plane, from
+    products kept between sigmas; None where they do not apply."""
     if products is None or not isinstance(image, np.ndarray):
         return None
     whole = all(
         w.start == 0 and w.stop == n
         for w, n in zip(window[1:], image.shape[1:], strict=True)
     )
-    if not whole:
+    if not whole or inner[0].stop - inner[0].start != 1:
         return None
+    radius = kernel_radius([sigma], truncate)[0]
+    taps = gaussian_kernel1d(sigma, radius)[radius:]
+    plane = window[0].start + inner[0].start
     dtype = output_dtype(image.dtype)
-    output = slice(window[0].start + inner[0].start, window[0].start + inner[0].stop)
-    return products.products(image, mask, window[0], output, labels, dtype)
+    found = products.reduced(image, mask, plane, taps, mode, labels, dtype)
+    if found is None:
+        return None
+    return found[0][np.newaxis], found[1][np.newaxis]
 
 
 def update_patch(
@@ -229,23 +244,21 @@ def _blur_tapped(
     ``inner`` alone, as ``taps @ array``; the remaining axes are then
     smoothed by the engine on what is left.  Separability makes this equal
     to smoothing everything and cropping.  ``kept``: the products
-    ``image * w`` and ``w`` of the window, already made (``tapped`` is
+    ``image * w`` and ``w`` already reduced along axis 0 (``tapped`` is
     then axis 0 alone).
     """
     dtype = output_dtype(image.dtype)
-    taps = {
-        axis: tap_matrix(
-            image.shape[axis], inner[axis], sigma[axis], truncate, mode
-        ).astype(dtype)
-        for axis in tapped
-    }
     if kept is None:
+        taps = {
+            axis: tap_matrix(
+                image.shape[axis], inner[axis], sigma[axis], truncate, mode
+            ).astype(dtype)
+            for axis in tapped
+        }
         numerator, weights = _tapped_products(image, mask, labels, taps, dtype)
     else:
-        # A few long calls: a busy main thread holding the interpreter
-        # stalls them little.
-        numerator, weights = (reduce_kept(taps[0], a, dtype) for a in kept)
-    rest = [0.0 if axis in taps else s for axis, s in enumerate(sigma)]
+        numerator, weights = kept
+    rest = [0.0 if axis in tapped else s for axis, s in enumerate(sigma)]
     numerator, certainty = gaussian_smooth(
         [np.ascontiguousarray(numerator), np.ascontiguousarray(weights)],
         rest,

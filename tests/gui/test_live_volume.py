@@ -135,7 +135,7 @@ def test_a_sigma_drag_and_a_paint_give_the_exact_plane(volume, qtbot):
 
     for sigma in (1.5, 2.0, 2.5, 3.5):  # from the third, products are kept
         shows_sigma(sigma)
-    assert live._products._stack is not None
+    assert live._products._pairs is not None
     labels.brush_size = 6
     labels.paint((20, 20, 25), 0)
     shows_sigma(3.0)
