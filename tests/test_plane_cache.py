@@ -150,3 +150,18 @@ def test_the_largest_integers_add_up_without_overflow():
     for _ in range(3):
         found = kept.reduced(image, mask, 2, TAPS, "missing", None, np.float64)
     np.testing.assert_allclose(found[0], 65535.0 * (TAPS[0] + 2 * TAPS[1:].sum()))
+
+
+@pytest.mark.parametrize("mode", ["missing", "reflect", "nearest", "mirror", "wrap"])
+@pytest.mark.parametrize("plane", [0, 1, 18, 19])
+def test_planes_at_the_ends_with_kernels_wider_than_the_volume(volume, mode, plane):
+    # Sigma 6 reaches 24 planes each way, more than the 20 there are: the
+    # border rule folds some planes in more than once.
+    image, mask = volume
+    region = (slice(plane, plane + 1), slice(None), slice(None))
+    kept = PlaneProducts()
+    for sigma in (1.0, 2.0, 4.0, 6.0, 3.0):
+        fast = blur_region(image, mask, region, sigma, mode=mode, products=kept)
+        plain = blur_region(image, mask, region, sigma, mode=mode)
+        np.testing.assert_allclose(fast, plain, rtol=0, atol=1e-6 * 4000)
+    assert kept._pairs is not None
