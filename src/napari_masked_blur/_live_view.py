@@ -103,6 +103,9 @@ class LiveView:
         self._settle.timeout.connect(self.pump)
         # The displayed plane's products, kept while only sigma changes.
         self._products = PlaneProducts()
+        # Output refreshes put off while the runner works: "view" (3D shows
+        # chunks at most every REFRESH_3D_S) and "thumbnail".
+        self._stale: dict[str, napari.layers.Image] = {}
         self._lazy = False  # the output is a dask graph, not computed here
         self._lazy_pending = False
         self._closed = False
@@ -169,6 +172,16 @@ class LiveView:
                 show_error(f"Masked blur of {job.description} failed: {exc}")
                 return
             self._apply(job, values)
+
+    def on_idle(self) -> None:
+        """The runner is free: catch up on refreshes put off meanwhile, go on."""
+        stale, self._stale = self._stale, {}
+        view, thumbnail = stale.get("view"), stale.get("thumbnail")
+        if view is not None and view in self._viewer.layers:
+            view.refresh(extent=False, highlight=False)
+        elif thumbnail is not None and thumbnail in self._viewer.layers:
+            thumbnail.refresh(data_displayed=False, extent=False, highlight=False)
+        self.pump()
 
     def _next_work(self, urgent: bool = False) -> Work | None:
         plan = self._plan
@@ -391,12 +404,17 @@ class LiveView:
         out = self._output_for(job.image, values.dtype)
         key = with_channel(box, self._settings.channel_axis)
         out.data[key] = values
+        busy = self._runner.busy
         if self._shows(box):
             # The layer's shape stays, so its extent does too.  Its thumbnail
-            # is redrawn once no other piece runs or waits: during a slider
-            # drag that redraw and the layer list's repaint took 9 ms of the
-            # main thread per update (measured), which the worker needs.
-            out.refresh(thumbnail=not self._runner.busy, extent=False, highlight=False)
+            # is redrawn once no other piece runs or waits (on_idle): during a
+            # slider drag that redraw and the layer list's repaint took 9 ms
+            # of the main thread per update (measured), which the worker needs.
+            out.refresh(thumbnail=not busy, extent=False, highlight=False)
+            if busy:
+                self._stale["thumbnail"] = out
+        elif self._plan.displayed_plane() is None:
+            self._stale["view"] = out  # 3D, refreshed a moment ago: later
 
     def _output_for(self, image: napari.layers.Image, dtype: np.dtype):
         """The output layer, made (zeros, allocated lazily) if it can't take writes."""

@@ -465,7 +465,7 @@ class MaskedBlurWidget(Container):
         if self._progress is not None:
             self._progress.close()
             self._progress = None
-        self._live_view.pump()  # the runner is free: next piece, if any
+        self._live_view.on_idle()  # the runner is free: next piece, if any
 
     def _show_progress(self) -> None:
         # Not for a volume: its chunks have their own bar, and its planes take

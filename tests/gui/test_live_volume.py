@@ -227,3 +227,33 @@ def test_closing_the_widget_while_the_volume_computes(volume, qtbot):
     viewer.window.remove_dock_widget(widget.native)
     qtbot.waitUntil(lambda: not widget.runner.busy, timeout=TIMEOUT_MS)
     assert live.plan is None
+
+
+def test_the_thumbnail_shows_the_result_once_the_work_is_done(volume, qtbot):
+    viewer, widget, _, _ = volume
+    wait_complete(qtbot, widget)
+    for sigma in (1.5, 2.0, 2.5, 3.0):  # back to back, as in a drag
+        widget["sigma"].value = sigma
+        qtbot.waitUntil(lambda: widget.runner.busy, timeout=TIMEOUT_MS)
+    wait_complete(qtbot, widget)
+    out = viewer.layers["vol masked blur"]
+    shown = out.thumbnail.copy()
+    out.refresh()  # the thumbnail of the data as it is now
+    np.testing.assert_array_equal(out.thumbnail, shown)
+
+
+def test_in_3d_the_last_chunks_are_shown_too(volume, qtbot):
+    # In 3D chunks are shown at most once a second; the last ones must not
+    # wait for some later refresh.
+    viewer, widget, _, _ = volume
+    wait_complete(qtbot, widget)
+    viewer.dims.ndisplay = 3
+    wait_complete(qtbot, widget)
+    out = viewer.layers["vol masked blur"]
+    shown = []
+    out.events.set_data.connect(lambda _event: shown.append(np.array(out.data)))
+    widget["sigma"].value = 2.0
+    qtbot.waitUntil(lambda: widget.runner.busy, timeout=TIMEOUT_MS)
+    wait_complete(qtbot, widget)
+    assert len(shown) >= 1
+    np.testing.assert_array_equal(shown[-1], out.data)
