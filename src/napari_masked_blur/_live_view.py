@@ -408,8 +408,8 @@ class LiveView:
         if self._shows(box):
             # The layer's shape stays, so its extent does too.  Its thumbnail
             # is redrawn once no other piece runs or waits (on_idle): during a
-            # slider drag that redraw and the layer list's repaint took 9 ms
-            # of the main thread per update (measured), which the worker needs.
+            # slider drag the layer list repainted each new thumbnail for
+            # 8.6 ms of the main thread (profiled: 0.23 s over 27 updates).
             out.refresh(thumbnail=not busy, extent=False, highlight=False)
             if busy:
                 self._stale["thumbnail"] = out
