@@ -91,12 +91,13 @@ class PlaneProducts:
         """Room for one plane of each stack per thread, reused from plane to plane
         (fresh memory is slow to touch)."""
         like = tuple((a.shape[1:], a.dtype) for a in buffers)
-        if self._scratch is None or self._scratch[0] != like:
+        scratch = self._scratch  # once: release() may clear it meanwhile
+        if scratch is None or scratch[0] != like:
             rooms: queue.SimpleQueue = queue.SimpleQueue()
             for _ in range(2):
                 rooms.put(tuple(np.empty_like(a[:1]) for a in buffers))
-            self._scratch = (like, rooms)
-        return self._scratch[1]
+            scratch = self._scratch = (like, rooms)
+        return scratch[1]
 
     def reduced(
         self,
