@@ -285,7 +285,8 @@ def _buffers(
     if fits and (spare[0].dtype, spare[1].dtype) == dtypes:
         return spare
     pair_bytes = sum(np.dtype(d).itemsize for d in dtypes) * math.prod(shape[1:])
-    room = (budget // pair_bytes, *shape[1:])
+    # More pairs than planes only for kernels wider than the volume: refused.
+    room = (min(budget // pair_bytes, shape[0]), *shape[1:])
     return np.empty(room, dtypes[0]), np.empty(room, dtypes[1])
 
 
