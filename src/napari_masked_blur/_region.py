@@ -46,7 +46,7 @@ from napari_masked_blur._engines import (
     gaussian_smooth,
     kernel_radius,
 )
-from napari_masked_blur._engines._band import one_blas_thread
+from napari_masked_blur._engines._band import extend_index, one_blas_thread
 from napari_masked_blur._live import Box, grow_box
 from napari_masked_blur._plane_cache import PlaneProducts
 
@@ -363,27 +363,9 @@ def tap_matrix(
     out_rows = np.arange(rows.start, rows.stop)
     taps = np.zeros((out_rows.size, n))
     for k, weight in zip(x, kernel, strict=True):
-        source = _fold(out_rows + k, n, mode)
-        keep = source >= 0
+        source, keep = extend_index(out_rows + k, n, _ENGINE_MODE.get(mode, mode))
         np.add.at(taps, (np.flatnonzero(keep), source[keep]), weight)
     return taps
-
-
-def _fold(index: np.ndarray, n: int, mode: str) -> np.ndarray:
-    """Map indices beyond ``[0, n)`` back inside by the border rule; -1 = none."""
-    if mode == "missing":
-        return np.where((index >= 0) & (index < n), index, -1)
-    if mode == "nearest":
-        return np.clip(index, 0, n - 1)
-    if mode == "wrap":
-        return index % n
-    if mode == "reflect":  # d c b a | a b c d | d c b a
-        folded = index % (2 * n)
-        return np.where(folded < n, folded, 2 * n - 1 - folded)
-    if n == 1:  # mirror of a single sample is itself
-        return np.zeros_like(index)
-    folded = index % (2 * n - 2)  # mirror: d c b | a b c d | c b a
-    return np.where(folded < n, folded, 2 * n - 2 - folded)
 
 
 def blur_chunks(
