@@ -194,9 +194,10 @@ class _Pairs:
     ) -> tuple[np.ndarray, np.ndarray]:
         """``sum over k of taps[k] S_k`` for numerator and weights, in ``dtype``."""
         count = taps.size
-        weights = taps.astype(dtype)[np.newaxis]
         return reduce_kept(
-            weights, (self.numerator[:count], self.weights[:count]), dtype
+            taps.astype(dtype)[np.newaxis],
+            (self.numerator[:count], self.weights[:count]),
+            dtype,
         )
 
 
