@@ -204,11 +204,13 @@ def test_any_engine_any_input_is_gaussian_filter(
 
 
 @needs_cv2
-def test_auto_uses_opencv_then_band_then_fft_as_kernels_widen():
+def test_auto_uses_opencv_then_band_then_lowrank_as_kernels_widen():
     shape, f32 = (2048, 2048), np.dtype(np.float32)
     assert choose_engine(shape, (3.0, 3.0), "constant", f32, 4.0) == "opencv"
     assert choose_engine(shape, (10.0, 10.0), "constant", f32, 4.0) == "band"
-    assert choose_engine(shape, (250.0, 250.0), "constant", f32, 4.0) == "fft"
+    assert choose_engine(shape, (49.0, 49.0), "constant", f32, 4.0) == "band"
+    assert choose_engine(shape, (50.0, 50.0), "constant", f32, 4.0) == "lowrank"
+    assert choose_engine(shape, (250.0, 250.0), "constant", f32, 4.0) == "lowrank"
 
 
 def test_auto_never_gives_wrap_to_opencv():
@@ -285,7 +287,8 @@ def test_every_engine_and_mode_meets_the_definition_within_1e4_of_the_range(
 @pytest.mark.parametrize("method", METHODS)
 def test_isolated_mask_pixels_beside_a_large_region_at_large_sigma(method):
     # The certainty of an isolated pixel is ~1/(2 pi sigma^2) of the region's:
-    # a float32 FFT would bury it in rounding noise.
+    # an engine whose rounding is relative to the whole line (a float32 FFT)
+    # would bury it in noise.
     if method == "opencv" and _opencv.cv2 is None:
         pytest.skip("OpenCV not installed")
     image, mask = scene((260, 240), seed=6)

@@ -3,7 +3,7 @@
 Every engine smooths a few same-shaped float arrays with one separable Gaussian
 and one border rule.  The core module builds the numerator ``image * weights``
 and the ``weights`` themselves and hands both here in one call, so an engine can
-share work between them (threads, one FFT for both, ...).
+share work between them (threads, shared plans, ...).
 
 The engines
 -----------
@@ -13,8 +13,9 @@ The engines
   scipy's taps, float32 throughout.  No "wrap" border.
 - ``"band"``: the same FIR as banded matrix products on BLAS, numpy only;
   takes every border; its cost grows slowly with sigma.
-- ``"fft"``: per-axis FFT convolution in float64; its cost does not grow with
-  sigma, so it wins for very wide kernels.
+- ``"lowrank"``: the same FIR with exact taps at both ends of the window and
+  low-rank blocks in between, numpy only; takes every border; its cost
+  hardly grows with sigma, so it wins for wide kernels.
 - ``"auto"``: see :func:`choose_engine`.
 
 The contract every engine keeps
@@ -41,23 +42,25 @@ from collections.abc import Sequence
 import numpy as np
 
 from napari_masked_blur._engines._band import smooth_band
-from napari_masked_blur._engines._fft import smooth_fft
 from napari_masked_blur._engines._kernel import gaussian_kernel1d, kernel_radius
+from napari_masked_blur._engines._lowrank import smooth_lowrank
 from napari_masked_blur._engines._opencv import opencv_refusal, smooth_opencv
 from napari_masked_blur._engines._scipy import smooth_scipy
 
 BORDER_MODES = ("constant", "reflect", "nearest", "mirror", "wrap")
-METHODS = ("auto", "scipy", "opencv", "band", "fft")
+METHODS = ("auto", "scipy", "opencv", "band", "lowrank")
 
 # Where each engine is fastest, by the mean kernel radius over the smoothed
 # axes.  Measured with masked_gaussian on 2048x2048, 2 cores (medians of 7,
 # interleaved): OpenCV 60/81/126/173 ms at sigma 1/3/5/7, the band
-# 110/123/135/146 ms; the band beats the float64 FFT up to sigma ~200.
-# One rfftn over both axes is no better: 2048x2048, both arrays, sigma 50 and
-# 100: band 177/233 ms, per-axis FFT 447/530, rfftn 508/544 (per array ~130 ms
-# of transforms and ~60 ms of exact reach).
+# 110/123/135/146 ms.  Numerator and weights of 2048x2048 through
+# gaussian_smooth (medians of 5, interleaved), band/lowrank: sigma 40
+# 116/132 ms, 50 132/129, 60 148/130, 100 197/134, 200 377/156, 400 579/183.
+# There is no FFT engine: a float64 FFT per axis (with the exact reach the
+# contract needs) took 1296/1950 ms at sigma 400/800 where lowrank took
+# 207/240, and float32 transforms are too noisy for small certainties.
 _BAND_FROM_RADIUS = 24
-_FFT_FROM_RADIUS = 800
+_LOWRANK_FROM_RADIUS = 200
 
 
 def gaussian_smooth(
@@ -126,12 +129,13 @@ def choose_engine(
 
     Narrow kernels: OpenCV's FIR when it can take the input.  Wider ones (or
     no OpenCV): banded matrix products, whose cost grows slowly with the
-    radius.  Very wide ones: the FFT, whose cost does not grow at all.
+    radius.  Wide ones: exact ends and low-rank blocks, whose cost hardly
+    grows at all.
     """
     radii = [r for r in kernel_radius(sigma, truncate) if r > 0]
     mean_radius = sum(radii) / max(len(radii), 1)
-    if mean_radius >= _FFT_FROM_RADIUS:
-        return "fft"
+    if mean_radius >= _LOWRANK_FROM_RADIUS:
+        return "lowrank"
     if mean_radius < _BAND_FROM_RADIUS and (
         opencv_refusal(shape, sigma, mode, dtype, truncate) is None
     ):
@@ -156,7 +160,7 @@ _ENGINES = {
     "scipy": smooth_scipy,
     "opencv": smooth_opencv,
     "band": smooth_band,
-    "fft": smooth_fft,
+    "lowrank": smooth_lowrank,
 }
 
 __all__ = [
