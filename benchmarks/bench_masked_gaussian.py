@@ -55,7 +55,7 @@ class Engines:
     """The bare engines on numerator and weights, float32, 2048x2048."""
 
     params: ClassVar[Any] = (
-        [1.0, 3.0, 10.0, 30.0],
+        [1.0, 3.0, 10.0, 30.0, 100.0],
         [m for m in METHODS if m != "auto"],
     )
     param_names: ClassVar[list[str]] = ["sigma", "method"]

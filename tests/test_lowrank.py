@@ -102,3 +102,27 @@ def test_no_data_in_reach_gives_exact_zeros_at_wide_kernels():
     out = smooth_lowrank([array], (0.0, 100.0), mode="constant", truncate=4.0)[0]
     assert np.all(out[:, :600] == 0) and np.all(out[:, 1401:] == 0)
     assert np.all(out[:, 600:1401] > 0)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fill_out_to_the_edge_of_the_reach_keeps_1e4_of_the_range(dtype):
+    # Just inside the reach only the kernel's farthest taps (exp(-8) of its
+    # peak) see the mask, so the weights there are tiny: the fill is their
+    # ratio and any error relative to the far taps would show.
+    from napari_masked_blur import masked_gaussian
+
+    rng = np.random.default_rng(2)
+    image = (rng.random((260, 250)) * 4000).astype(dtype)
+    rows, cols = np.indices(image.shape)
+    mask = (rows - 40) ** 2 + (cols - 50) ** 2 < 30**2
+    sigma = 30.0
+    out = masked_gaussian(image, mask, sigma, outside="fill", method="lowrank")
+    x = image.astype(np.float64) * mask
+    numerator = ndi.gaussian_filter(x, sigma, mode="constant")
+    weights = ndi.gaussian_filter(mask.astype(np.float64), sigma, mode="constant")
+    reached = weights > 0
+    expected = numerator[reached] / weights[reached]
+    np.testing.assert_array_equal(np.isfinite(out), reached)
+    assert reached.sum() < reached.size  # the edge of the reach is in the image
+    error = np.abs(out[reached] - expected).max()
+    assert error <= 1e-4 * np.ptp(expected), error

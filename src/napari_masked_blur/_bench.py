@@ -46,7 +46,7 @@ TABLE_CASES = (
     ((64, 512, 512), (3.0, 3.0, 3.0)),
     ((64, 512, 512), (1.0, 3.0, 3.0)),
 )
-PLOT_SIGMAS = (1.0, 2.0, 3.0, 5.0, 10.0, 15.0, 20.0, 30.0, 50.0)
+PLOT_SIGMAS = (1.0, 2.0, 3.0, 5.0, 10.0, 15.0, 20.0, 30.0, 50.0, 100.0, 200.0, 400.0)
 # One run is enough for a contender this slow: rounds would only add minutes.
 _SLOW_S = 2.0
 
