@@ -13,18 +13,20 @@ covers
 
 Between the ends every tap is in the window, and the kernel between one box of
 outputs and one box of inputs at ``d`` boxes' distance is a smooth ``b x b``
-block of the Gaussian.  Such blocks have a tiny numerical rank (about 10 at
-``b = sigma / 2``): all of them are ``B_d = P L_d Q^T`` to 1e-10 of each row,
-with orthonormal bases ``P`` and ``Q`` (``b x m``) shared by every ``d``.  So
+block of the Gaussian.  Such blocks have a tiny numerical rank (about 10 for
+boxes up to a sigma wide): all of them are ``B_d = P L_d Q^T`` to 1e-10 of
+each row, with orthonormal bases ``P`` and ``Q`` (``b x m``) shared by every
+``d``.  So
 each input box is reduced to its ``m`` moments ``Q^T x``, each output box mixes
 the moments of the ``q - 1`` boxes it sees (``L``) and expands them by ``P``.
 
 Per output pixel and axis this costs about ``2b + m + m m (q-1) / b + m``
-multiply-adds, against ``2r + 1`` for the plain FIR: at ``b = sigma / 2``,
-about ``sigma + 100`` against ``8 sigma``.  Every step is a matrix product on
-BLAS.  The result is the truncated kernel's, taps and border rule exactly as
-scipy's, to rounding; and it is exactly 0 where no non-zero input is within
-reach, since zero inputs give zero moments.
+multiply-adds, against ``2r + 1 = 8 sigma + 1`` for the plain FIR: with boxes
+of one sigma, at most 100 pixels (:func:`box_size`), that is about
+``2 sigma + 35`` up to sigma 100 and ``220 + 0.08 sigma`` beyond.  Every
+step is a matrix product on BLAS.  The result is the truncated kernel's, taps
+and border rule exactly as scipy's, to rounding; and it is exactly 0 where no
+non-zero input is within reach, since zero inputs give zero moments.
 
 Like the band engine, numerator and weights go to two threads with a
 single-threaded BLAS each, a cache-sized chunk at a time, and inputs must be
@@ -56,6 +58,7 @@ _THREADS_FROM_SIZE = 2**15
 # Rows far from the centre have taps down to exp(-truncate**2 / 2) of the peak;
 # measuring against each row keeps those taps accurate too.
 _RANK_TOLERANCE = {"float32": 1e-10, "float64": 1e-14}
+# Widest box (see box_size).
 _LARGEST_BOX = 100
 # Rows of the blocks that enter the SVD finding the bases (see _row_basis).
 _SAMPLED_ROWS = 256
