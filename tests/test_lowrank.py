@@ -126,3 +126,8 @@ def test_fill_out_to_the_edge_of_the_reach_keeps_1e4_of_the_range(dtype):
     assert reached.sum() < reached.size  # the edge of the reach is in the image
     error = np.abs(out[reached] - expected).max()
     assert error <= 1e-4 * np.ptp(expected), error
+
+
+def test_a_box_wider_than_the_radius_is_refused_by_name():
+    with pytest.raises(ValueError, match=r"box 9 .* radius 4"):
+        axis_plan(1.0, 4, "float64", 9)

@@ -68,8 +68,9 @@ _SAMPLED_ROWS = 256
 class AxisPlan:
     """Matrices filtering one axis; see the module docstring for the names."""
 
+    radius: int
     box: int
-    boxes_seen: int  # q
+    boxes_seen: int  # q, at least 2 (a box is never wider than the radius)
     spill: int  # rho
     first: np.ndarray  # box x box
     last: np.ndarray  # box x (box + spill)
@@ -130,6 +131,8 @@ def axis_plan(
     """
     kernel = gaussian_kernel1d(sigma, radius)
     box = box or box_size(sigma, radius)
+    if not 1 <= box <= radius:
+        raise ValueError(f"box {box} must be within 1 and the radius {radius}")
     boxes_seen, spill = divmod(2 * radius, box)
     out = np.arange(box)[:, np.newaxis]
     first = _taps(kernel, np.arange(box)[np.newaxis, :] - out)
@@ -140,22 +143,22 @@ def axis_plan(
         for d in range(1, boxes_seen)
     ]
     tolerance = _RANK_TOLERANCE[dtype]
-    q_basis = _row_basis(np.vstack(blocks), tolerance) if blocks else np.zeros((box, 0))
-    p_basis = _row_basis(np.hstack(blocks).T, tolerance) if blocks else q_basis
-    mix = [p_basis.T @ block @ q_basis for block in blocks]
-    mix_all = np.hstack(mix) if mix else np.zeros((p_basis.shape[1], 0))
+    q_basis = _row_basis(np.vstack(blocks), tolerance)
+    p_basis = _row_basis(np.hstack(blocks).T, tolerance)
+    mix = np.hstack([p_basis.T @ block @ q_basis for block in blocks])
 
     def typed(matrix: np.ndarray) -> np.ndarray:
         return np.ascontiguousarray(matrix, dtype=dtype)
 
     return AxisPlan(
+        radius=radius,
         box=box,
         boxes_seen=boxes_seen,
         spill=spill,
         first=typed(first),
         last=typed(last),
         to_moments=typed(q_basis.T),
-        mix=typed(mix_all),
+        mix=typed(mix),
         expand=typed(p_basis),
     )
 
@@ -188,7 +191,7 @@ def _filter_axis(array: np.ndarray, axis: int, plan: AxisPlan, mode: str) -> Non
     length = array.shape[axis]
     _, inputs = plan.boxes(length)
     source, valid = extend_index(
-        np.arange(inputs * plan.box) - _radius(plan), length, mode
+        np.arange(inputs * plan.box) - plan.radius, length, mode
     )
     invalid = np.flatnonzero(~valid)  # beyond a "constant" border: zeros
     after = math.prod(array.shape[axis + 1 :])
@@ -207,10 +210,6 @@ def _filter_axis(array: np.ndarray, axis: int, plan: AxisPlan, mode: str) -> Non
             part[...] = _filter_columns(part, plan, source, invalid)[:length]
 
 
-def _radius(plan: AxisPlan) -> int:
-    return (plan.boxes_seen * plan.box + plan.spill) // 2
-
-
 def _filter_columns(
     part: np.ndarray, plan: AxisPlan, source: np.ndarray, invalid: np.ndarray
 ) -> np.ndarray:
@@ -227,11 +226,10 @@ def _filter_columns(
     result += np.matmul(
         plan.last, _windows(extended[seen * box :], outputs, box, box + plan.spill)
     )
-    if seen > 1:
-        moments = np.matmul(plan.to_moments, boxes).reshape(-1, width)
-        rank = plan.rank
-        seen_moments = _windows(moments[rank:], outputs, rank, (seen - 1) * rank)
-        result += np.matmul(plan.expand, np.matmul(plan.mix, seen_moments))
+    moments = np.matmul(plan.to_moments, boxes).reshape(-1, width)
+    rank = plan.rank
+    seen_moments = _windows(moments[rank:], outputs, rank, (seen - 1) * rank)
+    result += np.matmul(plan.expand, np.matmul(plan.mix, seen_moments))
     return result.reshape(outputs * box, width)
 
 
@@ -257,18 +255,16 @@ def _filter_rows(
     extended = np.take(part, source, axis=1)
     if invalid.size:
         extended[:, invalid] = 0
-    columns = _windows(extended.T, outputs, box, box)
+    own_box = _windows(extended.T, outputs, box, box)
     result = np.empty((count, outputs, box), part.dtype)
     by_box = result.transpose(1, 0, 2)
-    np.matmul(columns.transpose(0, 2, 1), plan.first.T, out=by_box)
+    np.matmul(own_box.transpose(0, 2, 1), plan.first.T, out=by_box)
     tail = _windows(extended[:, seen * box :].T, outputs, box, box + plan.spill)
     by_box += np.matmul(tail.transpose(0, 2, 1), plan.last.T)
-    if seen > 1:
-        rank = plan.rank
-        moments = (extended.reshape(count * inputs, box) @ plan.to_moments.T).reshape(
-            count, inputs * rank
-        )
-        seen_moments = _windows(moments[:, rank:].T, outputs, rank, (seen - 1) * rank)
-        mixed = np.matmul(seen_moments.transpose(0, 2, 1), plan.mix.T)
-        by_box += np.matmul(mixed, plan.expand.T)
+    rank = plan.rank
+    moments = extended.reshape(count * inputs, box) @ plan.to_moments.T
+    moments = moments.reshape(count, inputs * rank)
+    seen_moments = _windows(moments[:, rank:].T, outputs, rank, (seen - 1) * rank)
+    mixed = np.matmul(seen_moments.transpose(0, 2, 1), plan.mix.T)
+    by_box += np.matmul(mixed, plan.expand.T)
     return result.reshape(count, outputs * box)
