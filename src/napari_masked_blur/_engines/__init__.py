@@ -53,12 +53,14 @@ METHODS = ("auto", "scipy", "opencv", "band", "lowrank")
 # Where each engine is fastest, by the mean kernel radius over the smoothed
 # axes.  Measured with masked_gaussian on 2048x2048, 2 cores (medians of 7,
 # interleaved): OpenCV 60/81/126/173 ms at sigma 1/3/5/7, the band
-# 110/123/135/146 ms.  Numerator and weights of 2048x2048 through
-# gaussian_smooth (medians of 5, interleaved), band/lowrank: sigma 40
-# 116/132 ms, 50 132/129, 60 148/130, 100 197/134, 200 377/156, 400 579/183.
+# 110/123/135/146 ms.  Band against lowrank, numerator and weights of
+# 2048x2048 (benchmarks/engine_crossover.py, medians of 5, interleaved):
+# sigma 40 127/141 ms, 50 141/131, 60 168/147, 100 235/162, 200 462/174,
+# 400 711/196.
 # There is no FFT engine: a float64 FFT per axis (with the exact reach the
 # contract needs) took 1296/1950 ms at sigma 400/800 where lowrank took
-# 207/240, and float32 transforms are too noisy for small certainties.
+# 207/240 (the same harness, before the FFT engine was removed), and float32
+# transforms are too noisy for small certainties.
 _BAND_FROM_RADIUS = 24
 _LOWRANK_FROM_RADIUS = 200
 
