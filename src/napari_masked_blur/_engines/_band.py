@@ -23,7 +23,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -44,15 +44,31 @@ def smooth_band(
     truncate: float,
 ) -> list[np.ndarray]:
     """Smooth each array in place, axis by axis; see :mod:`._engines`."""
+
+    def filter_axis(array: np.ndarray, axis: int, s: float, radius: int) -> None:
+        blocks = axis_blocks(array.shape[axis], s, radius, mode, array.dtype.str)
+        _filter_axis(array, axis, blocks)
+
+    return axis_by_axis(arrays, sigma, truncate, filter_axis)
+
+
+def axis_by_axis(
+    arrays: Sequence[np.ndarray],
+    sigma: tuple[float, ...],
+    truncate: float,
+    filter_axis: Callable[[np.ndarray, int, float, int], None],
+) -> list[np.ndarray]:
+    """``filter_axis(array, axis, sigma, radius)`` along each smoothed axis, in place.
+
+    Large arrays go to two threads side by side (numerator and weights), each
+    with a single-threaded BLAS (see the module docstring).
+    """
     radii = kernel_radius(sigma, truncate)
 
     def smooth(array: np.ndarray) -> np.ndarray:
         for axis, (s, radius) in enumerate(zip(sigma, radii, strict=True)):
             if radius > 0:
-                blocks = axis_blocks(
-                    array.shape[axis], s, radius, mode, array.dtype.str
-                )
-                _filter_axis(array, axis, blocks)
+                filter_axis(array, axis, s, radius)
         return array
 
     if len(arrays) == 1 or arrays[0].size < _THREADS_FROM_SIZE:

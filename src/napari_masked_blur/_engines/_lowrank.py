@@ -38,22 +38,19 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from napari_masked_blur._engines._band import extend_index, one_blas_thread
-from napari_masked_blur._engines._kernel import gaussian_kernel1d, kernel_radius
+from napari_masked_blur._engines._band import axis_by_axis, extend_index
+from napari_masked_blur._engines._kernel import gaussian_kernel1d
 
 # Bytes of extended input one chunk holds: keeps the operands in cache.  Rows
 # (the last axis) take smaller chunks: 2048 x 2048, sigma 50, 64 rows a chunk
 # took 65 ms, 256 rows 73 ms.
 _CHUNK_BYTES = 2**22
 _ROW_CHUNK_BYTES = 2**20
-# Below this many pixels a second thread costs more than it saves.
-_THREADS_FROM_SIZE = 2**15
 # Largest error of a low-rank block, relative to the largest tap of its row.
 # Rows far from the centre have taps down to exp(-truncate**2 / 2) of the peak;
 # measuring against each row keeps those taps accurate too.
@@ -96,19 +93,11 @@ def smooth_lowrank(
     truncate: float,
 ) -> list[np.ndarray]:
     """Smooth each array in place, axis by axis; see :mod:`._engines`."""
-    radii = kernel_radius(sigma, truncate)
 
-    def smooth(array: np.ndarray) -> np.ndarray:
-        for axis, (s, radius) in enumerate(zip(sigma, radii, strict=True)):
-            if radius > 0:
-                plan = axis_plan(s, radius, array.dtype.name)
-                _filter_axis(array, axis, plan, mode)
-        return array
+    def filter_axis(array: np.ndarray, axis: int, s: float, radius: int) -> None:
+        _filter_axis(array, axis, axis_plan(s, radius, array.dtype.name), mode)
 
-    if len(arrays) == 1 or arrays[0].size < _THREADS_FROM_SIZE:
-        return [smooth(a) for a in arrays]
-    with one_blas_thread(), ThreadPoolExecutor(max_workers=2) as pool:
-        return list(pool.map(smooth, arrays))
+    return axis_by_axis(arrays, sigma, truncate, filter_axis)
 
 
 def box_size(sigma: float, radius: int) -> int:
