@@ -85,6 +85,8 @@ def test_a_box_is_about_a_sigma_and_never_wider_than_the_radius():
         ((40, 700), (0.0, 60.3)),  # rows only
         ((700, 3, 5), (55.0, 0.0, 1.0)),  # a first axis of stacks
         ((90, 80), (60.0, 45.0)),  # kernels far wider than the image
+        ((1, 500), (300.0, 300.0)),  # lines of one pixel, either way
+        ((501, 1), (300.0, 300.0)),
     ],
 )
 def test_wide_kernels_equal_gaussian_filter(mode, dtype, shape, sigma):
