@@ -356,13 +356,11 @@ def tap_matrix(
     over ``|x| <= radius``, with taps beyond the line folded back by the
     border ``mode`` (``"missing"`` drops them).
     """
-    radius = kernel_radius([sigma], truncate)[0]
-    x = np.arange(-radius, radius + 1)
-    kernel = np.exp(-0.5 * (x / sigma) ** 2) if sigma > 0 else (x == 0) * 1.0
-    kernel /= kernel.sum()
+    radius = kernel_radius([sigma], truncate)[0]  # 0 for sigma 0: the identity
+    kernel = gaussian_kernel1d(sigma, radius) if sigma > 0 else np.ones(1)
     out_rows = np.arange(rows.start, rows.stop)
     taps = np.zeros((out_rows.size, n))
-    for k, weight in zip(x, kernel, strict=True):
+    for k, weight in zip(range(-radius, radius + 1), kernel, strict=True):
         source, keep = extend_index(out_rows + k, n, _ENGINE_MODE.get(mode, mode))
         np.add.at(taps, (np.flatnonzero(keep), source[keep]), weight)
     return taps
