@@ -1,7 +1,8 @@
 """Gaussian blur inside a mask by normalized convolution, for napari and Python.
 
-The array API (``masked_gaussian``, ``normalized_convolution``) needs only
-numpy and scipy.  ``MaskedBlurWidget`` needs napari and is imported lazily.
+The array API (``masked_gaussian``, ``normalized_convolution``) runs on
+numpy, scipy and OpenCV; regions of volumes also on numba.
+``MaskedBlurWidget`` needs napari and is imported lazily.
 """
 
 from napari_masked_blur._core import masked_gaussian, normalized_convolution

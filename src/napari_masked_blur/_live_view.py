@@ -30,7 +30,6 @@ from napari_masked_blur._core import output_dtype, spatial_shape, with_channel
 from napari_masked_blur._engines import kernel_radius
 from napari_masked_blur._live import Box, changed_box, paint_box, update_box
 from napari_masked_blur._live_plan import LivePlan, Work
-from napari_masked_blur._plane_cache import PlaneProducts
 from napari_masked_blur._recompute import BlurSettings, recompute
 from napari_masked_blur._runner import LatestRunner, Result
 
@@ -101,8 +100,6 @@ class LiveView:
         self._settle = QTimer(singleShot=True)
         self._settle.setInterval(SETTLE_MS)
         self._settle.timeout.connect(self.pump)
-        # The displayed plane's products, kept while only sigma changes.
-        self._products = PlaneProducts()
         # Output refreshes put off while the runner works: "view" (3D shows
         # chunks at most every REFRESH_3D_S) and "thumbnail".
         self._stale: dict[str, napari.layers.Image] = {}
@@ -121,7 +118,6 @@ class LiveView:
         """Recompute everything for these layers and settings, then follow edits."""
         if (image, mask) != (self._image, self._mask):
             self._follow(image, mask)
-            self._products.release()
         self._settings, self._description = settings, description
         self._close_progress()
         self._lazy = _is_lazy(image.data) or image.multiscale
@@ -159,8 +155,6 @@ class LiveView:
                 self._settings,
                 work.region,
             )
-            if work.kind == "plane":
-                args += (self._products,)
             inline = work.kind == "patch" and _pixels(work.region) <= INLINE_PIXELS
             if self._runner.busy or not inline:
                 self._runner.submit(self._compute, *args, context=job)
@@ -192,8 +186,6 @@ class LiveView:
         work = plan.next(background=not self._settle.isActive())
         if work is None and plan.complete:
             self._close_progress()
-            # Kept through the volume's chunks, for the next drag of sigma.
-            self._products.release()
         elif work is not None:
             self._show_progress(work)
         return work
@@ -248,7 +240,6 @@ class LiveView:
         self.stop()
         self._closed = True
         self._unwire()
-        self._products.release()
 
     @property
     def plan(self) -> LivePlan | None:
@@ -315,14 +306,12 @@ class LiveView:
     def _on_view(self, _event: Any = None) -> None:
         if self._plan is None or not self._plan.volume:
             return
-        self._products.invalidate()  # they were for the plane left behind
         self._plan.view(*self._view())
         self._take_snapshot()
         self._settle.start()
         self.pump(urgent=True)
 
     def _changed(self, box: Box) -> None:
-        self._products.invalidate()
         if self._lazy:
             if not self._lazy_pending:  # once for a burst (a drag)
                 self._lazy_pending = True
@@ -334,9 +323,7 @@ class LiveView:
         QTimer.singleShot(0, functools.partial(self._after_edit, box))
 
     def _after_edit(self, box: Box) -> None:
-        # By now the edit's pixels are written.  Products the worker made
-        # between the event and the write may hold the old pixels: drop them.
-        self._products.invalidate()
+        # By now the edit's pixels are written.
         if self._snapshot is not None and self._snapshot[0] is None:
             self._snapshot[1][box] = self._mask.data[box]
         elif self._snapshot is not None:

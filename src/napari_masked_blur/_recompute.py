@@ -13,7 +13,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from napari_masked_blur._core import masked_gaussian
-from napari_masked_blur._plane_cache import PlaneProducts
 from napari_masked_blur._region import blur_region
 
 
@@ -58,7 +57,6 @@ def recompute(
     mask: np.ndarray,
     settings: BlurSettings,
     region: tuple[slice, ...] | None = None,
-    products: PlaneProducts | None = None,
 ) -> np.ndarray:
     """Masked Gaussian blur of ``image`` over ``region`` (default: everywhere).
 
@@ -72,9 +70,6 @@ def recompute(
         Sigma in pixels and the options.
     region : tuple of slice, optional
         Output region in spatial (mask) coordinates.
-    products : PlaneProducts, optional
-        Where the products of whole planes are kept between calls that
-        differ only in sigma (the displayed plane while a slider moves).
 
     Returns
     -------
@@ -85,6 +80,4 @@ def recompute(
     """
     if region is None:
         return masked_gaussian(image, mask, settings.sigma, **settings.options())
-    return blur_region(
-        image, mask, region, settings.sigma, products=products, **settings.options()
-    )
+    return blur_region(image, mask, region, settings.sigma, **settings.options())

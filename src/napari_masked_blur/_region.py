@@ -48,7 +48,6 @@ from napari_masked_blur._engines import (
 )
 from napari_masked_blur._engines._band import extend_index, one_blas_thread
 from napari_masked_blur._live import Box, grow_box
-from napari_masked_blur._plane_cache import PlaneProducts
 
 # Pixels of input per block when reducing the tapped axes: small enough to
 # stay in cache between making the products and reducing them (1 MB per
@@ -71,7 +70,6 @@ def blur_region(
     spacing: float | Sequence[float] | None = None,
     channel_axis: int | None = None,
     method: str = "auto",
-    products: PlaneProducts | None = None,
 ) -> np.ndarray:
     """``masked_gaussian(image, mask, sigma, ...)[region]``, reading only its reach.
 
@@ -80,9 +78,6 @@ def blur_region(
     input window ``region`` grown by the kernel radius is read, so the cost
     follows the region, not the image.  ``image`` and ``mask`` may be any
     arrays that numpy-index with slices (memory maps, zarr arrays, ...).
-    ``products``, for whole planes of a volume, keeps ``image * w`` and
-    ``w`` between calls that differ only in sigma
-    (:class:`~napari_masked_blur._plane_cache.PlaneProducts`).
 
     Returns
     -------
@@ -115,47 +110,10 @@ def blur_region(
             method=method,
         )
         return out[with_channel(inner, channel_axis)]
-    kept = None
-    if tapped == [0]:
-        kept = _kept_plane(
-            products, image, mask, window, inner, sigma_px[0], truncate, mode, labels
-        )
     return _blur_tapped(
         image_w, mask_w, inner, sigma_px, tapped,
         outside=outside, labels=labels, mode=mode, truncate=truncate, method=method,
-        kept=kept,
     )  # fmt: skip
-
-
-def _kept_plane(
-    products: PlaneProducts | None,
-    image: np.ndarray,
-    mask: np.ndarray,
-    window: Box,
-    inner: Box,
-    sigma: float,
-    truncate: float,
-    mode: str,
-    labels: Any,
-) -> tuple[np.ndarray, np.ndarray] | None:
-    """``image * w`` and ``w`` reduced along axis 0 to one whole plane, from
-    products kept between sigmas; None where they do not apply."""
-    if products is None or not isinstance(image, np.ndarray):
-        return None
-    whole = all(
-        w.start == 0 and w.stop == n
-        for w, n in zip(window[1:], image.shape[1:], strict=True)
-    )
-    if not whole or inner[0].stop - inner[0].start != 1:
-        return None
-    radius = kernel_radius([sigma], truncate)[0]
-    taps = gaussian_kernel1d(sigma, radius)[radius:]
-    plane = window[0].start + inner[0].start
-    dtype = output_dtype(image.dtype)
-    found = products.reduced(image, mask, plane, taps, mode, labels, dtype)
-    if found is None:
-        return None
-    return found[0][np.newaxis], found[1][np.newaxis]
 
 
 def update_patch(
@@ -236,28 +194,22 @@ def _blur_tapped(
     mode: str,
     truncate: float,
     method: str,
-    kept: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
     """The masked blur of a window, over ``inner`` only.
 
     Along the ``tapped`` axes the Gaussian is evaluated at the rows of
     ``inner`` alone, as ``taps @ array``; the remaining axes are then
     smoothed by the engine on what is left.  Separability makes this equal
-    to smoothing everything and cropping.  ``kept``: the products
-    ``image * w`` and ``w`` already reduced along axis 0 (``tapped`` is
-    then axis 0 alone).
+    to smoothing everything and cropping.
     """
     dtype = output_dtype(image.dtype)
-    if kept is None:
-        taps = {
-            axis: tap_matrix(
-                image.shape[axis], inner[axis], sigma[axis], truncate, mode
-            ).astype(dtype)
-            for axis in tapped
-        }
-        numerator, weights = _tapped_products(image, mask, labels, taps, dtype)
-    else:
-        numerator, weights = kept
+    taps = {
+        axis: tap_matrix(
+            image.shape[axis], inner[axis], sigma[axis], truncate, mode
+        ).astype(dtype)
+        for axis in tapped
+    }
+    numerator, weights = _tapped_products(image, mask, labels, taps, dtype)
     rest = [0.0 if axis in tapped else s for axis, s in enumerate(sigma)]
     numerator, certainty = gaussian_smooth(
         [np.ascontiguousarray(numerator), np.ascontiguousarray(weights)],
@@ -288,10 +240,18 @@ def _tapped_products(
 ) -> tuple[np.ndarray, np.ndarray]:
     """``taps`` applied to ``image * w`` and to ``w`` along their axes.
 
-    Done in blocks along an axis without taps, on two threads (numpy and
-    BLAS release the GIL): each block's products stay in cache between
-    being made and being reduced, instead of going out to memory and back.
+    Taps along axis 0 alone (the planes of a volume, the common case) are
+    applied in one compiled pass (:mod:`napari_masked_blur._plane_taps`).
+    Others in numpy, in blocks along an axis without taps, on two threads
+    (numpy and BLAS release the GIL): each block's products stay in cache
+    between being made and being reduced, instead of going out to memory
+    and back.
     """
+    if list(taps) == [0] and image.ndim in (2, 3):
+        # Imported here: numba takes half a second to import.
+        from napari_masked_blur._plane_taps import reduce_planes
+
+        return reduce_planes(image, mask, labels, taps[0], dtype)
     shape = [taps[a].shape[0] if a in taps else n for a, n in enumerate(image.shape)]
     numerator, weights = np.empty(shape, dtype), np.empty(shape, dtype)
     free = [a for a in range(image.ndim) if a not in taps]

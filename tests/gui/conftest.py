@@ -45,9 +45,9 @@ def regions(monkeypatch):
     seen = []
     real = widget_module.recompute
 
-    def recording(image, mask, settings, region=None, products=None):
+    def recording(image, mask, settings, region=None):
         seen.append(region)
-        return real(image, mask, settings, region, products)
+        return real(image, mask, settings, region)
 
     monkeypatch.setattr(widget_module, "recompute", recording)
     return seen
