@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from napari_masked_blur import masked_gaussian
-from napari_masked_blur._plane_taps import reduce_planes
+from napari_masked_blur._plane_taps import _compiled, reduce_planes
 from napari_masked_blur._region import blur_region
 
 HYPOTHESIS = settings(
@@ -126,3 +126,9 @@ def test_a_plane_of_a_float_volume_with_certainty_and_holes(mode):
         box = (slice(plane, plane + 1), slice(0, 12), slice(0, 10))
         got = blur_region(image, certainty, box, 1.5, mode=mode, outside="fill")
         np.testing.assert_allclose(got, full[box], rtol=0, atol=1e-5)
+
+
+def test_compiled_where_numba_has_no_place_for_its_cache():
+    namespace = {}
+    exec("def double(x):\n    return 2 * x\n", namespace)  # no file, no cache
+    assert _compiled(namespace["double"])(21) == 42

@@ -96,7 +96,20 @@ def reduce_planes(
     return numerator, weights
 
 
-@numba.njit(nogil=True, cache=True)
+def _compiled(function):
+    """``function`` compiled by numba (releasing the GIL), cached on disk if it can.
+
+    Numba refuses to cache, with a RuntimeError, where neither the package's
+    folder nor the user's cache folder can be written (a read-only install
+    and home); the loop is then compiled anew in each session.
+    """
+    try:
+        return numba.njit(nogil=True, cache=True)(function)
+    except RuntimeError:
+        return numba.njit(nogil=True)(function)
+
+
+@_compiled
 def _reduce_rows(
     image, mask, certainty, missing, taps, kind, numerator, weights, rows, start, stop
 ):
@@ -124,7 +137,7 @@ def _reduce_rows(
                     )  # fmt: skip
 
 
-@numba.njit(nogil=True, cache=True)
+@_compiled
 def _add_row(values, labels, certainty, missing, tap, kind, numerator, weights, width):
     """One row: ``numerator += tap w values``, ``weights += tap w``."""
     if certainty:  # loops apart, so that each one is vectorized
