@@ -63,6 +63,8 @@ def test_a_bad_certainty_or_labels_with_certainty_is_refused():
         reduce_planes(image, certainty, None, np.ones((1, 2)), "f4")
     with pytest.raises(ValueError, match="labels"):
         reduce_planes(image, np.abs(certainty), 1, np.ones((1, 2)), "f4")
+    with pytest.raises(ValueError, match="complex128"):
+        reduce_planes(image, certainty.astype(complex), None, np.ones((1, 2)), "f4")
 
 
 @st.composite

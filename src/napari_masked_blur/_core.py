@@ -193,6 +193,19 @@ def check_certainty_map(mask: np.ndarray, labels: int | Sequence[int] | None) ->
     check_weights(mask)
 
 
+def check_mask_kind(
+    dtype: np.dtype, labels: int | Sequence[int] | None, per_label: bool
+) -> None:
+    """The dtype checks on a mask that need no pixel values."""
+    if dtype.kind not in "biuf":
+        raise ValueError(f"mask must be bool, integer or float, got dtype {dtype}")
+    if dtype.kind == "f" and (labels is not None or per_label):
+        raise ValueError(
+            f"labels and per_label need an integer or bool mask, got a {dtype} "
+            "certainty map"
+        )
+
+
 def inside_labels(mask: np.ndarray, labels: int | Sequence[int] | None) -> np.ndarray:
     """Boolean array: which pixels of an integer mask are inside.
 

@@ -49,6 +49,7 @@ from dask.array.overlap import ensure_minimum_chunksize, overlap, trim_internal
 from napari_masked_blur._core import (
     SigmaLike,
     check_image,
+    check_mask_kind,
     check_mask_shape,
     check_options,
     masked_gaussian,
@@ -371,19 +372,6 @@ def nearest_subsample(array: Any, shape: Sequence[int]) -> Any:
         index = (slice(None),) * axis + (picks,)
         array = array[index]
     return array
-
-
-def check_mask_kind(
-    dtype: np.dtype, labels: int | Sequence[int] | None, per_label: bool
-) -> None:
-    """The dtype checks on a mask that need no pixel values."""
-    if dtype.kind not in "biuf":
-        raise ValueError(f"mask must be bool, integer or float, got dtype {dtype}")
-    if dtype.kind == "f" and (labels is not None or per_label):
-        raise ValueError(
-            f"labels and per_label need an integer or bool mask, got a {dtype} "
-            "certainty map"
-        )
 
 
 # --- the map_overlap machinery ---------------------------------------------

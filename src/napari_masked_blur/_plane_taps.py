@@ -29,7 +29,11 @@ from typing import Any
 import numba
 import numpy as np
 
-from napari_masked_blur._core import check_certainty_map, inside_labels
+from napari_masked_blur._core import (
+    check_certainty_map,
+    check_mask_kind,
+    inside_labels,
+)
 
 # Output elements of one array per block of rows: m output rows of a block
 # stay in the core's cache (128 KB in float32) while the n input planes are
@@ -68,8 +72,10 @@ def reduce_planes(
     """
     if mask.dtype.kind == "f":
         check_certainty_map(mask, labels)
-    elif labels is not None:
-        mask = inside_labels(mask, labels)
+    else:
+        check_mask_kind(mask.dtype, labels, per_label=False)
+        if labels is not None:
+            mask = inside_labels(mask, labels)
     flat = image.ndim == 2  # one row of planes: a single row of the loop
     if flat:
         image, mask = image[:, np.newaxis], mask[:, np.newaxis]
