@@ -41,6 +41,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from napari_masked_blur._engines._axes import extend_index, one_blas_thread
 from napari_masked_blur._engines._band import smooth_band
 from napari_masked_blur._engines._kernel import gaussian_kernel1d, kernel_radius
 from napari_masked_blur._engines._lowrank import smooth_lowrank
@@ -169,7 +170,9 @@ __all__ = [
     "BORDER_MODES",
     "METHODS",
     "choose_engine",
+    "extend_index",
     "gaussian_kernel1d",
     "gaussian_smooth",
     "kernel_radius",
+    "one_blas_thread",
 ]

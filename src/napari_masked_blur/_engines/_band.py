@@ -20,20 +20,17 @@ non-finite pixels to weight 0 before it calls an engine).
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import math
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 
 import numpy as np
 
-from napari_masked_blur._engines._kernel import gaussian_kernel1d, kernel_radius
+from napari_masked_blur._engines._axes import axis_by_axis, extend_index
+from napari_masked_blur._engines._kernel import gaussian_kernel1d
 
 # Bytes of input one product reads: keeps the operands in cache.
 _CHUNK_BYTES = 2**22
-# Below this many pixels a second thread costs more than it saves.
-_THREADS_FROM_SIZE = 2**15
 
 
 def smooth_band(
@@ -50,51 +47,6 @@ def smooth_band(
         _filter_axis(array, axis, blocks)
 
     return axis_by_axis(arrays, sigma, truncate, filter_axis)
-
-
-def axis_by_axis(
-    arrays: Sequence[np.ndarray],
-    sigma: tuple[float, ...],
-    truncate: float,
-    filter_axis: Callable[[np.ndarray, int, float, int], None],
-) -> list[np.ndarray]:
-    """``filter_axis(array, axis, sigma, radius)`` along each smoothed axis, in place.
-
-    Large arrays go to two threads side by side (numerator and weights), each
-    with a single-threaded BLAS (see the module docstring).
-    """
-    radii = kernel_radius(sigma, truncate)
-
-    def smooth(array: np.ndarray) -> np.ndarray:
-        for axis, (s, radius) in enumerate(zip(sigma, radii, strict=True)):
-            if radius > 0:
-                filter_axis(array, axis, s, radius)
-        return array
-
-    if len(arrays) == 1 or arrays[0].size < _THREADS_FROM_SIZE:
-        return [smooth(a) for a in arrays]
-    with one_blas_thread(), ThreadPoolExecutor(max_workers=2) as pool:
-        return list(pool.map(smooth, arrays))
-
-
-@contextlib.contextmanager
-def one_blas_thread() -> Iterator[None]:
-    """Limit BLAS to one thread (ours run side by side), when threadpoolctl can."""
-    controller = _blas_controller()
-    if controller is None:
-        yield
-        return
-    with controller.limit(limits=1, user_api="blas"):
-        yield
-
-
-@functools.cache
-def _blas_controller() -> object | None:
-    try:
-        from threadpoolctl import ThreadpoolController
-    except ImportError:  # then BLAS keeps its own threads: slower when busy
-        return None
-    return ThreadpoolController()
 
 
 def block_rows(radius: int) -> int:
@@ -153,31 +105,6 @@ def _border_block(
     used = np.flatnonzero(matrix.any(axis=0))
     lo, hi = (int(used[0]), int(used[-1]) + 1) if used.size else (0, 1)
     return slice(start, stop), slice(lo, hi), matrix[:, lo:hi].astype(dtype)
-
-
-def extend_index(
-    index: np.ndarray, length: int, mode: str
-) -> tuple[np.ndarray, np.ndarray]:
-    """Where scipy's border rule reads index ``index`` of an axis of ``length``.
-
-    Returns the in-range index and whether there is one at all ("constant"
-    has nothing beyond the edge).
-    """
-    if mode == "constant":
-        valid = (index >= 0) & (index < length)
-        return np.clip(index, 0, length - 1), valid
-    everywhere = np.ones(index.shape, bool)
-    if mode == "nearest":
-        return np.clip(index, 0, length - 1), everywhere
-    if mode == "wrap":
-        return index % length, everywhere
-    if mode == "reflect":  # d c b a | a b c d | d c b a
-        folded = index % (2 * length)
-        return np.where(folded < length, folded, 2 * length - 1 - folded), everywhere
-    if length == 1:  # mirror of a single pixel
-        return np.zeros_like(index), everywhere
-    folded = index % (2 * length - 2)  # mirror: d c b | a b c d | c b a
-    return np.where(folded < length, folded, 2 * length - 2 - folded), everywhere
 
 
 def _filter_axis(

@@ -1,8 +1,8 @@
 """A window of planes reduced to a few planes by kernel taps, in one compiled pass.
 
-Along a hidden axis, :func:`napari_masked_blur._region.blur_region` needs the
+Along a hidden axis, :func:`~.region.blur_region` needs the
 Gaussian only at the few output planes of its region.  With ``T`` the tap
-matrix (m output planes x n window planes, ``_region.tap_matrix``) and ``w``
+matrix (m output planes x n window planes, ``taps.tap_matrix``) and ``w``
 the weights of the mask, that is
 
     N_j = sum over k of T[j, k] image[k] w[k],   W_j = sum over k of T[j, k] w[k].
@@ -24,16 +24,11 @@ cached on disk; a later session loads it in 0.2 s, after numba's import
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import numba
 import numpy as np
 
-from napari_masked_blur._core import (
-    check_certainty_map,
-    check_mask_kind,
-    inside_labels,
-)
+from napari_masked_blur._blur.weights import Labels, check_weights, inside_labels
 
 # Output elements of one array per block of rows: m output rows of a block
 # stay in the core's cache (128 KB in float32) while the n input planes are
@@ -44,7 +39,7 @@ _BLOCK_ELEMENTS = 2**15
 def reduce_planes(
     image: np.ndarray,
     mask: np.ndarray,
-    labels: Any,
+    labels: Labels,
     taps: np.ndarray,
     dtype: np.dtype,
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -58,7 +53,7 @@ def reduce_planes(
     mask : ndarray, shaped like ``image``
         Labels (inside: nonzero, or one of ``labels``) or a float certainty
         map (``w`` is its value).
-    labels : int or sequence of int, optional
+    labels : sequence of int, optional
         Label ids that are inside.
     taps : ndarray, shape (m, n)
         Weight of input plane k in output plane j.
@@ -71,11 +66,9 @@ def reduce_planes(
         ``sum_k taps[j, k] image[k] w[k]`` and ``sum_k taps[j, k] w[k]``.
     """
     if mask.dtype.kind == "f":
-        check_certainty_map(mask, labels)
-    else:
-        check_mask_kind(mask.dtype, labels, per_label=False)
-        if labels is not None:
-            mask = inside_labels(mask, labels)
+        check_weights(mask)
+    elif labels is not None:
+        mask = inside_labels(mask, labels)
     flat = image.ndim == 2  # one row of planes: a single row of the loop
     if flat:
         image, mask = image[:, np.newaxis], mask[:, np.newaxis]

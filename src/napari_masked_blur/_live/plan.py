@@ -1,9 +1,10 @@
 """What to compute next so the output catches up: a plan, numpy only.
 
 One :class:`LivePlan` covers one image, mask and set of options (a
-"generation"); new options mean a new plan.  The widget asks :meth:`next`
-for one piece of work whenever its single background thread is free, and
-reports back with :meth:`finished` (or :meth:`dropped`).  Asking only when
+"generation"); new options mean a new plan.  The live session asks
+:meth:`~LivePlan.next` for one piece of work whenever its single background
+thread is free, runs it (:func:`compute_piece`) and reports back with
+:meth:`~LivePlan.finished` (or :meth:`~LivePlan.dropped`).  Asking only when
 the thread is free is what makes a drag "latest wins": whatever changed
 while a piece ran is folded into the next one.
 
@@ -20,14 +21,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from napari_masked_blur._live import (
-    Box,
-    box_union,
-    chunk_boxes,
-    chunk_steps,
-    grow_box,
-    plane_box,
-)
+from napari_masked_blur._blur.boxes import Box, box_union, grow_box
+from napari_masked_blur._blur.options import BlurOptions
+from napari_masked_blur._blur.region import blur_region, blur_whole
+from napari_masked_blur._live.chunks import chunk_boxes, chunk_steps
+from napari_masked_blur._live.edits import plane_box
 
 # Scratch bytes of one chunk of a volume (20 bytes a pixel, see chunk_steps):
 # one plane of 1024 x 1024 (more of smaller planes), well under a tenth of a
@@ -169,3 +167,16 @@ class LivePlan:
     def _chunks(self) -> list[Box]:
         planes = tuple(range(len(self.shape) - 2))
         return chunk_boxes(self.shape, planes, self._steps, self._position[:-2])
+
+
+def compute_piece(
+    image: np.ndarray, mask: np.ndarray, options: BlurOptions, region: Box | None
+) -> np.ndarray:
+    """The output of one piece of work: over ``region``, or whole for None.
+
+    A region is computed from the input within the kernel's reach of it
+    only (:func:`~napari_masked_blur._blur.region.blur_region`).
+    """
+    if region is None:
+        return blur_whole(image, mask, options)
+    return blur_region(image, mask, region, options)

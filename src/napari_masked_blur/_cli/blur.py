@@ -1,8 +1,8 @@
 """``napari-masked-blur blur``: blur files bigger than memory, chunk by chunk.
 
-The image and mask are opened lazily (:mod:`napari_masked_blur._io`), blurred
-lazily (:mod:`napari_masked_blur._lazy`) and streamed into the output with
-:func:`dask.array.store`: each output chunk is written as soon as it is
+The image and mask are opened lazily (:mod:`napari_masked_blur._lazy.io`),
+blurred lazily (:mod:`napari_masked_blur._lazy.windows`) and streamed into
+the output with :func:`dask.array.store`: each output chunk is written as soon as it is
 computed, so memory holds a few chunks (grown by the kernel radius) per
 worker, never the volume.  The output is written under a temporary name in
 its own directory and renamed into place at the end: an error or Ctrl-C
@@ -20,14 +20,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from napari_masked_blur._core import (
+from napari_masked_blur._blur.options import (
     MODES,
     OUTSIDE_POLICIES,
+    BlurOptions,
     output_dtype,
-    sigma_in_pixels,
-    spatial_shape,
 )
-from napari_masked_blur._engines import kernel_radius
 
 DESCRIPTION = """\
 Gaussian blur of IMAGE inside MASK by normalized convolution, streamed chunk
@@ -207,7 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def blur_files(args: argparse.Namespace) -> int:
     """Check everything, then stream the blurred image into ``args.output``."""
-    from napari_masked_blur._io import write_lazy
+    from napari_masked_blur._lazy.write import write_lazy
 
     output = Path(args.output).resolve()
     result, chunks = _lazy_result(args, output)
@@ -231,30 +229,31 @@ def blur_files(args: argparse.Namespace) -> int:
 def _lazy_result(args: argparse.Namespace, output: Path) -> tuple[Any, tuple]:
     """The blurred image as a dask array, every input check already done,
     and the chunk shape for a Zarr output."""
-    from napari_masked_blur._io import file_format, open_array
-    from napari_masked_blur._lazy import masked_gaussian_windows
+    from napari_masked_blur._lazy.io import file_format, open_array
+    from napari_masked_blur._lazy.windows import masked_gaussian_windows
 
     _check_output(output, [Path(args.image), Path(args.mask)], args.overwrite)
     try:
         file_format(output)
         image, mask = open_array(args.image), open_array(args.mask)
-        out_chunks = _output_chunks(image, args.chunks)
-        sigma = sigma_in_pixels(
-            args.sigma,
-            len(spatial_shape(image.shape, args.channel_axis)),
-            args.spacing,
-        )
-        result = masked_gaussian_windows(
+        options = BlurOptions.check(
             image,
             mask,
-            sigma,
-            chunks=_work_chunks(out_chunks, image.shape, sigma, args),
+            args.sigma,
             outside=args.outside,
             labels=args.labels,
             per_label=args.per_label,
             mode=args.mode,
             truncate=args.truncate,
+            spacing=args.spacing,
             channel_axis=args.channel_axis,
+        )
+        out_chunks = _output_chunks(image, args.chunks)
+        result = masked_gaussian_windows(
+            image,
+            mask,
+            options,
+            chunks=_work_chunks(out_chunks, image.shape, options),
         )
     except (FileNotFoundError, ValueError) as error:
         raise InputError(str(error)) from None
@@ -269,7 +268,7 @@ def _output_chunks(image: Any, chunks: int | tuple[int, ...] | None) -> tuple:
     """
     import dask.array as da
 
-    from napari_masked_blur._io import stored_chunks
+    from napari_masked_blur._lazy.io import stored_chunks
 
     if isinstance(chunks, int):
         chunks = (chunks,) * image.ndim
@@ -286,7 +285,7 @@ def _output_chunks(image: Any, chunks: int | tuple[int, ...] | None) -> tuple:
 
 
 def _work_chunks(
-    chunks: tuple[int, ...], shape: tuple[int, ...], sigma: tuple, args: Any
+    chunks: tuple[int, ...], shape: tuple[int, ...], options: BlurOptions
 ) -> tuple[int, ...]:
     """Whole multiples of ``chunks`` at least twice the kernel radius long.
 
@@ -294,9 +293,9 @@ def _work_chunks(
     thinner than the radius would read mostly margin.  Multiples keep every
     Zarr output chunk inside one task.
     """
-    radius = list(kernel_radius(sigma, args.truncate))
-    if args.channel_axis is not None:
-        radius.insert(args.channel_axis % len(shape), 0)
+    radius = list(options.radius)
+    if options.channel_axis is not None:
+        radius.insert(options.channel_axis, 0)
     return tuple(
         min(c * max(1, math.ceil(2 * r / c)), n)
         for c, r, n in zip(chunks, radius, shape, strict=True)

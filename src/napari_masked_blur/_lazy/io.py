@@ -1,20 +1,17 @@
-"""Read and write big arrays lazily: TIFF, Zarr (v3, OME-Zarr) and .npy.
+"""Read big arrays lazily: TIFF, Zarr (v3, OME-Zarr) and .npy.
 
 Readers return dask arrays that read nothing until a chunk is computed, and
 hold only a path and a byte offset, so their graphs pickle cheaply to a
 dask.distributed cluster.  Uncompressed TIFF and .npy are memory-mapped, one
 chunk's rows at a time; compressed or tiled TIFF is read through tifffile's
-Zarr view.  Writers are targets for :func:`dask.array.store`: every chunk is
-written where it belongs as soon as it is computed, so nothing but the
-chunks in flight is ever held in memory.
+Zarr view.  Writing is :mod:`.write`'s.
 """
 
 from __future__ import annotations
 
 import math
 import os
-import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -119,8 +116,8 @@ class MappedRows(RawArray):
     def __getitem__(self, key: Any) -> np.ndarray:
         if self.ndim == 1:  # as one column of rows
             column = MappedRows(self.path, self.offset, (*self.shape, 1), self.dtype)
-            return column[(*_slices(key, 1), slice(None))][:, 0]
-        key = _slices(key, self.ndim)
+            return column[(*index_slices(key, 1), slice(None))][:, 0]
+        key = index_slices(key, self.ndim)
         ranges = [range(*k.indices(n)) for k, n in zip(key, self.shape, strict=True)]
         out = np.empty([len(r) for r in ranges], self.dtype)
         rows, row_bytes = ranges[-2], self.shape[-1] * self.dtype.itemsize
@@ -150,7 +147,7 @@ class MappedRows(RawArray):
         )
 
 
-def _slices(key: Any, ndim: int) -> tuple[slice, ...]:
+def index_slices(key: Any, ndim: int) -> tuple[slice, ...]:
     """``key`` as one slice per axis; only slices are supported."""
     key = key if isinstance(key, tuple) else (key,)
     if len(key) > ndim or not all(
@@ -230,199 +227,3 @@ def _multiscale_level0(attrs: dict[str, Any], path: Path) -> str:
             "give the path of an array inside it"
         )
     return multiscales[0]["datasets"][0]["path"]
-
-
-# --- writing -----------------------------------------------------------------
-
-
-def write_lazy(
-    array: da.Array,
-    path: str | os.PathLike,
-    *,
-    chunks: tuple[int, ...] | None = None,
-    attributes: dict[str, Any] | None = None,
-    overwrite: bool = False,
-    store: Callable[[da.Array, Any], None] | None = None,
-) -> None:
-    """Write a dask array to ``path`` (format from the name), chunk by chunk.
-
-    The file is written under a temporary name in the same folder and
-    renamed into place once complete: an error or Ctrl-C leaves nothing
-    half-written, and an existing ``path`` (replaced only with
-    ``overwrite``) stays intact until the new one is whole.
-
-    Parameters
-    ----------
-    array : dask.array.Array
-        What to write.
-    path : path
-        Output: .tif/.tiff, .zarr or .npy.
-    chunks : tuple of int, optional
-        Zarr chunk shape; default the first chunk of ``array``.  The array
-        is rechunked if its chunks are not whole multiples of these.
-    attributes : dict, optional
-        Stored in the Zarr metadata.
-    overwrite : bool
-        Replace an existing ``path``.
-    store : callable, optional
-        ``store(array, target)`` computes and writes; default
-        :func:`dask.array.store` on the current scheduler.
-    """
-    path = Path(path).resolve()
-    if path.exists() and not overwrite:
-        raise FileExistsError(f"{str(path)!r} exists; pass overwrite to replace it")
-    chunks = chunks or tuple(axis[0] for axis in array.chunks)
-    if not _whole_multiples(array.chunks, chunks):
-        array = array.rechunk(chunks)
-    partial = path.with_name(f".{path.stem}.partial-{os.getpid()}{path.suffix}")
-    try:
-        target = create_target(partial, array.shape, array.dtype, chunks, attributes)
-        if store is None:
-            da.store(array, target, lock=False)
-        else:
-            store(array, target)
-        _move_into_place(partial, path)
-    finally:
-        remove_path(partial)
-
-
-def _whole_multiples(
-    dask_chunks: tuple[tuple[int, ...], ...], chunks: tuple[int, ...]
-) -> bool:
-    """Whether every dask chunk starts on a boundary of ``chunks``, so no two
-    tasks write to one stored chunk."""
-    return all(
-        all(start % c == 0 for start in np.cumsum((0, *axis[:-1])))
-        for axis, c in zip(dask_chunks, chunks, strict=True)
-    )
-
-
-def _move_into_place(partial: Path, output: Path) -> None:
-    """Rename the finished output into place, replacing an old one last."""
-    if not output.exists() or (partial.is_file() and output.is_file()):
-        os.replace(partial, output)  # atomic
-        return
-    old = output.with_name(f".{output.stem}.old-{os.getpid()}{output.suffix}")
-    os.replace(output, old)
-    try:
-        os.replace(partial, output)
-    except OSError:
-        os.replace(old, output)
-        raise
-    remove_path(old)
-
-
-def remove_path(path: Path) -> None:
-    """Remove a file or folder if it is there."""
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path, ignore_errors=True)
-    elif path.exists() or path.is_symlink():
-        path.unlink()
-
-
-def create_target(
-    path: str | os.PathLike,
-    shape: tuple[int, ...],
-    dtype: Any,
-    chunks: tuple[int, ...],
-    attributes: dict[str, Any] | None = None,
-) -> Any:
-    """A new, empty array at ``path`` that :func:`dask.array.store` can fill.
-
-    Zarr: a v3 array with ``chunks``, ``attributes`` in its metadata.  TIFF
-    and .npy: the file at its full size, filled by :class:`RawWriter`.
-    """
-    kind = file_format(path)
-    dtype = np.dtype(dtype)
-    if kind == "zarr":
-        target = zarr.create_array(
-            str(path),
-            shape=shape,
-            dtype=dtype,
-            chunks=chunks,
-            fill_value=0,
-            zarr_format=3,
-        )
-        target.attrs.update(attributes or {})
-        return target
-    if kind == "tiff":
-        offset = _create_tiff(path, shape, dtype)
-    else:
-        offset = _create_npy(path, shape, dtype)
-    return RawWriter(path, offset, shape, dtype)
-
-
-def _create_tiff(path: str | os.PathLike, shape: tuple[int, ...], dtype: Any) -> int:
-    """Write an empty uncompressed TIFF; return where its pixels start."""
-    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-    tifffile.imwrite(
-        path,
-        shape=shape,
-        dtype=dtype,
-        photometric="minisblack",
-        bigtiff=nbytes > 2**31,
-    )
-    with tifffile.TiffFile(path) as tif:
-        offset = tif.series[0].dataoffset
-    if offset is None:
-        raise ValueError(f"tifffile wrote {str(path)!r} with non-contiguous pixels")
-    return offset
-
-
-def _create_npy(path: str | os.PathLike, shape: tuple[int, ...], dtype: Any) -> int:
-    """Write a .npy header and size the file; return where the data starts."""
-    header = {
-        "descr": np.lib.format.dtype_to_descr(dtype),
-        "fortran_order": False,
-        "shape": tuple(shape),
-    }
-    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-    with open(path, "wb") as file:
-        np.lib.format.write_array_header_1_0(file, header)
-        offset = file.tell()
-        file.truncate(offset + nbytes)
-    return offset
-
-
-class RawWriter(RawArray):
-    """Writes chunks into a C-ordered raw array in a file, with ``os.pwrite``.
-
-    Each chunk goes straight to its bytes: runs that are contiguous in the
-    file (the chunk's trailing axes that span the whole array, and one more)
-    are written in one call.  Chunks may arrive in any order and from any
-    thread or process; nothing is memory-mapped.
-    """
-
-    def __setitem__(self, key: Any, value: np.ndarray) -> None:
-        key = _slices(key, self.ndim)
-        ranges = [range(*k.indices(n)) for k, n in zip(key, self.shape, strict=True)]
-        if any(r.step != 1 for r in ranges) or value.shape != tuple(map(len, ranges)):
-            raise ValueError(
-                f"cannot write a {value.shape} block at {key!r}: expected "
-                "contiguous slices of the block's shape"
-            )
-        starts = [r.start for r in ranges]
-        value = np.ascontiguousarray(value, dtype=self.dtype)
-        run_axis = _first_axis_of_contiguous_run(value.shape, self.shape)
-        strides = np.cumprod((1, *self.shape[::-1]))[::-1][1:] * self.dtype.itemsize
-        fd = os.open(self.path, os.O_WRONLY)
-        try:
-            for index in np.ndindex(*value.shape[:run_axis]):
-                position = [s + i for s, i in zip(starts, index, strict=False)]
-                position += starts[run_axis:]
-                byte = self.offset + int(np.dot(position, strides))
-                os.pwrite(fd, value[index].tobytes(), byte)
-        finally:
-            os.close(fd)
-
-
-def _first_axis_of_contiguous_run(chunk: tuple[int, ...], full: tuple[int, ...]) -> int:
-    """The first axis of the chunk's contiguous runs in a C-ordered array.
-
-    Trailing axes that the chunk spans completely are contiguous together,
-    and so is the axis before them.
-    """
-    axis = len(full)
-    while axis > 0 and chunk[axis - 1] == full[axis - 1]:
-        axis -= 1
-    return max(axis - 1, 0)

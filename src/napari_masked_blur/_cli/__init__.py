@@ -3,8 +3,10 @@
 ``napari-masked-blur [IMAGE [MASK]]`` opens napari with the widget docked;
 ``napari-masked-blur blur ...`` blurs files in batch (no GUI);
 ``napari-masked-blur bench ...`` prints and writes the benchmark table.
-Each subcommand lives in its own module and is imported only when used, so
-``blur`` works without napari or Qt installed.
+Each subcommand lives in its own module of this package and is imported
+only when used, so ``blur`` works without napari or Qt installed.  This room
+sits on top: it may import every other room but :mod:`napari_masked_blur._qt`
+(the demo reaches the widget through the plugin manifest, as napari does).
 """
 
 from __future__ import annotations
@@ -25,16 +27,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Dispatch to a subcommand; returns the process exit status."""
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] in ("-h", "--help"):
-        from napari_masked_blur._demo import demo_options
+        from napari_masked_blur._cli.demo import demo_options
 
         print(USAGE + "\nThe demo's options:\n" + demo_options(), end="")
         return 0
     if args and args[0] == "blur":
-        from napari_masked_blur._batch import main as blur_main
+        from napari_masked_blur._cli.blur import main as blur_main
 
         return blur_main(args[1:])
     if args and args[0] == "bench":
-        from napari_masked_blur._bench import main as bench_main
+        from napari_masked_blur._cli.bench import main as bench_main
 
         return bench_main(args[1:])
     from napari_masked_blur._demo import main as demo_main

@@ -4,76 +4,52 @@ For label ``k`` the weights are ``w_k = (mask == k)``, and the output at the
 pixels of ``k`` is ``G*(x w_k) / G*w_k``: a touching label contributes
 nothing, so no value bleeds across a label boundary.  Each label is computed
 in its bounding box grown by the kernel radius (see
-:func:`napari_masked_blur._core.region_window`), which is exact and keeps the
+:func:`~.boxes.region_window`), which is exact and keeps the
 cost proportional to the labels' size, not to their number times the image.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 from scipy import ndimage as ndi
 
-from napari_masked_blur._core import (
-    _per_channel,
-    apply_outside,
-    inside_labels,
-    output_dtype,
-    region_window,
-    spatial_shape,
-    with_channel,
-)
-from napari_masked_blur._engines import kernel_radius
+from napari_masked_blur._blur.boxes import region_window, with_channel
+from napari_masked_blur._blur.dense import normalized_quotient
+from napari_masked_blur._blur.options import BlurOptions, output_dtype
+from napari_masked_blur._blur.weights import apply_outside, inside_labels
 
 
 def per_label_blur(
-    image: np.ndarray,
-    mask: np.ndarray,
-    sigma: tuple[float, ...],
-    *,
-    outside: str,
-    labels: int | Sequence[int] | None,
-    channel_axis: int | None,
-    mode: str,
-    truncate: float,
-    method: str,
+    image: np.ndarray, mask: np.ndarray, options: BlurOptions
 ) -> np.ndarray:
-    """:func:`masked_gaussian` with ``per_label=True``; arguments checked there.
+    """The masked blur with ``per_label``: each label with its own pixels only.
 
+    ``mask`` is an integer or bool label image (checked by ``options``).
     Pixels outside every (selected) label follow ``outside``; with "fill" they
     get the normalized result over all selected labels together.
     """
-    if mask.dtype.kind not in "biu":
-        raise ValueError(
-            f"per_label needs an integer or bool label mask, got dtype {mask.dtype}"
-        )
-    inside = inside_labels(mask, labels)
+    axis, outside = options.channel_axis, options.outside
+    inside = inside_labels(mask, options.labels)
     if not inside.any():
-        return apply_outside(image, None, inside, outside, channel_axis)
-    options: dict[str, Any] = {"mode": mode, "truncate": truncate, "method": method}
+        return apply_outside(image, None, inside, outside, axis)
     if outside == "fill":
-        out, _ = _per_channel(image, inside, sigma, channel_axis, **options)
+        out, _ = normalized_quotient(image, inside, options)
     else:
         out = np.full(image.shape, np.nan, dtype=output_dtype(image.dtype))
-    space = spatial_shape(image.shape, channel_axis)
-    radius = kernel_radius(sigma, truncate)
 
     def blur_one_label(own_id: Any, box: tuple[slice, ...]) -> None:
-        window, inner = region_window(box, space, radius, mode)
+        window, inner = region_window(box, mask.shape, options.radius, options.mode)
         own = own_id(window)
-        quotient, _ = _per_channel(
-            image[with_channel(window, channel_axis)],
-            own,
-            sigma,
-            channel_axis,
-            **options,
+        quotient, _ = normalized_quotient(
+            image[with_channel(window, axis)], own, options
         )
-        inner_c = with_channel(inner, channel_axis)
-        target = out[with_channel(window, channel_axis)][inner_c]
-        where = _broadcast_channel(own[inner], target.shape, channel_axis)
+        inner_c = with_channel(inner, axis)
+        target = out[with_channel(window, axis)][inner_c]
+        where = _broadcast_channel(own[inner], target.shape, axis)
         # Each label writes only its own pixels, so threads never collide.
         np.copyto(target, quotient[inner_c], where=where)
 
@@ -85,7 +61,7 @@ def per_label_blur(
         ]
         for job in jobs:
             job.result()
-    return apply_outside(image, out, inside, outside, channel_axis)
+    return apply_outside(image, out, inside, outside, axis)
 
 
 def label_boxes(
@@ -122,3 +98,29 @@ def _broadcast_channel(
     if channel_axis is None:
         return own
     return np.broadcast_to(np.expand_dims(own, channel_axis % len(shape)), shape)
+
+
+# Masks are scanned in blocks of this many pixels, so that listing the ids
+# of a large volume needs no mask-sized temporary.
+_SCAN_BLOCK = 1 << 22
+
+
+def present_label_ids(mask: object) -> list[int]:
+    """Nonzero label ids in an in-memory integer or bool mask, ascending.
+
+    [] for float masks, and for lazy (dask, zarr) masks: listing their ids
+    would read the whole volume, which a lazy layer must never do.
+    """
+    if not isinstance(mask, np.ndarray) or mask.dtype.kind not in "biu":
+        return []
+    flat = mask.reshape(-1)
+    blocks = (flat[i : i + _SCAN_BLOCK] for i in range(0, flat.size, _SCAN_BLOCK))
+    if mask.dtype.kind in "bu" and mask.dtype.itemsize <= 2:
+        # Counting is linear; np.unique sorts, ~10x slower on big masks.
+        counts = sum(
+            np.bincount(b, minlength=1 << (8 * mask.dtype.itemsize)) for b in blocks
+        )
+        ids = np.flatnonzero(counts)
+    else:
+        ids = np.unique(np.concatenate([np.unique(b) for b in blocks]))
+    return [int(i) for i in ids if i != 0]

@@ -24,6 +24,7 @@ Choices where the brief left room:
 
 import contextlib
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import napari
 import numpy as np
@@ -41,15 +42,11 @@ from napari.utils.notifications import show_error, show_warning
 from qtpy.QtCore import QEvent, QObject, QTimer
 from qtpy.QtWidgets import QApplication
 
-from napari_masked_blur._core import (
-    MODES,
-    OUTSIDE_POLICIES,
-    check_mask_shape,
-    sigma_in_pixels,
-)
-from napari_masked_blur._live_view import LiveJob, LiveView
-from napari_masked_blur._recompute import BlurSettings, recompute
-from napari_masked_blur._runner import Job, LatestRunner, Result
+from napari_masked_blur._blur.labels import present_label_ids
+from napari_masked_blur._blur.options import MODES, OUTSIDE_POLICIES, BlurOptions
+from napari_masked_blur._live.plan import compute_piece
+from napari_masked_blur._qt.runner import Job, LatestRunner, Result
+from napari_masked_blur._qt.session import LiveJob, LiveView
 
 OUTPUT_SUFFIX = " masked blur"
 # Marks our output layers (value: the source image's name) so they are never
@@ -66,7 +63,7 @@ class Request:
     """What a submitted job was for, so its result lands in the right place."""
 
     image: napari.layers.Image
-    settings: BlurSettings
+    settings: BlurOptions
     description: str
 
 
@@ -91,32 +88,6 @@ def output_kwargs(image: napari.layers.Image) -> dict:
         "gamma": image.gamma,
         "metadata": {**image.metadata, OUTPUT_KEY: image.name},
     }
-
-
-# Masks are scanned in blocks of this many pixels, so that listing the ids
-# of a large volume needs no mask-sized temporary.
-_SCAN_BLOCK = 1 << 22
-
-
-def present_label_ids(mask: object) -> list[int]:
-    """Nonzero label ids in an in-memory integer or bool mask, ascending.
-
-    [] for float masks, and for lazy (dask, zarr) masks: listing their ids
-    would read the whole volume, which a lazy layer must never do.
-    """
-    if not isinstance(mask, np.ndarray) or mask.dtype.kind not in "biu":
-        return []
-    flat = mask.reshape(-1)
-    blocks = (flat[i : i + _SCAN_BLOCK] for i in range(0, flat.size, _SCAN_BLOCK))
-    if mask.dtype.kind in "bu" and mask.dtype.itemsize <= 2:
-        # Counting is linear; np.unique sorts, ~10x slower on big masks.
-        counts = sum(
-            np.bincount(b, minlength=1 << (8 * mask.dtype.itemsize)) for b in blocks
-        )
-        ids = np.flatnonzero(counts)
-    else:
-        ids = np.unique(np.concatenate([np.unique(b) for b in blocks]))
-    return [int(i) for i in ids if i != 0]
 
 
 class _CloseWatcher(QObject):
@@ -376,18 +347,16 @@ class MaskedBlurWidget(Container):
         self._hint.visible = bool(hint)
         if hint:
             return None
-        channel_axis = -1 if image.rgb else None
         try:
-            check_mask_shape(image.data.shape, mask.data.shape, channel_axis)
-            sigma = self._sigma_pixels(image)
+            settings = self._options(image, mask)
         except ValueError as exc:
             return self._refuse(f"{image.name!r} / {mask.name!r}: {exc}")
-        settings = self._settings(sigma, channel_axis)
-        description = f"{image.name!r}, sigma {_format_sigma(sigma)} px"
+        description = f"{image.name!r}, sigma {_format_sigma(settings.sigma)} px"
         self._last_warning = ""
         return Request(image, settings, description)
 
-    def _sigma_pixels(self, image: napari.layers.Image) -> tuple[float, ...]:
+    def _options(self, image: napari.layers.Image, mask: napari.layers.Layer):
+        """The controls' options for ``image`` and ``mask``, checked."""
         text = self._sigma_per_axis.value.strip()
         try:
             sigma = [float(v) for v in text.replace(",", " ").split()] or None
@@ -395,13 +364,14 @@ class MaskedBlurWidget(Container):
             raise ValueError(
                 f"per-axis sigma {text!r} is not a list of numbers"
             ) from None
+        channel_axis = -1 if image.rgb else None
         spacing = tuple(image.scale) if self._physical.value else None
-        return sigma_in_pixels(sigma or self._sigma.value, image.ndim, spacing)
-
-    def _settings(self, sigma: tuple[float, ...], channel_axis: int | None):
-        label_mask = isinstance(self._mask.value, napari.layers.Labels)
-        return BlurSettings(
-            sigma=sigma,
+        label_mask = isinstance(mask, napari.layers.Labels)
+        return BlurOptions.check(
+            image.data,
+            _mask_shape_only(mask),
+            sigma or self._sigma.value,
+            spacing=spacing,
             outside=self._outside.value,
             labels=(self._label_ids.value or None) if label_mask else None,
             per_label=self._per_label.value and label_mask,
@@ -534,9 +504,20 @@ def _grid(viewer: napari.viewer.Viewer):
     return canvas.grid if canvas is not None else viewer.grid
 
 
+def _mask_shape_only(mask: napari.layers.Layer) -> SimpleNamespace:
+    """Shape and dtype of the mask as the blur reads it (no pixels read).
+
+    An Image layer is a certainty map, so its weights are floating.
+    """
+    dtype = np.dtype(mask.data.dtype)
+    if isinstance(mask, napari.layers.Image) and dtype.kind != "f":
+        dtype = np.dtype(np.float32)
+    return SimpleNamespace(shape=tuple(mask.data.shape), dtype=dtype)
+
+
 def _blur(*args):
-    """What every background job runs: ``recompute``, looked up at each call."""
-    return recompute(*args)
+    """What every background job runs: ``compute_piece``, looked up at each call."""
+    return compute_piece(*args)
 
 
 def _format_sigma(sigma: tuple[float, ...]) -> str:

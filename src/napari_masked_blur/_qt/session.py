@@ -26,12 +26,11 @@ from napari.utils import progress
 from napari.utils.notifications import show_error
 from qtpy.QtCore import QTimer
 
-from napari_masked_blur._core import output_dtype, spatial_shape, with_channel
-from napari_masked_blur._engines import kernel_radius
-from napari_masked_blur._live import Box, changed_box, paint_box, update_box
-from napari_masked_blur._live_plan import LivePlan, Work
-from napari_masked_blur._recompute import BlurSettings, recompute
-from napari_masked_blur._runner import LatestRunner, Result
+from napari_masked_blur._blur.boxes import Box, box_pixels, with_channel
+from napari_masked_blur._blur.options import BlurOptions, output_dtype
+from napari_masked_blur._live.edits import changed_box, paint_box, update_box
+from napari_masked_blur._live.plan import LivePlan, Work, compute_piece
+from napari_masked_blur._qt.runner import LatestRunner, Result
 
 # The rest of a volume waits until the view has been still this long, so a
 # slider drag or a run of plane changes is never queued behind a chunk.
@@ -70,7 +69,7 @@ class LiveView:
         ``output_layer(image)`` gives the output layer, or None.
     compute : callable
         ``compute(image, mask, settings, region)``, run in the worker:
-        :func:`~napari_masked_blur._recompute.recompute` unless given.
+        :func:`~napari_masked_blur._live.plan.compute_piece` unless given.
     """
 
     def __init__(
@@ -80,7 +79,7 @@ class LiveView:
         *,
         write_full: Callable[[napari.layers.Image, Any], None],
         output_layer: Callable[[napari.layers.Image], napari.layers.Image | None],
-        compute: Callable[..., np.ndarray] = recompute,
+        compute: Callable[..., np.ndarray] = compute_piece,
     ) -> None:
         self._viewer = viewer
         self._compute = compute
@@ -90,7 +89,7 @@ class LiveView:
         self._plan: LivePlan | None = None
         self._image: napari.layers.Image | None = None
         self._mask: napari.layers.Layer | None = None
-        self._settings: BlurSettings | None = None
+        self._settings: BlurOptions | None = None
         self._description = ""
         self._wired: list[tuple[Any, Callable]] = []
         self._snapshot: tuple[Box | None, np.ndarray] | None = None
@@ -112,7 +111,7 @@ class LiveView:
         self,
         image: napari.layers.Image,
         mask: napari.layers.Layer,
-        settings: BlurSettings,
+        settings: BlurOptions,
         description: str,
     ) -> None:
         """Recompute everything for these layers and settings, then follow edits."""
@@ -125,9 +124,8 @@ class LiveView:
             self._plan = None
             self._write_full(image, self._lazy_output())
             return
-        space = spatial_shape(image.data.shape, settings.channel_axis)
-        radius = kernel_radius(settings.sigma, settings.truncate)
-        self._plan = LivePlan(space, radius, wrap=settings.mode == "wrap")
+        space = tuple(self._mask.data.shape)
+        self._plan = LivePlan(space, settings.radius, wrap=settings.mode == "wrap")
         self._plan.view(*self._view())
         self._take_snapshot()
         self._settle.start()
@@ -155,7 +153,7 @@ class LiveView:
                 self._settings,
                 work.region,
             )
-            inline = work.kind == "patch" and _pixels(work.region) <= INLINE_PIXELS
+            inline = work.kind == "patch" and box_pixels(work.region) <= INLINE_PIXELS
             if self._runner.busy or not inline:
                 self._runner.submit(self._compute, *args, context=job)
                 return
@@ -436,10 +434,8 @@ class LiveView:
         )
 
     def _lazy_output(self) -> Any:
-        from napari_masked_blur._lazy import (
-            masked_gaussian_lazy,
-            multiscale_masked_gaussian,
-        )
+        from napari_masked_blur._lazy.multiscale import multiscale_masked_gaussian
+        from napari_masked_blur._lazy.overlap import masked_gaussian_lazy
 
         settings, image = self._settings, self._image
         mask = self._mask.data
@@ -448,12 +444,8 @@ class LiveView:
         if image.multiscale:
             levels = list(image.data)
             mask = list(mask) if self._mask.multiscale else mask
-            return multiscale_masked_gaussian(
-                levels, mask, settings.sigma, **settings.options()
-            )
-        return masked_gaussian_lazy(
-            image.data, mask, settings.sigma, **settings.options()
-        )
+            return multiscale_masked_gaussian(levels, mask, settings)
+        return masked_gaussian_lazy(image.data, mask, settings)
 
     # -- progress -------------------------------------------------------------
     def _show_progress(self, work: Work) -> None:
@@ -495,10 +487,6 @@ def _moved_edits(mask: napari.layers.Layer, before: tuple[int, int] | None) -> l
     if undone < 0 and redone == -undone:
         return list(mask._undo_history)[undone:]
     return []
-
-
-def _pixels(box: Box) -> int:
-    return int(np.prod([s.stop - s.start for s in box]))
 
 
 def _is_lazy(data: Any) -> bool:

@@ -1,0 +1,230 @@
+"""The public functions: check once into :class:`BlurOptions`, then route.
+
+In-memory input goes to :mod:`napari_masked_blur._blur`, dask input to
+:mod:`napari_masked_blur._lazy` (imported only then: dask is optional).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from napari_masked_blur._blur.dense import normalized_quotient
+from napari_masked_blur._blur.options import BlurOptions, SigmaLike
+from napari_masked_blur._blur.region import blur_whole
+from napari_masked_blur._blur.weights import check_weights
+
+
+def normalized_convolution(
+    image: npt.ArrayLike,
+    weights: npt.ArrayLike,
+    sigma: SigmaLike,
+    *,
+    mode: str = "missing",
+    truncate: float = 4.0,
+    spacing: SigmaLike | None = None,
+    channel_axis: int | None = None,
+    method: str = "auto",
+    return_certainty: bool = False,
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+    """Normalized convolution ``G*(image·weights) / G*weights``.
+
+    Parameters
+    ----------
+    image : array_like
+        Any real dtype and number of dimensions.  NaN and inf pixels are
+        missing data: their weight is 0.
+    weights : array_like
+        Non-negative, finite certainty per pixel, shaped like ``image``
+        without its channel axis.  0/1 for a plain mask.
+    sigma : float or sequence of float
+        Gaussian standard deviation, one value or one per spatial axis, in
+        pixels (in the units of ``spacing`` when given).  0 = no smoothing
+        along that axis.
+    mode : {"missing", "reflect", "nearest", "mirror", "wrap"}
+        What lies beyond the image border.  "missing": nothing (weight 0), so
+        a constant image stays constant up to the edge.  The others extend
+        image and weights as :func:`scipy.ndimage.gaussian_filter` does.
+    truncate : float
+        Kernel radius in sigmas: ``radius = int(truncate * sigma + 0.5)``.
+    spacing : float or sequence of float, optional
+        Pixel size per spatial axis; makes ``sigma`` physical.
+    channel_axis : int, optional
+        Axis of ``image`` holding channels, each smoothed alone.
+    method : str
+        Engine for the Gaussian; "auto" picks the fastest that fits.
+    return_certainty : bool
+        Also return ``G*weights``, shaped like ``image``.
+
+    Returns
+    -------
+    out : ndarray
+        float32 (float64 for float64 and 32/64-bit integer images).  NaN where
+        no weight lies within the kernel's reach.  Lazy dask arrays when
+        ``image`` or ``weights`` is one.
+    certainty : ndarray
+        Only with ``return_certainty``: ``G*weights``, same shape and dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> image = np.array([[0.0, 10.0, 20.0, 1000.0]])
+    >>> weights = np.array([[1.0, 1.0, 1.0, 0.0]])
+    >>> out = normalized_convolution(image, weights, 1.0)
+    >>> bool(out[0, 2] < 20)  # smoothed among its neighbours, not with 1000
+    True
+    """
+    image, weights = _arrays(image, weights)
+    options = _convolution_options(
+        image, weights, sigma, mode, truncate, spacing, channel_axis, method
+    )
+    if is_dask(image) or is_dask(weights):
+        from napari_masked_blur._lazy.overlap import normalized_convolution_lazy
+
+        return normalized_convolution_lazy(
+            image, weights, options, return_certainty=return_certainty
+        )
+    check_weights(weights)
+    quotient, certainty = normalized_quotient(image, weights, options)
+    return (quotient, certainty) if return_certainty else quotient
+
+
+def _convolution_options(
+    image: npt.ArrayLike,
+    weights: npt.ArrayLike,
+    sigma: SigmaLike,
+    mode: str,
+    truncate: float,
+    spacing: SigmaLike | None,
+    channel_axis: int | None,
+    method: str,
+) -> BlurOptions:
+    """The options of a normalized convolution; weights must be real numbers."""
+    if weights.dtype.kind not in "biuf":
+        raise ValueError(f"weights must be real-valued, got dtype {weights.dtype}")
+    return BlurOptions.check(
+        image,
+        weights,
+        sigma,
+        mode=mode,
+        truncate=truncate,
+        spacing=spacing,
+        channel_axis=channel_axis,
+        method=method,
+    )
+
+
+def masked_gaussian(
+    image: npt.ArrayLike,
+    mask: npt.ArrayLike,
+    sigma: SigmaLike,
+    *,
+    outside: str = "keep",
+    labels: int | Sequence[int] | None = None,
+    per_label: bool = False,
+    mode: str = "missing",
+    truncate: float = 4.0,
+    spacing: SigmaLike | None = None,
+    channel_axis: int | None = None,
+    method: str = "auto",
+) -> np.ndarray:
+    """Gaussian blur of ``image`` inside ``mask``, by normalized convolution.
+
+    Inside the mask, ``out = G*(image·w) / G*w`` with ``w`` the mask as
+    weights: pixels outside the mask never leak in and the mask edge is not
+    dragged toward zero.
+
+    Parameters
+    ----------
+    image : array_like
+        Any real dtype, any number of dimensions.  NaN/inf are missing data.
+    mask : array_like
+        Same shape as ``image`` (without its channel axis).  bool or integer:
+        inside = nonzero (or one of ``labels``); label ids are not weights.
+        Floating: a certainty map, finite and >= 0; inside = weight > 0.
+    sigma : float or sequence of float
+        Standard deviation, scalar or one per spatial axis; pixels, or the
+        units of ``spacing``.  0 on an axis = no smoothing along it.
+    outside : {"keep", "zero", "nan", "fill"}
+        Pixels outside the mask: the original value, 0, NaN, or "fill": the
+        normalized result wherever weight is in reach (fills holes,
+        extrapolates), NaN where nothing is.
+    labels : int or sequence of int, optional
+        Only these label ids are inside.
+    per_label : bool
+        Smooth each label with its own pixels only: no value crosses from one
+        label into a touching one.  Work is done in each label's bounding box
+        grown by the kernel radius.
+    mode : {"missing", "reflect", "nearest", "mirror", "wrap"}
+        The image border; see :func:`normalized_convolution`.
+    truncate : float
+        Kernel radius in sigmas, as in scipy.
+    spacing : float or sequence of float, optional
+        Pixel size per spatial axis, making ``sigma`` physical.
+    channel_axis : int, optional
+        Axis of ``image`` holding channels.
+    method : str
+        Gaussian engine; "auto" picks the fastest that fits.
+
+    Returns
+    -------
+    ndarray
+        Same shape as ``image``; float32, or float64 for float64 and 32/64-bit
+        integer images.  The inputs are not modified.  When ``image`` or
+        ``mask`` is a dask array: a lazy dask array, chunked like the image,
+        equal to the in-memory result (see :mod:`napari_masked_blur._lazy`).
+
+    Notes
+    -----
+    Inside pixels whose kernel reaches no weight at all (e.g. a NaN pixel
+    with ``sigma=0``) are NaN.  An all-zero mask leaves every pixel outside,
+    so the result is the ``outside`` policy applied everywhere (the image
+    itself, as float, for "keep").
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> image = np.full((5, 5), 100, dtype=np.uint16)
+    >>> image[:, 3:] = 60000                     # bright, but outside the mask
+    >>> mask = np.zeros((5, 5), bool)
+    >>> mask[:, :3] = True
+    >>> out = masked_gaussian(image, mask, sigma=2)
+    >>> float(out[2, 2]), float(out[2, 4])       # inside: untouched by 60000
+    (100.0, 60000.0)
+    """
+    image, mask = _arrays(image, mask)
+    options = BlurOptions.check(
+        image,
+        mask,
+        sigma,
+        outside=outside,
+        labels=labels,
+        per_label=per_label,
+        mode=mode,
+        truncate=truncate,
+        spacing=spacing,
+        channel_axis=channel_axis,
+        method=method,
+    )
+    if is_dask(image) or is_dask(mask):
+        from napari_masked_blur._lazy.overlap import masked_gaussian_lazy
+
+        return masked_gaussian_lazy(image, mask, options)
+    return blur_whole(image, mask, options)
+
+
+def _arrays(image: npt.ArrayLike, mask: npt.ArrayLike) -> tuple:
+    """numpy arrays of both; with a dask array among them, lazy ones stay lazy."""
+    if is_dask(image) or is_dask(mask):
+        return tuple(
+            a if hasattr(a, "shape") and hasattr(a, "dtype") else np.asarray(a)
+            for a in (image, mask)
+        )
+    return np.asarray(image), np.asarray(mask)
+
+
+def is_dask(array: object) -> bool:
+    """Whether ``array`` is a dask array; never imports dask itself."""
+    return type(array).__module__.startswith("dask.")

@@ -1,0 +1,129 @@
+"""From the mask the user gave to the weights ``w``, and back out to the result.
+
+bool and integer masks are 0/1 weights (inside: nonzero, or one of the
+chosen label ids; label ids are never used as weights); floating masks are
+certainty maps, taken as they are.  NaN and inf image pixels are missing
+data: their weight is 0.  Outside the mask the ``outside`` policy decides
+what the result holds.  Numpy only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from napari_masked_blur._blur.boxes import Box, with_channel
+from napari_masked_blur._blur.options import output_dtype
+
+Labels = Sequence[int] | None
+
+
+def mask_to_weights(mask: np.ndarray, labels: Labels = None) -> np.ndarray:
+    """Weights in float32 from a mask.
+
+    bool or integer masks: 1 where the pixel is inside (nonzero, or one of
+    ``labels``), else 0.  Floating masks are certainty maps, taken as they
+    are; they must be finite and >= 0.
+    """
+    if mask.dtype.kind == "f":
+        check_weights(mask)
+        return mask.astype(np.float32)
+    return inside_labels(mask, labels).astype(np.float32)
+
+
+def mask_inside(mask: np.ndarray, labels: Labels = None) -> np.ndarray:
+    """Boolean array: the pixels :func:`mask_to_weights` gives a weight > 0."""
+    if mask.dtype.kind == "f":
+        check_weights(mask)
+        return mask > 0
+    return inside_labels(mask, labels)
+
+
+def inside_labels(mask: np.ndarray, labels: Labels) -> np.ndarray:
+    """Boolean array: which pixels of an integer mask are inside.
+
+    A bool mask with no ``labels`` is returned as it is (read, never written).
+    """
+    if labels is None:
+        return mask if mask.dtype == bool else mask != 0
+    if len(labels) == 1:
+        return mask == labels[0]
+    return np.isin(mask, labels)
+
+
+def check_weights(weights: np.ndarray) -> None:
+    """Raise ``ValueError`` naming the first weight that is negative or not finite."""
+    bad = ~np.isfinite(weights) | (weights < 0)
+    if bad.any():
+        index = tuple(int(i) for i in np.unravel_index(np.argmax(bad), weights.shape))
+        raise ValueError(
+            f"weights must be finite and >= 0; found {weights[index]!r} "
+            f"at index {index}"
+        )
+
+
+def zero_missing(image: np.ndarray, *arrays: np.ndarray) -> None:
+    """Set ``arrays`` to 0 wherever ``image`` is not finite: missing data."""
+    if image.dtype.kind != "f":
+        return
+    missing = ~np.isfinite(image)
+    if missing.any():
+        for array in arrays:
+            array[missing] = 0
+
+
+def apply_outside(
+    image: np.ndarray,
+    quotient: np.ndarray | None,
+    inside: np.ndarray,
+    outside: str,
+    channel_axis: int | None,
+) -> np.ndarray:
+    """Set the pixels outside the mask by the ``outside`` policy, in place.
+
+    ``quotient`` is the normalized result (written into and returned), or
+    None when nothing is inside: then a fresh array is made.
+    """
+    dtype = output_dtype(image.dtype)
+    if quotient is None:
+        quotient = np.full(image.shape, np.nan, dtype=dtype)
+    if outside == "fill":
+        return quotient
+    inside = np.broadcast_to(_with_channel_axis(inside, channel_axis), image.shape)
+    if outside == "keep":
+        np.copyto(quotient, image, where=~inside, casting="unsafe")
+    else:
+        quotient[~inside] = 0 if outside == "zero" else np.nan
+    return quotient
+
+
+def place_region(
+    image: np.ndarray,
+    quotient: np.ndarray,
+    region: Box,
+    inside: np.ndarray,
+    outside: str,
+    channel_axis: int | None,
+) -> np.ndarray:
+    """The full result: ``quotient`` over ``region``, the outside policy elsewhere."""
+    dtype = output_dtype(image.dtype)
+    if outside == "keep":
+        out = image.astype(dtype)
+    elif outside == "zero":
+        out = np.zeros(image.shape, dtype)
+    else:
+        out = np.full(image.shape, np.nan, dtype)
+    target = out[with_channel(region, channel_axis)]
+    if outside == "fill":
+        target[...] = quotient
+        return out
+    np.copyto(target, quotient, where=_with_channel_axis(inside[region], channel_axis))
+    return out
+
+
+def _with_channel_axis(inside: np.ndarray, channel_axis: int | None) -> np.ndarray:
+    """``inside`` with a length-1 axis where the image has its channels."""
+    if channel_axis is None:
+        return inside
+    return np.expand_dims(inside, channel_axis % (inside.ndim + 1))

@@ -1,0 +1,72 @@
+"""A lazy masked blur in which every chunk reads its own window: for files.
+
+Each output chunk is :func:`~napari_masked_blur._blur.region.blur_region` of
+that chunk: it reads the chunk grown by the kernel radius straight from the
+image and mask (zarr arrays, memory maps: anything sliceable) and depends on
+no other task.  Memory then holds only the chunks being computed, whatever
+the volume's size or shape, at the price of reading the margins twice; with
+``map_overlap`` (:mod:`.overlap`) dask keeps neighbouring chunks until their
+margins are used, which grows with the volume's cross-section.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dask.array as da
+import numpy as np
+
+from napari_masked_blur._blur.options import BlurOptions, output_dtype
+from napari_masked_blur._blur.region import blur_region
+
+
+def masked_gaussian_windows(
+    image: Any, mask: Any, options: BlurOptions, *, chunks: tuple[int, ...]
+) -> da.Array:
+    """Lazy masked blur of ``image`` inside ``mask``, each chunk from its window.
+
+    Parameters
+    ----------
+    image, mask : array
+        Anything with ``shape``, ``dtype`` and slicing, checked into
+        ``options`` (:meth:`BlurOptions.check`).
+    options : BlurOptions
+        The checked options.
+    chunks : tuple of int
+        Chunk shape of the result, one entry per axis of ``image``; the
+        channel axis is always one chunk.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> image = np.arange(64.0).reshape(8, 8)
+    >>> options = BlurOptions.check(image, image, 1)
+    >>> out = masked_gaussian_windows(image, image >= 0, options, chunks=(4, 8))
+    >>> out.chunks
+    ((4, 4), (8,))
+    """
+    axis = options.channel_axis
+    chunk_shape = list(chunks)
+    if axis is not None:
+        chunk_shape[axis] = image.shape[axis]
+    dtype = output_dtype(image.dtype)
+    return da.map_blocks(
+        _window_block,
+        chunks=da.core.normalize_chunks(tuple(chunk_shape), tuple(image.shape)),
+        dtype=dtype,
+        meta=np.empty((0,) * image.ndim, dtype),
+        image=image,
+        mask=mask,
+        options=options,
+    )
+
+
+def _window_block(
+    *, image: Any, mask: Any, options: BlurOptions, block_info: dict
+) -> np.ndarray:
+    location = block_info[None]["array-location"]
+    axis = options.channel_axis
+    if axis is not None:
+        location = location[:axis] + location[axis + 1 :]
+    region = tuple(slice(start, stop) for start, stop in location)
+    return blur_region(image, mask, region, options)
