@@ -39,6 +39,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         from napari_masked_blur._cli.bench import main as bench_main
 
         return bench_main(args[1:])
-    from napari_masked_blur._demo import main as demo_main
+    from napari_masked_blur._cli.demo import main as demo_main
 
     return demo_main(args)

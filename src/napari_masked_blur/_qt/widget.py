@@ -1,12 +1,11 @@
-"""The docked widget: GUI state and layer wiring only.
+"""The docked widget: controls and layer choices only.
 
-``MaskedBlurWidget`` reads its controls and the chosen layers and hands them
-to a :class:`~napari_masked_blur._live_view.LiveView`, which runs
-:func:`napari_masked_blur._recompute.recompute` piece by piece on a
-:class:`~napari_masked_blur._runner.LatestRunner` (work off the main thread,
-newest result wins): the whole image, then patches where the mask is painted;
-for volumes the displayed plane first.  Results go into one output layer per
-image, ``"<image name> masked blur"``, in place.  No blur math lives here.
+``MaskedBlurWidget`` reads its controls and the chosen layers into checked
+:class:`~napari_masked_blur._blur.options.BlurOptions` and hands them to its
+:class:`~napari_masked_blur._qt.session.LiveSession`, which keeps the output
+layer, ``"<image name> masked blur"``, caught up: the whole image, then
+patches where the mask is painted; for volumes the displayed plane first.
+No blur math lives here.
 
 Choices where the brief left room:
 
@@ -23,7 +22,6 @@ Choices where the brief left room:
 """
 
 import contextlib
-from dataclasses import dataclass
 from types import SimpleNamespace
 
 import napari
@@ -37,72 +35,20 @@ from magicgui.widgets import (
     LineEdit,
     PushButton,
 )
-from napari.utils import progress
-from napari.utils.notifications import show_error, show_warning
-from qtpy.QtCore import QEvent, QObject, QTimer
+from napari.utils.notifications import show_warning
+from qtpy.QtCore import QTimer
 from qtpy.QtWidgets import QApplication
 
 from napari_masked_blur._blur.labels import present_label_ids
 from napari_masked_blur._blur.options import MODES, OUTSIDE_POLICIES, BlurOptions
-from napari_masked_blur._live.plan import compute_piece
-from napari_masked_blur._qt.runner import Job, LatestRunner, Result
-from napari_masked_blur._qt.session import LiveJob, LiveView
+from napari_masked_blur._qt.connections import CloseWatcher, Connections
+from napari_masked_blur._qt.output import is_output
+from napari_masked_blur._qt.runner import LatestRunner
+from napari_masked_blur._qt.session import LiveSession
 
-OUTPUT_SUFFIX = " masked blur"
-# Marks our output layers (value: the source image's name) so they are never
-# offered as inputs and a user's own layer of the same name is not overwritten.
-OUTPUT_KEY = "napari-masked-blur output of"
 SIGMA_MAX = 50.0
-_PROGRESS_AFTER_MS = 300  # show a busy bar only for work longer than this
 NO_IMAGE_HINT = "Add an image layer (File > Open Sample > Masked blur for a demo)."
 NO_MASK_HINT = "Add a Labels layer as mask (Layers > New Labels) and paint in it."
-
-
-@dataclass(frozen=True)
-class Request:
-    """What a submitted job was for, so its result lands in the right place."""
-
-    image: napari.layers.Image
-    settings: BlurOptions
-    description: str
-
-
-def output_name(image: napari.layers.Layer) -> str:
-    """Name of the layer holding ``image``'s masked blur."""
-    return f"{image.name}{OUTPUT_SUFFIX}"
-
-
-def output_kwargs(image: napari.layers.Image) -> dict:
-    """Layer options that make the output line up with ``image`` and look alike."""
-    return {
-        "name": output_name(image),
-        "rgb": image.rgb,
-        "scale": image.scale,
-        "translate": image.translate,
-        "rotate": image.rotate,
-        "shear": image.shear,
-        "affine": image.affine,
-        "units": image.units,
-        "colormap": image.colormap,
-        "contrast_limits": image.contrast_limits,
-        "gamma": image.gamma,
-        "metadata": {**image.metadata, OUTPUT_KEY: image.name},
-    }
-
-
-class _CloseWatcher(QObject):
-    """Calls back when the widget is closed or taken out of its dock."""
-
-    def __init__(self, callback) -> None:
-        super().__init__()
-        self._callback = callback
-
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        closed = event.type() == QEvent.Type.Close
-        undocked = event.type() == QEvent.Type.ParentChange and obj.parent() is None
-        if closed or undocked:
-            self._callback()
-        return False
 
 
 class MaskedBlurWidget(Container):
@@ -118,30 +64,14 @@ class MaskedBlurWidget(Container):
         self._viewer = viewer
         self._make_controls()
         super().__init__(widgets=self._controls())
-        self._runner = LatestRunner(
-            self._on_result,
-            self._on_error,
-            self._on_busy,
-            on_dropped=lambda job: self._live_view.on_dropped(job.context),
-        )
         # Patches while painting, the displayed plane of a volume first, lazy
-        # outputs for dask and multiscale layers: all scheduled by LiveView.
-        self._live_view = LiveView(
-            viewer,
-            self._runner,
-            write_full=self._write_output,
-            output_layer=self.output_layer,
-            compute=_blur,
-        )
-        self._wired: list[tuple[object, object]] = []  # (emitter, callback)
+        # outputs for dask and multiscale layers: all the session's work.
+        self._session = LiveSession(viewer, on_status=self._show_status)
+        self._viewer_connections = Connections()
+        self._layer_connections = Connections()  # to the chosen image and mask
         self._wired_pair: tuple[object, object] = (None, None)  # (image, mask)
         self._check_scheduled = False
         self._last_warning = ""
-        self._progress: progress | None = None
-        # No Qt parent: it must outlive the native widget for _on_close.
-        self._progress_timer = QTimer(singleShot=True)
-        self._progress_timer.setInterval(_PROGRESS_AFTER_MS)
-        self._progress_timer.timeout.connect(self._show_progress)
         self._closed = False
         self._connect()
         self.reset_choices()  # wires the layers when it picks an image
@@ -199,11 +129,11 @@ class MaskedBlurWidget(Container):
         self._live.changed.connect(self._on_option)
         self._run.clicked.connect(lambda: self.request(force=True))
         self._grid.clicked.connect(self.toggle_grid)
-        layer_events = self._viewer.layers.events
-        layer_events.inserted.connect(self._on_layers_changed)
-        layer_events.removed.connect(self._on_layers_changed)
-        _grid(self._viewer).events.enabled.connect(self._on_grid_changed)
-        self._watcher = _CloseWatcher(self._on_close)
+        layer_events, viewer = self._viewer.layers.events, self._viewer_connections
+        viewer.connect(layer_events.inserted, self._on_layers_changed)
+        viewer.connect(layer_events.removed, self._on_layers_changed)
+        viewer.connect(_grid(self._viewer).events.enabled, self._on_grid_changed)
+        self._watcher = CloseWatcher(self._on_close)
         self.native.installEventFilter(self._watcher)
         self.native.destroyed.connect(self._on_close)
         QApplication.instance().aboutToQuit.connect(self._on_quit)
@@ -213,8 +143,7 @@ class MaskedBlurWidget(Container):
         return [
             (layer.name, layer)
             for layer in self._viewer.layers
-            if isinstance(layer, napari.layers.Image)
-            and OUTPUT_KEY not in layer.metadata
+            if isinstance(layer, napari.layers.Image) and not is_output(layer)
         ]
 
     def _mask_choices(self, _widget=None) -> list:
@@ -223,9 +152,7 @@ class MaskedBlurWidget(Container):
         candidates = [
             layer
             for layer in self._viewer.layers
-            if isinstance(layer, kinds)
-            and layer is not image
-            and OUTPUT_KEY not in layer.metadata
+            if isinstance(layer, kinds) and layer is not image and not is_output(layer)
         ]
         # Labels first: they are what a mask usually is.
         candidates.sort(key=lambda layer: not isinstance(layer, napari.layers.Labels))
@@ -242,7 +169,7 @@ class MaskedBlurWidget(Container):
             return
         removed = event is not None and event.type == "removed"
         if removed and event.value in (self._image.value, self._mask.value):
-            self._live_view.stop()  # its results would be for a layer now gone
+            self._session.stop()  # its results would be for a layer now gone
         self.reset_choices()
         # A combo box that runs out of choices goes to None without `changed`.
         if (self._image.value, self._mask.value) != self._wired_pair:
@@ -276,26 +203,17 @@ class MaskedBlurWidget(Container):
 
     def _wire_layers(self) -> None:
         """Follow data changes of the chosen image and mask (and only those)."""
-        self._unwire_layers()
+        layers = self._layer_connections
+        layers.disconnect_all()
         image, mask = self._image.value, self._mask.value
         self._wired_pair = (image, mask)
         if image is not None:
-            self._wire(image.events.data, self._on_option)
+            layers.connect(image.events.data, self._on_option)
         if mask is not None:
-            self._wire(mask.events.data, self._schedule_mask_check)
-            # Painting, undo and redo of a Labels mask: LiveView patches the
-            # output where they reach (see _live_view).
+            layers.connect(mask.events.data, self._schedule_mask_check)
+            # The session's EditWatcher follows painting, undo and redo.
             if isinstance(mask, napari.layers.Labels):
-                self._wire(mask.events.paint, self._on_painted)
-
-    def _wire(self, emitter, callback) -> None:
-        emitter.connect(callback)
-        self._wired.append((emitter, callback))
-
-    def _unwire_layers(self) -> None:
-        for emitter, callback in self._wired:
-            emitter.disconnect(callback)
-        self._wired = []
+                layers.connect(mask.events.paint, self._on_painted)
 
     def _schedule_mask_check(self, _event=None) -> None:
         # New mask data: start over on the next turn of the event loop, once
@@ -323,24 +241,10 @@ class MaskedBlurWidget(Container):
         """Blur the chosen image with the current settings, in the background.
 
         Does nothing while ``live`` is off unless ``force`` (the Run button).
-        Returns the job's token, or None when nothing was submitted.
+        Returns the newest job's token, or None when nothing was started.
         """
         if self._closed or not (force or self._live.value):
             return None
-        job = self._prepare()
-        if job is None:
-            return None
-        if not self._runner.busy:
-            # Not on every tick of a slider drag: each new text relayouts the
-            # dock, and that repaint holds the interpreter the worker needs
-            # (measured: 3 instead of 5 plane updates a second).
-            self._status.value = f"blurring {job.description} …"
-        self._live_view.start(
-            job.image, self._mask.value, job.settings, job.description
-        )
-        return self._runner.last_token
-
-    def _prepare(self) -> Request | None:
         image, mask = self._image.value, self._mask.value
         hint = NO_IMAGE_HINT if image is None else NO_MASK_HINT if mask is None else ""
         self._hint.value = hint
@@ -348,15 +252,30 @@ class MaskedBlurWidget(Container):
         if hint:
             return None
         try:
-            settings = self._options(image, mask)
+            options = self.options(image, mask)
         except ValueError as exc:
             return self._refuse(f"{image.name!r} / {mask.name!r}: {exc}")
-        description = f"{image.name!r}, sigma {_format_sigma(settings.sigma)} px"
         self._last_warning = ""
-        return Request(image, settings, description)
+        description = f"{image.name!r}, sigma {_format_sigma(options.sigma)} px"
+        if not self.runner.busy:
+            # Not on every tick of a slider drag: each new text relayouts the
+            # dock, and that repaint holds the interpreter the worker needs
+            # (measured: 3 instead of 5 plane updates a second).
+            self._status.value = f"blurring {description} …"
+        self._session.start(image, mask, options, description)
+        return self.runner.last_token
 
-    def _options(self, image: napari.layers.Image, mask: napari.layers.Layer):
-        """The controls' options for ``image`` and ``mask``, checked."""
+    def options(
+        self, image: napari.layers.Image, mask: napari.layers.Layer
+    ) -> BlurOptions:
+        """The controls' options for ``image`` and ``mask``, checked.
+
+        Raises
+        ------
+        ValueError
+            A control's value does not fit these layers (the message says
+            which and why).
+        """
         text = self._sigma_per_axis.value.strip()
         try:
             sigma = [float(v) for v in text.replace(",", " ").split()] or None
@@ -364,90 +283,34 @@ class MaskedBlurWidget(Container):
             raise ValueError(
                 f"per-axis sigma {text!r} is not a list of numbers"
             ) from None
-        channel_axis = -1 if image.rgb else None
-        spacing = tuple(image.scale) if self._physical.value else None
         label_mask = isinstance(mask, napari.layers.Labels)
         return BlurOptions.check(
             image.data,
             _mask_shape_only(mask),
             sigma or self._sigma.value,
-            spacing=spacing,
+            spacing=tuple(image.scale) if self._physical.value else None,
             outside=self._outside.value,
             labels=(self._label_ids.value or None) if label_mask else None,
             per_label=self._per_label.value and label_mask,
             mode=self._mode.value,
-            channel_axis=channel_axis,
+            channel_axis=-1 if image.rgb else None,
         )
 
     def _refuse(self, message: str) -> None:
         """Tell the user (once per distinct message) and leave the output alone."""
-        self._live_view.stop()
+        self._session.stop()
         self._status.value = message
         if message != self._last_warning:
             self._last_warning = message
             show_warning(f"Masked blur: {message}")
         return None
 
-    # -- results (main thread) --------------------------------------------
-    def _on_result(self, result: Result) -> None:
-        job: LiveJob = result.job.context
-        self._live_view.on_result(result)
-        plan = self._live_view.plan
-        if plan is not None and not plan.complete:
-            return  # more pieces to come: say so once, at the end
-        done = f"{result.seconds:.2f} s" if job.work.region is None else "up to date"
-        self._status.value = f"{job.description}: {done}"
-
-    def _on_error(self, exc: BaseException, job: Job) -> None:
-        self._live_view.on_error(job.context)
-        self._status.value = f"failed: {exc}"
-        show_error(f"Masked blur of {job.context.description} failed: {exc}")
+    def _show_status(self, text: str) -> None:
+        self._status.value = text
 
     def output_layer(self, image: napari.layers.Image) -> napari.layers.Image | None:
         """The output layer of ``image`` in the viewer, or None."""
-        name = output_name(image)
-        if name in self._viewer.layers:
-            layer = self._viewer.layers[name]
-            if layer.metadata.get(OUTPUT_KEY) == image.name:
-                return layer
-        return None
-
-    def _write_output(self, image: napari.layers.Image, data: np.ndarray) -> None:
-        out = self.output_layer(image)
-        multiscale = isinstance(data, list)
-        same_kind = out is not None and (out.ndim, out.rgb, out.multiscale) == (
-            image.ndim,
-            image.rgb,
-            multiscale,
-        )
-        if same_kind:
-            out.data = data  # in place: keeps the user's view settings
-            return
-        if out is not None:
-            self._viewer.layers.remove(out)
-        self._viewer.add_image(data, multiscale=multiscale, **output_kwargs(image))
-
-    def _on_busy(self, busy: bool) -> None:
-        if busy:
-            self._progress_timer.start()
-            return
-        self._progress_timer.stop()
-        if self._progress is not None:
-            self._progress.close()
-            self._progress = None
-        self._live_view.on_idle()  # the runner is free: next piece, if any
-
-    def _show_progress(self) -> None:
-        # Not for a volume: its chunks have their own bar, and its planes take
-        # a fraction of a second each.  Dragging sigma keeps the runner busy
-        # plane after plane, and the bar's animation cost repaints that hold
-        # the interpreter (measured under Xvfb: 8.5 plane updates a second
-        # with it, 9.4 without, medians of two runs each).
-        plan = self._live_view.plan
-        volume = plan is not None and plan.volume
-        idle = not self._runner.busy or self._closed
-        if not idle and not volume and self._progress is None:
-            self._progress = progress(total=0, desc="Masked blur")
+        return self._session.outputs.find(image)
 
     # -- side by side -----------------------------------------------------
     def toggle_grid(self) -> None:
@@ -473,29 +336,28 @@ class MaskedBlurWidget(Container):
         if self._closed:
             return
         self._closed = True
-        self._live_view.close()
-        self._runner.close()
-        self._unwire_layers()
-        layer_events = self._viewer.layers.events
-        layer_events.inserted.disconnect(self._on_layers_changed)
-        layer_events.removed.disconnect(self._on_layers_changed)
-        _grid(self._viewer).events.enabled.disconnect(self._on_grid_changed)
+        self._session.close()
+        self._layer_connections.disconnect_all()
+        self._viewer_connections.disconnect_all()
         # At interpreter exit Qt objects go in no fixed order, and an exception
         # escaping a Qt slot aborts the process.
         with contextlib.suppress(RuntimeError):
             QApplication.instance().aboutToQuit.disconnect(self._on_quit)
-            self._progress_timer.stop()
-            self._on_busy(False)
 
     def _on_quit(self) -> None:
         # The thread must not outlive the interpreter's shutdown.
         self._on_close()
-        self._runner.wait(timeout=30.0)
+        self.runner.wait(timeout=30.0)
+
+    @property
+    def session(self) -> LiveSession:
+        """The live session: runner, plan, progress bars, output layers."""
+        return self._session
 
     @property
     def runner(self) -> LatestRunner:
         """The background runner (tests wait on ``runner.busy``)."""
-        return self._runner
+        return self._session.runner
 
 
 def _grid(viewer: napari.viewer.Viewer):
@@ -513,11 +375,6 @@ def _mask_shape_only(mask: napari.layers.Layer) -> SimpleNamespace:
     if isinstance(mask, napari.layers.Image) and dtype.kind != "f":
         dtype = np.dtype(np.float32)
     return SimpleNamespace(shape=tuple(mask.data.shape), dtype=dtype)
-
-
-def _blur(*args):
-    """What every background job runs: ``compute_piece``, looked up at each call."""
-    return compute_piece(*args)
 
 
 def _format_sigma(sigma: tuple[float, ...]) -> str:

@@ -5,8 +5,8 @@ import threading
 import numpy as np
 import pytest
 
-import napari_masked_blur._live_view as live_view_module
-import napari_masked_blur._widget as widget_module
+import napari_masked_blur._qt.progress as progress_module
+import napari_masked_blur._qt.session as session_module
 from napari_masked_blur import masked_gaussian
 
 PLUGIN, WIDGET = "napari-masked-blur", "Masked Gaussian blur"
@@ -24,9 +24,9 @@ def volume_and_mask():
 
 @pytest.fixture
 def bars(monkeypatch):
-    """Every progress bar LiveView opens: [total, last n, closed]."""
+    """Every progress bar the live session opens: [total, last n, closed]."""
     opened = []
-    real = live_view_module.progress
+    real = progress_module.progress
 
     class Recorded(real):
         def __init__(self, *args, **kwargs):
@@ -42,7 +42,7 @@ def bars(monkeypatch):
             self.record[2] = True
             super().close()
 
-    monkeypatch.setattr(live_view_module, "progress", Recorded)
+    monkeypatch.setattr(progress_module, "progress", Recorded)
     return opened
 
 
@@ -58,7 +58,7 @@ def volume(make_napari_viewer, regions, bars):
 
 
 def wait_complete(qtbot, widget):
-    live = widget._live_view
+    live = widget.session
     qtbot.waitUntil(
         lambda: live.plan is not None and live.plan.complete and not widget.runner.busy,
         timeout=TIMEOUT_MS,
@@ -95,16 +95,16 @@ def test_a_volume_shows_no_busy_bar_of_the_widget(volume, qtbot, monkeypatch):
     # Only the volume's own bar (see test_volume_work_shows_a_progress_bar...).
     _, widget, _, _ = volume
     wait_complete(qtbot, widget)
-    gate, real = threading.Event(), widget_module.recompute
+    gate, real = threading.Event(), session_module.compute_piece
 
     def held(*args):
         assert gate.wait(TIMEOUT_MS / 1000), "the test never opened the gate"
         return real(*args)
 
-    monkeypatch.setattr(widget_module, "recompute", held)
-    with qtbot.waitSignal(widget._progress_timer.timeout, timeout=TIMEOUT_MS):
+    monkeypatch.setattr(session_module, "compute_piece", held)
+    with qtbot.waitSignal(widget.session.progress.timer.timeout, timeout=TIMEOUT_MS):
         widget["sigma"].value = 1.5  # the plane is held past the bar's delay
-    assert widget.runner.busy and widget._progress is None
+    assert widget.runner.busy and widget.session.progress.busy_bar is None
     gate.set()
     wait_complete(qtbot, widget)
 
@@ -124,7 +124,7 @@ def test_a_new_sigma_restarts_from_the_displayed_plane(volume, qtbot, regions):
 
 def test_a_sigma_drag_and_a_paint_give_the_exact_plane(volume, qtbot):
     viewer, widget, image, labels = volume
-    live = widget._live_view
+    live = widget.session
     wait_complete(qtbot, widget)
 
     def shows_sigma(sigma):
@@ -143,7 +143,7 @@ def test_a_sigma_drag_and_a_paint_give_the_exact_plane(volume, qtbot):
 
 def test_moving_to_a_plane_not_yet_done_computes_it_next(volume, qtbot, regions):
     viewer, widget, _, _ = volume
-    live = widget._live_view
+    live = widget.session
     qtbot.waitUntil(lambda: live.plan.is_done(plane(20)), timeout=TIMEOUT_MS)
     viewer.dims.set_current_step(0, 2)  # chunks wait while the view moves
     qtbot.waitUntil(lambda: live.plan.is_done(plane(2)), timeout=TIMEOUT_MS)
@@ -156,7 +156,7 @@ def test_moving_to_a_done_plane_computes_nothing(volume, qtbot, regions):
     wait_complete(qtbot, widget)
     count = len(regions)
     viewer.dims.set_current_step(0, 11)
-    qtbot.waitUntil(lambda: not widget._live_view._settle.isActive(), timeout=5000)
+    qtbot.waitUntil(lambda: not widget.session._settle.isActive(), timeout=5000)
     assert len(regions) == count
 
 
@@ -212,7 +212,7 @@ def test_3d_display_computes_the_whole_volume(volume, qtbot, regions):
 
 def test_removing_the_image_while_the_volume_computes(volume, qtbot):
     viewer, widget, image, _ = volume
-    live = widget._live_view
+    live = widget.session
     qtbot.waitUntil(lambda: live.plan.is_done(plane(20)), timeout=TIMEOUT_MS)
     viewer.layers.remove(image)  # chunks of the rest are still to come
     qtbot.waitUntil(lambda: not widget.runner.busy, timeout=TIMEOUT_MS)
@@ -221,7 +221,7 @@ def test_removing_the_image_while_the_volume_computes(volume, qtbot):
 
 def test_closing_the_widget_while_the_volume_computes(volume, qtbot):
     viewer, widget, _, _ = volume
-    live = widget._live_view
+    live = widget.session
     qtbot.waitUntil(lambda: live.plan.is_done(plane(20)), timeout=TIMEOUT_MS)
     viewer.window.remove_dock_widget(widget.native)
     qtbot.waitUntil(lambda: not widget.runner.busy, timeout=TIMEOUT_MS)

@@ -6,7 +6,7 @@ import dask.array as da
 import numpy as np
 import pytest
 
-from napari_masked_blur._widget import present_label_ids
+from napari_masked_blur._blur.labels import present_label_ids
 
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.int32, np.int64])

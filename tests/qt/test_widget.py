@@ -7,9 +7,11 @@ import numpy as np
 import pytest
 from qtpy.QtCore import QThreadPool
 
-import napari_masked_blur._widget as widget_module
+import napari_masked_blur._qt.session as session_module
+import napari_masked_blur._qt.widget as widget_module
 from napari_masked_blur import masked_gaussian
-from napari_masked_blur._widget import NO_IMAGE_HINT, NO_MASK_HINT, OUTPUT_KEY
+from napari_masked_blur._qt.output import OUTPUT_KEY
+from napari_masked_blur._qt.widget import NO_IMAGE_HINT, NO_MASK_HINT
 
 PLUGIN, WIDGET = "napari-masked-blur", "Masked Gaussian blur"
 TIMEOUT_MS = 30_000
@@ -75,13 +77,13 @@ def small(make_napari_viewer, qtbot):
 def gate(monkeypatch):
     """Hold every blur in its worker thread until ``gate.set()``."""
     event = threading.Event()
-    real = widget_module.recompute
+    real = session_module.compute_piece
 
     def held(*args):
         assert event.wait(TIMEOUT_MS / 1000), "the test never opened the gate"
         return real(*args)
 
-    monkeypatch.setattr(widget_module, "recompute", held)
+    monkeypatch.setattr(session_module, "compute_piece", held)
     yield event
     event.set()
 
@@ -311,11 +313,13 @@ def test_live_off_waits_for_run(small, qtbot):
 def test_long_work_shows_a_busy_bar_until_done(small, qtbot, gate):
     _, widget, _, _ = small
     widget["sigma"].value = 5.0
-    qtbot.waitUntil(lambda: widget._progress is not None, timeout=TIMEOUT_MS)
+    qtbot.waitUntil(
+        lambda: widget.session.progress.busy_bar is not None, timeout=TIMEOUT_MS
+    )
     assert widget["status"].value.startswith("blurring 'ramp', sigma 5 px")
     gate.set()
     wait_idle(qtbot, widget)
-    assert widget._progress is None
+    assert widget.session.progress.busy_bar is None
 
 
 def test_removing_the_image_mid_computation(small, qtbot, gate):

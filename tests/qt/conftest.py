@@ -40,14 +40,14 @@ def _no_worker_left(qapp):
 @pytest.fixture
 def regions(monkeypatch):
     """The region of every piece the widget computes, in order (None = whole)."""
-    import napari_masked_blur._widget as widget_module
+    import napari_masked_blur._qt.session as session_module
 
     seen = []
-    real = widget_module.recompute
+    real = session_module.compute_piece
 
-    def recording(image, mask, settings, region=None):
+    def recording(image, mask, options, region=None):
         seen.append(region)
-        return real(image, mask, settings, region)
+        return real(image, mask, options, region)
 
-    monkeypatch.setattr(widget_module, "recompute", recording)
+    monkeypatch.setattr(session_module, "compute_piece", recording)
     return seen

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import tifffile
 
-from napari_masked_blur._demo import main, open_viewer, read_array
+from napari_masked_blur._cli.demo import main, open_viewer, read_array
 
 TIMEOUT_S = 180
 

@@ -31,7 +31,7 @@ def painted(make_napari_viewer, qtbot):
 
 
 def wait_caught_up(qtbot, widget):
-    live = widget._live_view
+    live = widget.session
     qtbot.waitUntil(
         lambda: not widget.runner.busy and live.plan is not None and live.plan.complete,
         timeout=TIMEOUT_MS,
