@@ -1,0 +1,18 @@
+"""Everything that imports napari, magicgui or Qt: the plugin in the viewer.
+
+- :mod:`.widget`: :class:`~.widget.MaskedBlurWidget`, the docked controls and
+  layer choices; it builds checked options and hands them to a session;
+- :mod:`.session`: :class:`~.session.LiveSession`, the one owner of the
+  background runner, the plan of what is missing and the progress bars;
+- :mod:`.edits`: :class:`~.edits.EditWatcher`, napari's paint, drag, undo and
+  dims events turned into "this box changed" and "the view moved";
+- :mod:`.output`: the output layer: found, created, written, refreshed;
+- :mod:`.progress`: the busy bar and a volume's bar;
+- :mod:`.runner`: :class:`~.runner.LatestRunner`, one thread, newest job wins;
+- :mod:`.connections`: connections undone together, the widget's close;
+- :mod:`.samples`: the sample data the manifest offers.
+
+May import every room below it (:mod:`napari_masked_blur._api`,
+``_blur``, ``_live``, ``_lazy``); nothing imports this room but the plugin
+manifest and the package's lazy ``MaskedBlurWidget``.
+"""

@@ -1,0 +1,154 @@
+"""The output layer: one per image, found, created, written and refreshed here.
+
+The output of image layer ``X`` is the Image layer ``"X masked blur"``,
+marked in its metadata as ours (:data:`OUTPUT_KEY`), so it is never offered
+as an input and a user's own layer of that name is never written over.  It
+lines up with the image (scale, translate, rotate, shear, affine, units) and
+looks like it (colormap, contrast limits, gamma).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import napari
+import numpy as np
+
+from napari_masked_blur._blur.boxes import Box, with_channel
+from napari_masked_blur._blur.options import output_dtype
+
+OUTPUT_SUFFIX = " masked blur"
+# Marks our output layers (value: the source image's name) so they are never
+# offered as inputs and a user's own layer of the same name is not overwritten.
+OUTPUT_KEY = "napari-masked-blur output of"
+
+
+def output_name(image: napari.layers.Layer) -> str:
+    """Name of the layer holding ``image``'s masked blur."""
+    return f"{image.name}{OUTPUT_SUFFIX}"
+
+
+def output_kwargs(image: napari.layers.Image) -> dict:
+    """Layer options that make the output line up with ``image`` and look alike."""
+    return {
+        "name": output_name(image),
+        "rgb": image.rgb,
+        "scale": image.scale,
+        "translate": image.translate,
+        "rotate": image.rotate,
+        "shear": image.shear,
+        "affine": image.affine,
+        "units": image.units,
+        "colormap": image.colormap,
+        "contrast_limits": image.contrast_limits,
+        "gamma": image.gamma,
+        "metadata": {**image.metadata, OUTPUT_KEY: image.name},
+    }
+
+
+def is_output(layer: napari.layers.Layer) -> bool:
+    """Whether ``layer`` is one of our output layers."""
+    return OUTPUT_KEY in layer.metadata
+
+
+class OutputLayers:
+    """Writes results into the output layers of a viewer's images.
+
+    Writing a region refreshes the layer only where it shows; refreshes put
+    off while more work runs (the thumbnail, a 3D view) are made by
+    :meth:`refresh_stale`.
+
+    Parameters
+    ----------
+    viewer : napari.viewer.Viewer
+        Where the output layers live.
+    """
+
+    def __init__(self, viewer: napari.viewer.Viewer) -> None:
+        self._viewer = viewer
+        # Refreshes put off: "view" (a 3D view) and "thumbnail".
+        self._stale: dict[str, napari.layers.Image] = {}
+
+    def find(self, image: napari.layers.Image) -> napari.layers.Image | None:
+        """The output layer of ``image`` in the viewer, or None."""
+        name = output_name(image)
+        if name in self._viewer.layers:
+            layer = self._viewer.layers[name]
+            if layer.metadata.get(OUTPUT_KEY) == image.name:
+                return layer
+        return None
+
+    def write_full(self, image: napari.layers.Image, data: Any) -> None:
+        """Make ``data`` (numpy, dask or a multiscale list) the output of ``image``.
+
+        The layer keeps the user's view settings when it can take the data;
+        otherwise (another number of axes, RGB or multiscale) it is made anew.
+        """
+        out = self.find(image)
+        multiscale = isinstance(data, list)
+        same_kind = out is not None and (out.ndim, out.rgb, out.multiscale) == (
+            image.ndim,
+            image.rgb,
+            multiscale,
+        )
+        if same_kind:
+            out.data = data  # in place: keeps the user's view settings
+            return
+        if out is not None:
+            self._viewer.layers.remove(out)
+        self._viewer.add_image(data, multiscale=multiscale, **output_kwargs(image))
+
+    def write_region(
+        self,
+        image: napari.layers.Image,
+        box: Box,
+        values: np.ndarray,
+        channel_axis: int | None,
+        *,
+        refresh: str,
+        busy: bool,
+    ) -> None:
+        """Write ``values`` over the spatial ``box`` of ``image``'s output.
+
+        ``refresh`` says when the screen shows it: "now" (the box is on
+        display; the thumbnail waits for :meth:`refresh_stale` while
+        ``busy``), "later" (a 3D view refreshed a moment ago: at
+        :meth:`refresh_stale`) or "never" (not on display).
+        """
+        out = self._writable(image, values.dtype)
+        out.data[with_channel(box, channel_axis)] = values
+        if refresh == "now":
+            # The layer's shape stays, so its extent does too.  Its thumbnail
+            # is redrawn once no other piece runs or waits: during a slider
+            # drag the layer list repainted each new thumbnail for 8.6 ms of
+            # the main thread (profiled: 0.23 s over 27 updates).
+            out.refresh(thumbnail=not busy, extent=False, highlight=False)
+            if busy:
+                self._stale["thumbnail"] = out
+        elif refresh == "later":
+            self._stale["view"] = out
+
+    def refresh_stale(self) -> None:
+        """Make the refreshes put off while work ran."""
+        stale, self._stale = self._stale, {}
+        view, thumbnail = stale.get("view"), stale.get("thumbnail")
+        if view is not None and view in self._viewer.layers:
+            view.refresh(extent=False, highlight=False)
+        elif thumbnail is not None and thumbnail in self._viewer.layers:
+            thumbnail.refresh(data_displayed=False, extent=False, highlight=False)
+
+    def _writable(self, image: napari.layers.Image, dtype: np.dtype):
+        """The output layer, made (zeros, allocated lazily) if it can't take writes."""
+        out = self.find(image)
+        shape = image.data.shape
+        fits = (
+            out is not None
+            and isinstance(out.data, np.ndarray)
+            and out.data.shape == shape
+            and out.data.dtype == dtype
+            and out.data.flags.writeable
+        )
+        if not fits:
+            self.write_full(image, np.zeros(shape, output_dtype(dtype)))
+            out = self.find(image)
+        return out
