@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from napari_masked_blur import masked_gaussian
+from napari_masked_blur._api import masked_gaussian
 from napari_masked_blur._cli.bench_peers import (
     Contender,
     disk_case,
@@ -121,7 +121,7 @@ def peak_extra_memory(shape: tuple[int, ...], sigma: tuple[float, ...]) -> float
 _FIRST_CALL = """
 import time
 from napari_masked_blur import masked_gaussian
-from napari_masked_blur._bench import disk_case
+from napari_masked_blur._cli.bench_peers import disk_case
 image, mask = disk_case(({shape}))
 times = []
 for _ in range(4):

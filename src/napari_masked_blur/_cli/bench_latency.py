@@ -120,7 +120,7 @@ def _rerun_under_xvfb(argv: Sequence[str] | None) -> int:
         return 2
     command = [xvfb, "-a", "-s", "-screen 0 1600x1000x24", sys.executable, "-m"]
     command += [
-        "napari_masked_blur._bench_latency",
+        "napari_masked_blur._cli.bench_latency",
         *(sys.argv[1:] if argv is None else argv),
     ]
     return subprocess.call(command)

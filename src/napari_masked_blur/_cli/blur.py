@@ -69,6 +69,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "-o", "--output", required=True, help="output file (.tif, .zarr or .npy)"
     )
+    _add_blur_options(parser)
+    _add_run_options(parser)
+    return parser
+
+
+def _add_blur_options(parser: argparse.ArgumentParser) -> None:
+    """The options of the blur itself, as in ``masked_gaussian``."""
     parser.add_argument(
         "--sigma",
         required=True,
@@ -118,6 +125,10 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         help="axis of the image holding channels, each blurred alone",
     )
+
+
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    """How the work is chunked, where it runs and whether it may overwrite."""
     parser.add_argument(
         "--chunks",
         type=_chunks,
@@ -145,7 +156,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="run on a local dask.distributed cluster of N worker processes "
         "(default: threads in this process)",
     )
-    return parser
 
 
 def _floats(text: str) -> float | tuple[float, ...]:

@@ -1,9 +1,10 @@
 """How a Gaussian is computed: one small interface, several engines.
 
 Every engine smooths a few same-shaped float arrays with one separable Gaussian
-and one border rule.  The core module builds the numerator ``image * weights``
-and the ``weights`` themselves and hands both here in one call, so an engine can
-share work between them (threads, shared plans, ...).
+and one border rule.  :mod:`napari_masked_blur._blur.dense` builds the numerator
+``image * weights`` and the ``weights`` themselves and hands both here in one
+call, so an engine can share work between them (threads, shared plans, ...).
+Imports nothing of the package outside this room.
 
 The engines
 -----------
@@ -32,7 +33,7 @@ The contract every engine keeps
 - The result is within 1e-6 (relative to ``max |array|``) of
   ``scipy.ndimage.gaussian_filter`` in float64, and is exactly 0 wherever an
   input has no non-zero value within the kernel's reach, so that "no data
-  here" stays exact (the core divides 0/0 there to get its NaN).
+  here" stays exact (the quotient divides 0/0 there to get its NaN).
 """
 
 from __future__ import annotations

@@ -9,6 +9,8 @@
 - :mod:`.output`: the output layer: found, created, written, refreshed;
 - :mod:`.progress`: the busy bar and a volume's bar;
 - :mod:`.runner`: :class:`~.runner.LatestRunner`, one thread, newest job wins;
+- :mod:`.choices`: the layers and label ids offered, the per-axis sigma field;
+- :mod:`.grid`: the original and the result side by side;
 - :mod:`.connections`: connections undone together, the widget's close;
 - :mod:`.samples`: the sample data the manifest offers.
 

@@ -22,10 +22,8 @@ Choices where the brief left room:
 """
 
 import contextlib
-from types import SimpleNamespace
 
 import napari
-import numpy as np
 from magicgui.widgets import (
     CheckBox,
     ComboBox,
@@ -39,10 +37,16 @@ from napari.utils.notifications import show_warning
 from qtpy.QtCore import QTimer
 from qtpy.QtWidgets import QApplication
 
-from napari_masked_blur._blur.labels import present_label_ids
 from napari_masked_blur._blur.options import MODES, OUTSIDE_POLICIES, BlurOptions
+from napari_masked_blur._qt.choices import (
+    image_choices,
+    label_choices,
+    mask_choices,
+    mask_shape_only,
+    per_axis_sigma,
+)
 from napari_masked_blur._qt.connections import CloseWatcher, Connections
-from napari_masked_blur._qt.output import is_output
+from napari_masked_blur._qt.grid import button_text, grid_of, toggle_side_by_side
 from napari_masked_blur._qt.runner import LatestRunner
 from napari_masked_blur._qt.session import LiveSession
 
@@ -81,8 +85,13 @@ class MaskedBlurWidget(Container):
     # -- building ---------------------------------------------------------
     def _make_controls(self) -> None:
         self._hint = Label(name="hint", label="", value="", visible=False)
-        self._image = ComboBox(name="image", choices=self._image_choices)
-        self._mask = ComboBox(name="mask", choices=self._mask_choices)
+        self._image = ComboBox(
+            name="image", choices=lambda _: image_choices(self._viewer)
+        )
+        self._mask = ComboBox(
+            name="mask",
+            choices=lambda _: mask_choices(self._viewer, _chosen(self, "_image")),
+        )
         self._sigma = FloatSlider(
             name="sigma", label="sigma (px)", min=0.0, max=SIGMA_MAX, value=3.0
         )
@@ -93,7 +102,9 @@ class MaskedBlurWidget(Container):
         )
         self._physical = CheckBox(name="physical", text="sigma in image units")
         self._outside = ComboBox(name="outside", choices=OUTSIDE_POLICIES)
-        self._label_ids = ComboBox(name="labels", choices=self._label_choices)
+        self._label_ids = ComboBox(
+            name="labels", choices=lambda _: label_choices(_chosen(self, "_mask"))
+        )
         self._per_label = CheckBox(name="per_label", text="each label on its own")
         self._mode = ComboBox(name="mode", label="border", choices=MODES)
         self._live = CheckBox(name="live", text="live update", value=True)
@@ -132,36 +143,11 @@ class MaskedBlurWidget(Container):
         layer_events, viewer = self._viewer.layers.events, self._viewer_connections
         viewer.connect(layer_events.inserted, self._on_layers_changed)
         viewer.connect(layer_events.removed, self._on_layers_changed)
-        viewer.connect(_grid(self._viewer).events.enabled, self._on_grid_changed)
+        viewer.connect(grid_of(self._viewer).events.enabled, self._on_grid_changed)
         self._watcher = CloseWatcher(self._on_close)
         self.native.installEventFilter(self._watcher)
         self.native.destroyed.connect(self._on_close)
         QApplication.instance().aboutToQuit.connect(self._on_quit)
-
-    # -- choices ----------------------------------------------------------
-    def _image_choices(self, _widget=None) -> list:
-        return [
-            (layer.name, layer)
-            for layer in self._viewer.layers
-            if isinstance(layer, napari.layers.Image) and not is_output(layer)
-        ]
-
-    def _mask_choices(self, _widget=None) -> list:
-        image = self._image.value if hasattr(self, "_image") else None
-        kinds = (napari.layers.Labels, napari.layers.Image)
-        candidates = [
-            layer
-            for layer in self._viewer.layers
-            if isinstance(layer, kinds) and layer is not image and not is_output(layer)
-        ]
-        # Labels first: they are what a mask usually is.
-        candidates.sort(key=lambda layer: not isinstance(layer, napari.layers.Labels))
-        return [(layer.name, layer) for layer in candidates]
-
-    def _label_choices(self, _widget=None) -> list:
-        mask = self._mask.value if hasattr(self, "_mask") else None
-        ids = [] if mask is None else present_label_ids(mask.data)
-        return [("all", 0)] + [(str(i), i) for i in ids]
 
     # -- reacting to the user and the layers ------------------------------
     def _on_layers_changed(self, event=None) -> None:
@@ -276,17 +262,11 @@ class MaskedBlurWidget(Container):
             A control's value does not fit these layers (the message says
             which and why).
         """
-        text = self._sigma_per_axis.value.strip()
-        try:
-            sigma = [float(v) for v in text.replace(",", " ").split()] or None
-        except ValueError:
-            raise ValueError(
-                f"per-axis sigma {text!r} is not a list of numbers"
-            ) from None
+        sigma = per_axis_sigma(self._sigma_per_axis.value)
         label_mask = isinstance(mask, napari.layers.Labels)
         return BlurOptions.check(
             image.data,
-            _mask_shape_only(mask),
+            mask_shape_only(mask),
             sigma or self._sigma.value,
             spacing=tuple(image.scale) if self._physical.value else None,
             outside=self._outside.value,
@@ -314,21 +294,13 @@ class MaskedBlurWidget(Container):
 
     # -- side by side -----------------------------------------------------
     def toggle_grid(self) -> None:
-        """Switch between overlay and a grid of original and result.
-
-        With exactly [image, mask, output] in the viewer the grid shows the
-        image under its mask next to the result; otherwise one layer per cell.
-        """
-        grid = _grid(self._viewer)
-        if not grid.enabled:
-            image = self._image.value
-            trio = [image, self._mask.value, image and self.output_layer(image)]
-            grid.stride = 2 if list(self._viewer.layers) == trio else 1
-        grid.enabled = not grid.enabled
-        self._viewer.reset_view()
+        """Switch between overlay and a grid of original and result."""
+        image = self._image.value
+        trio = [image, self._mask.value, image and self.output_layer(image)]
+        toggle_side_by_side(self._viewer, trio)
 
     def _on_grid_changed(self, _event=None) -> None:
-        self._grid.text = "Overlay" if _grid(self._viewer).enabled else "Side by side"
+        self._grid.text = button_text(self._viewer)
 
     # -- shutting down ----------------------------------------------------
     def _on_close(self, *_args) -> None:
@@ -360,21 +332,10 @@ class MaskedBlurWidget(Container):
         return self._session.runner
 
 
-def _grid(viewer: napari.viewer.Viewer):
-    """The viewer's grid settings (``viewer.canvas.grid`` since napari 0.9)."""
-    canvas = getattr(viewer, "canvas", None)
-    return canvas.grid if canvas is not None else viewer.grid
-
-
-def _mask_shape_only(mask: napari.layers.Layer) -> SimpleNamespace:
-    """Shape and dtype of the mask as the blur reads it (no pixels read).
-
-    An Image layer is a certainty map, so its weights are floating.
-    """
-    dtype = np.dtype(mask.data.dtype)
-    if isinstance(mask, napari.layers.Image) and dtype.kind != "f":
-        dtype = np.dtype(np.float32)
-    return SimpleNamespace(shape=tuple(mask.data.shape), dtype=dtype)
+def _chosen(widget: MaskedBlurWidget, name: str):
+    """The value of the widget's combo box ``name``; None while it is built."""
+    combo = getattr(widget, name, None)
+    return None if combo is None else combo.value
 
 
 def _format_sigma(sigma: tuple[float, ...]) -> str:
