@@ -1,10 +1,10 @@
 """Where the wide-kernel engines cross: band against lowrank, sigma by sigma.
 
 ``method="auto"`` switches from the banded products to the low-rank engine at
-a kernel radius of ``_LOWRANK_FROM_RADIUS``; this measures why.  Both engines
-smooth the same pair of float32 arrays (numerator and weights, as the core
-hands them over) of a 2048 x 2048 image, interleaved, and the script prints
-the median milliseconds of each per sigma.
+a kernel radius of ``_engines._LOWRANK_FROM_RADIUS``; this measures why.  Both
+engines smooth the same pair of float32 arrays (numerator and weights, as
+``_blur.dense`` hands them over) of a 2048 x 2048 image, interleaved, and the
+script prints the median milliseconds of each per sigma.
 
     .venv/bin/python benchmarks/engine_crossover.py --sigmas 20,30,40,50,60,100,200,400
 

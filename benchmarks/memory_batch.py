@@ -31,8 +31,10 @@ import dask.array as da
 import numpy as np
 import zarr
 
-from napari_masked_blur._io import create_target, open_array
-from napari_masked_blur._lazy import blur_region
+from napari_masked_blur._blur.options import BlurOptions
+from napari_masked_blur._blur.region import blur_region
+from napari_masked_blur._lazy.io import open_array
+from napari_masked_blur._lazy.write import create_target
 
 ENVIRONMENT = {"MALLOC_ARENA_MAX": "2", "OPENBLAS_NUM_THREADS": "1"}
 
@@ -84,13 +86,14 @@ def spot_check(
     image = open_array(folder / f"image{suffix}")
     labels = open_array(folder / f"labels{suffix}")
     out = zarr.open_array(folder / "out.zarr", mode="r")
+    options = BlurOptions.check(image, labels, sigma, per_label=True)
     worst = 0.0
     for fraction in (0.0, 0.37, 0.99):
         region = tuple(
             slice(int(fraction * (n - 40)), int(fraction * (n - 40)) + 40)
             for n in shape
         )
-        exact = blur_region(image, labels, region, sigma, per_label=True)
+        exact = blur_region(image, labels, region, options)
         worst = max(worst, float(np.nanmax(np.abs(out[region] - exact))))
     return worst
 

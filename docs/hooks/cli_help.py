@@ -24,7 +24,7 @@ def command_help(command: str) -> str:
     """What ``napari-masked-blur COMMAND --help`` prints."""
     words = command.split()
     if words[:1] == ["demo"]:
-        from napari_masked_blur._demo import main
+        from napari_masked_blur._cli.demo import main
 
         words = words[1:]
     else:

@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from scipy import ndimage as ndi
 
 from napari_masked_blur import normalized_convolution
-from napari_masked_blur._sample_data import coins_with_mask
+from napari_masked_blur._qt.samples import coins_with_mask
 
 FIGURE = Path(__file__).resolve().parents[1] / "figures" / "certainty.png"
 KEPT = 0.2  # fraction of pixels that keep weight 1

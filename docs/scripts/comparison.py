@@ -26,7 +26,7 @@ from matplotlib.figure import Figure
 from scipy import ndimage as ndi
 
 from napari_masked_blur import masked_gaussian
-from napari_masked_blur._sample_data import coins_with_mask
+from napari_masked_blur._qt.samples import coins_with_mask
 
 FIGURES = Path(__file__).resolve().parents[1] / "figures"
 SIGMA = 6.0

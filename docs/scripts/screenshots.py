@@ -44,7 +44,7 @@ def main() -> int:
 
 def shoot(sample: str, settings: dict, path: Path) -> None:
     """Open ``sample`` as the demo does, apply ``settings``, save the window."""
-    from napari_masked_blur._demo import open_viewer, wait_until
+    from napari_masked_blur._cli.demo import open_viewer, wait_until
 
     viewer, widget = open_viewer([], sample)
     for name, value in settings.items():
@@ -69,7 +69,7 @@ def shoot_paint(path: Path) -> None:
     """The coins after painting a stroke into the mask: the output follows it."""
     import numpy as np
 
-    from napari_masked_blur._demo import open_viewer, wait_until
+    from napari_masked_blur._cli.demo import open_viewer, wait_until
 
     viewer, widget = open_viewer([], "coins")
     widget["sigma"].value = 8.0
@@ -95,7 +95,7 @@ def shoot_sigmas(sigmas: tuple[float, ...], path: Path) -> None:
     """The output layer alone on the canvas at each sigma, in one row."""
     from matplotlib.figure import Figure
 
-    from napari_masked_blur._demo import open_viewer, wait_until
+    from napari_masked_blur._cli.demo import open_viewer, wait_until
 
     viewer, widget = open_viewer([], "coins")
     widget.toggle_grid()  # back to one view: the output fills the canvas
