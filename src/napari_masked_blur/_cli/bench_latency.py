@@ -155,7 +155,7 @@ class Session:
 
     @property
     def plan(self):
-        return self.widget._live_view.plan
+        return self.widget.session.plan
 
     def complete(self) -> bool:
         plan = self.plan
