@@ -7,6 +7,7 @@ the test, not by timing.
 import threading
 
 import pytest
+
 from napari_masked_blur._qt.runner import LatestRunner
 
 TIMEOUT_MS = 10_000

@@ -25,3 +25,13 @@ def test_python_dash_m_runs_the_same_command():
     )
     assert result.returncode == 0
     assert "napari-masked-blur blur IMAGE MASK" in result.stdout
+
+
+def test_anything_but_a_subcommand_goes_to_the_demo(capsys):
+    assert main(["--no-such-option"]) == 2
+    assert "unrecognized arguments: --no-such-option" in capsys.readouterr().err
+
+
+def test_the_demo_reports_a_missing_image_before_opening_napari(tmp_path, capsys):
+    assert main([str(tmp_path / "absent.npy")]) == 1
+    assert "napari-masked-blur: no such file" in capsys.readouterr().err

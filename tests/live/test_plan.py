@@ -5,21 +5,21 @@ from __future__ import annotations
 import numpy as np
 
 from napari_masked_blur import masked_gaussian
-from napari_masked_blur._live_plan import LivePlan, Work
-from napari_masked_blur._recompute import BlurSettings, recompute
+from napari_masked_blur._blur.options import BlurOptions
+from napari_masked_blur._live.plan import LivePlan, Work, compute_piece
 
 
-def do(work, image, mask, settings, out):
+def do(work, image, mask, options, out):
     """One piece, as the widget does it: compute, then write where it belongs."""
     region = work.region
-    out[... if region is None else region] = recompute(image, mask, settings, region)
+    out[... if region is None else region] = compute_piece(image, mask, options, region)
 
 
-def run_to_completion(plan, image, mask, settings, out):
+def run_to_completion(plan, image, mask, options, out):
     """Do every piece the plan hands out; their kinds in order."""
     kinds = []
     while (work := plan.next()) is not None:
-        do(work, image, mask, settings, out)
+        do(work, image, mask, options, out)
         plan.finished(work)
         kinds.append(work.kind)
     return kinds
@@ -104,15 +104,40 @@ def test_volume_plan_assembles_the_full_result_with_a_paint_in_between():
     image = rng.normal(size=(12, 10, 11)).astype(np.float32)
     mask = rng.integers(0, 3, size=(12, 10, 11)).astype(np.uint8)
     plan = LivePlan(image.shape, radius=(6, 6, 6))  # sigma 1.5
-    settings = BlurSettings(sigma=(1.5,) * 3)
+    options = BlurOptions.check(image, mask, 1.5)
     plan.view((4, 0, 0), (1, 2))
     out = np.zeros_like(image)
     work = plan.next()
-    do(work, image, mask, settings, out)
+    do(work, image, mask, options, out)
     mask[6:8, 2:5, 3:4] = 2  # painted after the plane was computed
     plan.changed((slice(6, 8), slice(2, 5), slice(3, 4)))
     plan.finished(work)
-    kinds = run_to_completion(plan, image, mask, settings, out)
+    kinds = run_to_completion(plan, image, mask, options, out)
     assert kinds[0] == "patch" and set(kinds[1:]) == {"chunk"}
     assert plan.complete and plan.progress() == (12, 12)
     np.testing.assert_allclose(out, masked_gaussian(image, mask, 1.5), atol=1e-5)
+
+
+def test_the_plan_hands_out_one_chunk_at_a_time_each_read_from_its_own_window():
+    class CountingMask(np.ndarray):
+        reads = 0
+
+        def __getitem__(self, key):
+            CountingMask.reads += 1
+            return np.asarray(self)[key]
+
+    image = np.ones((8, 5, 5), np.float32)
+    mask = np.ones((8, 5, 5), bool).view(CountingMask)
+    options = BlurOptions.check(image, mask, 1.0)
+    plan = LivePlan(image.shape, options.radius)
+    plan.view((0, 0, 0), displayed=(0, 1, 2))  # a 3D view: chunks only
+    first_work = plan.next()
+    assert CountingMask.reads == 0  # handing out work computes nothing
+    first = compute_piece(image, mask, options, first_work.region)
+    assert CountingMask.reads == 1  # one window, read once
+    # radius int(4 * 1 + 0.5) = 4: chunks of r + 1 = 5 planes, the first at 0
+    assert first_work == Work("chunk", (slice(0, 5), slice(0, 5), slice(0, 5)))
+    np.testing.assert_allclose(first, 1)
+    plan.finished(first_work)
+    assert plan.next() == Work("chunk", (slice(5, 8), slice(0, 5), slice(0, 5)))
+    assert CountingMask.reads == 1  # nothing more until the next one is computed

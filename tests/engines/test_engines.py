@@ -232,14 +232,14 @@ def test_without_opencv_auto_falls_back_to_numpy_and_stays_exact(monkeypatch):
 
 
 def test_band_without_threadpoolctl_gives_the_same_result(monkeypatch):
-    from napari_masked_blur._engines import _band
+    from napari_masked_blur._engines import _axes
 
     rng = np.random.default_rng(11)
     a, b = rng.random((2, 200, 190), np.float32)
     expected = gaussian_smooth(
         [a.copy(), b.copy()], (9.0, 12.0), mode="mirror", truncate=4.0, method="band"
     )
-    monkeypatch.setattr(_band, "_blas_controller", lambda: None)
+    monkeypatch.setattr(_axes, "_blas_controller", lambda: None)
     out = gaussian_smooth(
         [a.copy(), b.copy()], (9.0, 12.0), mode="mirror", truncate=4.0, method="band"
     )

@@ -1,4 +1,4 @@
-"""Dask arrays in, lazy dask arrays out, equal to the in-memory result."""
+"""Dask arrays in, lazy dask arrays out (map_overlap), equal to the in-memory result."""
 
 from __future__ import annotations
 
@@ -9,13 +9,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from napari_masked_blur import masked_gaussian, normalized_convolution
-from napari_masked_blur._lazy import (
-    blur_region,
-    downsampling_factors,
-    masked_gaussian_windows,
-    multiscale_masked_gaussian,
-    nearest_subsample,
-)
 
 MODES = ("missing", "reflect", "nearest", "mirror", "wrap")
 OUTSIDES = ("keep", "zero", "nan", "fill")
@@ -28,18 +21,6 @@ def close(lazy: da.Array, expected: np.ndarray) -> None:
     np.testing.assert_allclose(
         lazy.compute(), expected, rtol=0, atol=1e-4 * value_range, equal_nan=True
     )
-
-
-@pytest.fixture
-def rng() -> np.random.Generator:
-    return np.random.default_rng(6)
-
-
-@pytest.fixture
-def stripes() -> np.ndarray:
-    """Labels 1..3 in diagonal bands that cross every chunk border, 0 between."""
-    rows, cols = np.indices((40, 45))
-    return np.where((rows + cols) % 13 < 10, (rows + cols) // 13 % 3 + 1, 0)
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -242,113 +223,3 @@ def test_runs_unchanged_on_a_distributed_cluster(rng, stripes):
         computed = client.compute(lazy).result(timeout=60)
     expected = masked_gaussian(image, stripes, 2, per_label=True, mode="reflect")
     np.testing.assert_allclose(computed, expected, atol=1e-4, equal_nan=True)
-
-
-# --- one region, for showing a plane of a big volume -------------------------
-
-
-class RecordingArray:
-    """A sliceable array that remembers which windows were read."""
-
-    def __init__(self, array: np.ndarray) -> None:
-        self.array, self.shape, self.dtype = array, array.shape, array.dtype
-        self.ndim, self.size = array.ndim, array.size
-        self.reads: list[tuple[slice, ...]] = []
-
-    def __getitem__(self, key: tuple[slice, ...]) -> np.ndarray:
-        self.reads.append(key)
-        return self.array[key]
-
-
-def test_blur_region_reads_only_the_kernel_reach(rng):
-    volume = rng.random((40, 30, 30)).astype(np.float32)
-    mask = rng.random(volume.shape) > 0.5
-    image = RecordingArray(volume)
-    plane = blur_region(image, mask, (slice(20, 21), slice(None), slice(None)), 1.0)
-    expected = masked_gaussian(volume, mask, 1.0)[20:21]
-    np.testing.assert_allclose(plane, expected, atol=1e-5)
-    assert image.reads == [(slice(16, 25), slice(0, 30), slice(0, 30))]
-
-
-def test_blur_region_of_a_dask_volume_with_channels(rng):
-    volume = rng.random((2, 16, 20))
-    mask = rng.integers(0, 3, (16, 20))
-    region = (slice(3, 9), slice(15, None))
-    options = {"channel_axis": 0, "per_label": True, "mode": "wrap"}
-    out = blur_region(da.from_array(volume, chunks=4), mask, region, 2, **options)
-    expected = masked_gaussian(volume, mask, 2, **options)[:, 3:9, 15:]
-    np.testing.assert_allclose(out, expected, atol=1e-6)
-
-
-# --- chunks that read their own windows (streaming files) -----------------
-
-
-@pytest.mark.parametrize("mode", MODES)
-def test_windowed_chunks_match_in_memory(rng, stripes, mode):
-    image = rng.random((*stripes.shape, 2)).astype(np.float32)
-    options = {"mode": mode, "per_label": True, "outside": "fill", "channel_axis": 2}
-    lazy = masked_gaussian_windows(image, stripes, 2.0, chunks=(9, 14, 1), **options)
-    assert lazy.chunks == ((9, 9, 9, 9, 4), (14, 14, 14, 3), (2,))
-    close(lazy, masked_gaussian(image, stripes, 2.0, **options))
-
-
-def test_windowed_chunks_read_each_window_once_and_nothing_else(rng):
-    volume = rng.random((20, 30))
-    image, mask = RecordingArray(volume), RecordingArray(volume > 0.5)
-    lazy = masked_gaussian_windows(image, mask, 1.0, chunks=(10, 15))
-    assert image.reads == []
-    lazy.compute(scheduler="sync")
-    # radius 4: each chunk grown by 4 on every side, clipped to the image
-    expected = [
-        (slice(0, 14), slice(0, 19)),
-        (slice(0, 14), slice(11, 30)),
-        (slice(6, 20), slice(0, 19)),
-        (slice(6, 20), slice(11, 30)),
-    ]
-    assert sorted(image.reads, key=str) == sorted(expected, key=str)
-    assert sorted(mask.reads, key=str) == sorted(expected, key=str)
-
-
-# --- multiscale: exact at full resolution, sigma scaled on coarser levels ----
-
-
-def test_multiscale_level_zero_is_exact_and_levels_use_scaled_sigma(rng):
-    full = rng.random((32, 48)).astype(np.float32)
-    mask = rng.random(full.shape) > 0.3
-    levels = [full, full[::2, ::2], full[::4, ::4]]
-    pyramid = multiscale_masked_gaussian(levels, mask, 4.0, outside="zero")
-    close(pyramid[0], masked_gaussian(full, mask, 4.0, outside="zero"))
-    for level, factor, out in zip(levels[1:], (2, 4), pyramid[1:], strict=True):
-        level_mask = mask[::factor, ::factor]
-        close(out, masked_gaussian(level, level_mask, 4.0 / factor, outside="zero"))
-
-
-def test_multiscale_coarse_level_approximates_the_downsampled_result():
-    # A smooth image and a wide blur: the coarse level tracks full resolution.
-    rows, cols = np.indices((64, 64))
-    full = (np.sin(rows / 9) + np.cos(cols / 7)).astype(np.float32)
-    mask = np.ones(full.shape, bool)
-    mask[:, 40:] = False
-    pyramid = multiscale_masked_gaussian([full, full[::2, ::2]], mask, 4.0)
-    downsampled = masked_gaussian(full, mask, 4.0)[::2, ::2]
-    error = np.abs(pyramid[1].compute() - downsampled).max()
-    assert error < 0.05 * (full.max() - full.min())
-
-
-def test_multiscale_accepts_a_mask_per_level_and_checks_their_number(rng):
-    full = rng.random((16, 16))
-    masks = [full > 0.5, full[::2, ::2] > 0.5]
-    pyramid = multiscale_masked_gaussian([full, full[::2, ::2]], masks, 2)
-    close(pyramid[1], masked_gaussian(full[::2, ::2], masks[1], 1.0))
-    with pytest.raises(ValueError, match="got 1 mask levels for 2 image levels"):
-        multiscale_masked_gaussian([full, full[::2, ::2]], masks[:1], 2)
-
-
-def test_nearest_subsample_picks_every_f_th_pixel_and_keeps_label_ids():
-    labels = np.arange(36).reshape(6, 6)
-    np.testing.assert_array_equal(
-        nearest_subsample(labels, (3, 2)), [[0, 3], [12, 15], [24, 27]]
-    )
-    lazy = nearest_subsample(da.from_array(labels, chunks=4), (3, 2))
-    np.testing.assert_array_equal(lazy.compute(), [[0, 3], [12, 15], [24, 27]])
-    assert downsampling_factors((6, 6), (3, 2)) == (2.0, 3.0)

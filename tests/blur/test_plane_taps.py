@@ -8,8 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from napari_masked_blur import masked_gaussian
-from napari_masked_blur._plane_taps import _compiled, reduce_planes
-from napari_masked_blur._region import blur_region
+from napari_masked_blur._blur.options import BlurOptions
+from napari_masked_blur._blur.plane_taps import _compiled, reduce_planes
+from napari_masked_blur._blur.region import blur_region
 
 HYPOTHESIS = settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -42,7 +43,7 @@ def test_three_planes_worked_by_hand():
 def test_only_the_chosen_labels_are_inside():
     image = np.array([[10, 20, 30]], np.uint8)
     mask = np.array([[1, 2, 3]], np.int32)
-    numerator, weights = reduce_planes(image, mask, [1, 3], np.ones((1, 1)), "f8")
+    numerator, weights = reduce_planes(image, mask, (1, 3), np.ones((1, 1)), "f8")
     np.testing.assert_array_equal(numerator, [[10, 0, 30]])
     np.testing.assert_array_equal(weights, [[1, 0, 1]])
 
@@ -55,16 +56,30 @@ def test_missing_pixels_weigh_nothing_and_certainty_is_the_weight():
     np.testing.assert_array_equal(weights, [[0.5, 0, 0, 0.25]])
 
 
-def test_a_bad_certainty_or_labels_with_certainty_is_refused():
+def test_a_bad_certainty_is_refused_naming_the_value():
     image = np.ones((2, 3), np.float32)
     certainty = np.ones((2, 3), np.float32)
     certainty[1, 2] = -0.5
     with pytest.raises(ValueError, match=r"-0\.5"):
         reduce_planes(image, certainty, None, np.ones((1, 2)), "f4")
+    certainty[1, 2] = np.nan
+    with pytest.raises(ValueError, match=r"nan.*\(1, 2\)"):
+        reduce_planes(image, certainty, None, np.ones((1, 2)), "f4")
+
+
+def test_labels_with_certainty_or_a_complex_mask_are_refused_where_they_enter():
+    # The plane loop trusts its caller; the edge refuses these once, for a
+    # volume exactly as for an image.
+    image = np.ones((2, 3, 4), np.float32)
+    certainty = np.ones((2, 3, 4), np.float32)
     with pytest.raises(ValueError, match="labels"):
-        reduce_planes(image, np.abs(certainty), 1, np.ones((1, 2)), "f4")
+        masked_gaussian(image, certainty, 1, labels=1)
+    with pytest.raises(ValueError, match="labels"):
+        BlurOptions.check(image, certainty, 1, labels=1)
     with pytest.raises(ValueError, match="complex128"):
-        reduce_planes(image, certainty.astype(complex), None, np.ones((1, 2)), "f4")
+        masked_gaussian(image, certainty.astype(complex), 1)
+    with pytest.raises(ValueError, match="complex128"):
+        BlurOptions.check(image, certainty.astype(complex), 1)
 
 
 @st.composite
@@ -89,7 +104,7 @@ def windows(draw):
         mask[rng.random(shape) < 0.3] = 0
     else:
         mask = rng.integers(0, 4, shape).astype(bool if kind == "bool" else np.uint16)
-    labels = [2, 3] if kind == "chosen" else None
+    labels = (2, 3) if kind == "chosen" else None
     view = (slice(None),) + (slice(None, None, step),) * len(rest)
     taps = rng.random((count, planes)) * (rng.random((count, planes)) < 0.7)
     return image[view], mask[view], labels, taps
@@ -124,9 +139,10 @@ def test_a_plane_of_a_float_volume_with_certainty_and_holes(mode):
     image[rng.random(image.shape) < 0.05] = np.nan
     certainty = rng.random(image.shape).astype(np.float32)
     full = masked_gaussian(image, certainty, 1.5, mode=mode, outside="fill")
+    options = BlurOptions.check(image, certainty, 1.5, mode=mode, outside="fill")
     for plane in (0, 4, 8):
         box = (slice(plane, plane + 1), slice(0, 12), slice(0, 10))
-        got = blur_region(image, certainty, box, 1.5, mode=mode, outside="fill")
+        got = blur_region(image, certainty, box, options)
         np.testing.assert_allclose(got, full[box], rtol=0, atol=1e-5)
 
 

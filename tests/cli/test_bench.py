@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
-from napari_masked_blur import _bench
-from napari_masked_blur._bench import CaseResult, disk_case, run_case, table
+from napari_masked_blur._cli import bench
+from napari_masked_blur._cli.bench import CaseResult, run_case, table
+from napari_masked_blur._cli.bench_peers import disk_case, ours, seed_recipe
 
 
 def test_disk_case_is_uint16_noise_with_a_centred_disk():
@@ -16,7 +19,7 @@ def test_disk_case_is_uint16_noise_with_a_centred_disk():
 
 
 def test_ours_matches_the_seed_recipe_inside_the_mask():
-    contenders = {"ours": _bench.ours, "seed recipe": _bench.seed_recipe}
+    contenders = {"ours": ours, "seed recipe": seed_recipe}
     result = run_case((40, 50), (2.0, 3.0), contenders, rounds=2)
     assert result.error < 1e-5
     assert all(ms > 0 for ms in result.ms.values())
@@ -24,9 +27,9 @@ def test_ours_matches_the_seed_recipe_inside_the_mask():
 
 def test_a_peer_that_cannot_take_a_case_shows_a_dash():
     def two_d_only(image, mask, sigma):
-        return None if image.ndim != 2 else _bench.seed_recipe(image, mask, sigma)
+        return None if image.ndim != 2 else seed_recipe(image, mask, sigma)
 
-    contenders = {"ours": _bench.ours, "seed recipe": _bench.seed_recipe}
+    contenders = {"ours": ours, "seed recipe": seed_recipe}
     result = run_case((6, 20, 20), (1.0,) * 3, {**contenders, "2D": two_d_only}, 1)
     assert result.ms["2D"] is None
     assert "| - |" in table([result], ["2D"])
@@ -45,7 +48,7 @@ def test_table_gives_ratios_of_the_medians():
 
 def test_bad_rounds_exit_with_a_message(capsys):
     with pytest.raises(SystemExit) as raised:
-        _bench.main(["--rounds", "0"])
+        bench.main(["--rounds", "0"])
     assert raised.value.code != 0
     assert "--rounds must be >= 1" in capsys.readouterr().err
 
@@ -58,5 +61,11 @@ def test_plot_writes_a_png(tmp_path):
         result.ms = {"ours": sigma, "seed recipe": 10 * sigma}
         results.append(result)
     path = tmp_path / "images" / "plot.png"
-    _bench.plot(results, ["ours", "seed recipe"], path)
+    bench.plot(results, ["ours", "seed recipe"], path)
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_first_call_penalty_is_measured_in_a_fresh_process():
+    # The probe runs as its own script: every import it names must exist.
+    penalty = bench.first_call_penalty((32, 32), 1.0)
+    assert isinstance(penalty, float) and math.isfinite(penalty)

@@ -9,7 +9,8 @@ import pytest
 import tifffile
 import zarr
 
-from napari_masked_blur import _batch, masked_gaussian
+from napari_masked_blur import masked_gaussian
+from napari_masked_blur._cli import blur as blur_command
 from napari_masked_blur._cli import main as cli_main
 
 
@@ -35,7 +36,7 @@ def files(tmp_path):
 
 def blur(*arguments) -> int:
     """Run the command; paths may be given as Path objects."""
-    return _batch.main([str(a) for a in arguments])
+    return blur_command.main([str(a) for a in arguments])
 
 
 def read(path):
@@ -205,7 +206,7 @@ def test_interrupt_leaves_no_partial_output(files, monkeypatch, capsys):
         written.append(target)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(_batch, "_store", interrupted_store)
+    monkeypatch.setattr(blur_command, "_store", interrupted_store)
     before = listing(folder)
     status = blur(
         folder / "image.npy",
@@ -347,7 +348,7 @@ def test_closed_target_drops_later_writes_and_waits_for_those_under_way():
             release.wait(10)
             written.append(key)
 
-    closable = _batch.ClosableTarget(SlowTarget())
+    closable = blur_command.ClosableTarget(SlowTarget())
     writer = threading.Thread(target=closable.__setitem__, args=("first", 1))
     writer.start()
     assert entered.wait(10)

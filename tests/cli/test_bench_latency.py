@@ -2,7 +2,7 @@
 
 import pytest
 
-from napari_masked_blur._bench_latency import main, table
+from napari_masked_blur._cli.bench_latency import main, table
 
 
 def test_repeats_below_one_is_refused_naming_the_value(capsys):
@@ -31,7 +31,7 @@ def test_bench_latency_is_a_subcommand_of_bench(capsys):
 
 
 def test_the_page_names_the_command_and_holds_the_table(tmp_path):
-    from napari_masked_blur._bench_latency import write_page
+    from napari_masked_blur._cli.bench_latency import write_page
 
     path = tmp_path / "latency.md"
     write_page(path, [("plane-to-pixels", "20 ms (n=9)")], ["--repeats", "9"])
@@ -39,3 +39,20 @@ def test_the_page_names_the_command_and_holds_the_table(tmp_path):
     assert "`napari-masked-blur bench latency --repeats 9`" in text
     assert "| plane-to-pixels | 20 ms (n=9) |" in text
     assert list(tmp_path.iterdir()) == [path]
+
+
+def test_without_a_display_it_reruns_this_module_under_xvfb(monkeypatch):
+    from napari_masked_blur._cli import bench_latency
+
+    calls = []
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.setattr(bench_latency.shutil, "which", lambda name: f"/bin/{name}")
+    monkeypatch.setattr(
+        bench_latency.subprocess, "call", lambda command: calls.append(command) or 0
+    )
+    assert main(["--quick", "--repeats", "3"]) == 0
+    (command,) = calls
+    assert command[0] == "/bin/xvfb-run"
+    module = command[command.index("-m") + 1]
+    assert module == bench_latency.__name__
+    assert command[-3:] == ["--quick", "--repeats", "3"]
