@@ -59,10 +59,9 @@ METHODS = ("auto", "scipy", "opencv", "band", "lowrank")
 # 2048x2048 (benchmarks/engine_crossover.py, medians of 5, interleaved):
 # sigma 40 127/141 ms, 50 141/131, 60 168/147, 100 235/162, 200 462/174,
 # 400 711/196.
-# There is no FFT engine: a float64 FFT per axis (with the exact reach the
-# contract needs) took 1296/1950 ms at sigma 400/800 where lowrank took
-# 207/240 (the same harness, before the FFT engine was removed), and float32
-# transforms are too noisy for small certainties.
+# No FFT engine: a float64 FFT per axis (with the exact reach the contract
+# needs) took 1296/1950 ms at sigma 400/800 where lowrank took 207/240 (the
+# same harness), and float32 transforms are too noisy for small certainties.
 _BAND_FROM_RADIUS = 24
 _LOWRANK_FROM_RADIUS = 200
 

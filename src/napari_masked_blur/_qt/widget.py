@@ -7,7 +7,7 @@ layer, ``"<image name> masked blur"``, caught up: the whole image, then
 patches where the mask is painted; for volumes the displayed plane first.
 No blur math lives here.
 
-Choices where the brief left room:
+How it treats the cases napari leaves open:
 
 - The mask must have the image's shape (without the RGB axis).  napari would
   show a 2D mask over a 3D image aligned to the last axes, but a blur needs
