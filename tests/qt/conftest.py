@@ -25,7 +25,7 @@ if importlib.util.find_spec("napari") is None:  # the array API alone is install
 
 def pytest_collection_modifyitems(items):
     for item in items:
-        if "tests/gui/" in item.nodeid.replace(os.sep, "/"):
+        if "tests/qt/" in item.nodeid.replace(os.sep, "/"):
             item.add_marker(pytest.mark.gui)
 
 
