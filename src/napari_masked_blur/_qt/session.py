@@ -151,7 +151,7 @@ class LiveSession:
             try:
                 values = _compute(*args)
             except Exception as exc:  # shown like a worker's error
-                self._on_error(exc, Job(0, _compute, args, job))
+                self._failed(exc, job)
                 return
             self._apply(job, values)
 
@@ -240,12 +240,15 @@ class LiveSession:
         self._apply(job, values)
 
     def _on_error(self, exc: BaseException, job: Job) -> None:
-        live_job: LiveJob = job.context
-        if live_job.plan is self.plan:
+        self._failed(exc, job.context)
+
+    def _failed(self, exc: BaseException, job: LiveJob) -> None:
+        """A piece failed: stop its plan, say so in the status and a notification."""
+        if job.plan is self.plan:
             self.plan = self.watcher.plan = None
             self.progress.volume_done()
         self._on_status(f"failed: {exc}")
-        show_error(f"Masked blur of {live_job.description} failed: {exc}")
+        show_error(f"Masked blur of {job.description} failed: {exc}")
 
     def _on_dropped(self, job: Job) -> None:
         # A queued piece was replaced before it ran: the plan still owes it.
