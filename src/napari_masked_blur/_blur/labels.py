@@ -20,7 +20,11 @@ from scipy import ndimage as ndi
 from napari_masked_blur._blur.boxes import region_window, with_channel
 from napari_masked_blur._blur.dense import normalized_quotient
 from napari_masked_blur._blur.options import BlurOptions, output_dtype
-from napari_masked_blur._blur.weights import apply_outside, inside_labels
+from napari_masked_blur._blur.weights import (
+    apply_outside,
+    inside_labels,
+    with_channel_axis,
+)
 
 
 def per_label_blur(
@@ -49,7 +53,7 @@ def per_label_blur(
         )
         inner_c = with_channel(inner, axis)
         target = out[with_channel(window, axis)][inner_c]
-        where = _broadcast_channel(own[inner], target.shape, axis)
+        where = with_channel_axis(own[inner], axis)
         # Each label writes only its own pixels, so threads never collide.
         np.copyto(target, quotient[inner_c], where=where)
 
@@ -90,14 +94,6 @@ def _compact_ids(label_image: np.ndarray) -> np.ndarray:
     compact = inverse.reshape(label_image.shape).astype(np.int32) + 1
     compact[label_image == 0] = 0
     return compact
-
-
-def _broadcast_channel(
-    own: np.ndarray, shape: tuple[int, ...], channel_axis: int | None
-) -> np.ndarray:
-    if channel_axis is None:
-        return own
-    return np.broadcast_to(np.expand_dims(own, channel_axis % len(shape)), shape)
 
 
 # Masks are scanned in blocks of this many pixels, so that listing the ids

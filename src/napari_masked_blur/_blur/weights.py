@@ -90,7 +90,7 @@ def apply_outside(
         quotient = np.full(image.shape, np.nan, dtype=dtype)
     if outside == "fill":
         return quotient
-    inside = np.broadcast_to(_with_channel_axis(inside, channel_axis), image.shape)
+    inside = np.broadcast_to(with_channel_axis(inside, channel_axis), image.shape)
     if outside == "keep":
         np.copyto(quotient, image, where=~inside, casting="unsafe")
     else:
@@ -118,11 +118,11 @@ def place_region(
     if outside == "fill":
         target[...] = quotient
         return out
-    np.copyto(target, quotient, where=_with_channel_axis(inside[region], channel_axis))
+    np.copyto(target, quotient, where=with_channel_axis(inside[region], channel_axis))
     return out
 
 
-def _with_channel_axis(inside: np.ndarray, channel_axis: int | None) -> np.ndarray:
+def with_channel_axis(inside: np.ndarray, channel_axis: int | None) -> np.ndarray:
     """``inside`` with a length-1 axis where the image has its channels."""
     if channel_axis is None:
         return inside
