@@ -1,14 +1,28 @@
 """Gaussian blur inside a mask by normalized convolution, for napari and Python.
 
 The array API (``masked_gaussian``, ``normalized_convolution``) runs on
-numpy, scipy and OpenCV; regions of volumes also on numba.
+numpy, scipy and OpenCV; regions of volumes also on numba.  ``BlurSettings``
+(with ``load_settings`` and ``save_settings``) holds the options as one JSON
+document, shared by the widget, scripts and the command line.
 ``MaskedBlurWidget`` needs napari and is imported lazily.
 """
 
 from napari_masked_blur._api import masked_gaussian, normalized_convolution
+from napari_masked_blur._blur.settings import (
+    BlurSettings,
+    load_settings,
+    save_settings,
+)
 
 __version__ = "0.1.0"
-__all__ = ["MaskedBlurWidget", "masked_gaussian", "normalized_convolution"]
+__all__ = [
+    "BlurSettings",
+    "MaskedBlurWidget",
+    "load_settings",
+    "masked_gaussian",
+    "normalized_convolution",
+    "save_settings",
+]
 
 
 def __getattr__(name: str):
