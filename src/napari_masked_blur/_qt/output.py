@@ -5,6 +5,13 @@ marked in its metadata as ours (:data:`OUTPUT_KEY`), so it is never offered
 as an input and a user's own layer of that name is never written over.  It
 lines up with the image (scale, translate, rotate, shear, affine, units) and
 looks like it (colormap, contrast limits, gamma).
+
+It also says how it was made: ``layer.metadata[METADATA_KEY]`` holds the
+settings (:class:`~napari_masked_blur._blur.settings.BlurSettings` as a
+dict), the package version and the names of the image and mask layers.  The
+record handed to :meth:`OutputLayers.describe` when a computation starts is
+written with the first result of that computation, so the record changes
+together with the data it describes.
 """
 
 from __future__ import annotations
@@ -16,11 +23,14 @@ import numpy as np
 
 from napari_masked_blur._blur.boxes import Box, with_channel
 from napari_masked_blur._blur.options import output_dtype
+from napari_masked_blur._blur.settings import BlurSettings, package_version
 
 OUTPUT_SUFFIX = " masked blur"
 # Marks our output layers (value: the source image's name) so they are never
 # offered as inputs and a user's own layer of the same name is not overwritten.
 OUTPUT_KEY = "napari-masked-blur output of"
+# How the output was made: {"settings", "version", "image", "mask"}.
+METADATA_KEY = "napari-masked-blur"
 
 
 def output_name(image: napari.layers.Layer) -> str:
@@ -51,6 +61,23 @@ def is_output(layer: napari.layers.Layer) -> bool:
     return OUTPUT_KEY in layer.metadata
 
 
+def output_record(
+    settings: BlurSettings, image: napari.layers.Layer, mask: napari.layers.Layer
+) -> dict[str, Any]:
+    """The record of how an output is made, for ``metadata[METADATA_KEY]``.
+
+    Plain JSON values only: ``{"settings": <the settings document>,
+    "version": <package version>, "image": <image layer name>, "mask":
+    <mask layer name>}``.
+    """
+    return {
+        "settings": settings.to_dict(),
+        "version": package_version(),
+        "image": image.name,
+        "mask": mask.name,
+    }
+
+
 class OutputLayers:
     """Writes results into the output layers of a viewer's images.
 
@@ -68,6 +95,16 @@ class OutputLayers:
         self._viewer = viewer
         # Refreshes put off: "view" (a 3D view) and "thumbnail".
         self._stale: dict[str, napari.layers.Image] = {}
+        # The record of the computation under way: (image layer, record).
+        self._record: tuple[napari.layers.Image, dict] | None = None
+
+    def describe(self, image: napari.layers.Image, record: dict[str, Any]) -> None:
+        """Say how the next results for ``image`` are made (see :func:`output_record`).
+
+        The output layer takes the record with the next result written into
+        it, and keeps it until a later record comes.
+        """
+        self._record = (image, record)
 
     def find(self, image: napari.layers.Image) -> napari.layers.Image | None:
         """The output layer of ``image`` in the viewer, or None."""
@@ -92,11 +129,15 @@ class OutputLayers:
             multiscale,
         )
         if same_kind:
+            self._stamp(image, out)
             out.data = data  # in place: keeps the user's view settings
             return
         if out is not None:
             self._viewer.layers.remove(out)
-        self._viewer.add_image(data, multiscale=multiscale, **output_kwargs(image))
+        out = self._viewer.add_image(
+            data, multiscale=multiscale, **output_kwargs(image)
+        )
+        self._stamp(image, out)
 
     def write_region(
         self,
@@ -117,6 +158,7 @@ class OutputLayers:
         """
         out = self._writable(image, values.dtype)
         out.data[with_channel(box, channel_axis)] = values
+        self._stamp(image, out)
         if refresh == "now":
             # The layer's shape stays, so its extent does too.  Its thumbnail
             # is redrawn once no other piece runs or waits: during a slider
@@ -136,6 +178,12 @@ class OutputLayers:
             view.refresh(extent=False, highlight=False)
         elif thumbnail is not None and thumbnail in self._viewer.layers:
             thumbnail.refresh(data_displayed=False, extent=False, highlight=False)
+
+    def _stamp(self, image: napari.layers.Image, out: napari.layers.Image) -> None:
+        """Write the record of the computation under way into ``out``'s metadata."""
+        if self._record is not None and self._record[0] is image:
+            # In place: no event, and nothing to copy for every patch.
+            out.metadata[METADATA_KEY] = self._record[1]
 
     def _writable(self, image: napari.layers.Image, dtype: np.dtype):
         """The output layer, made (zeros, allocated lazily) if it can't take writes."""

@@ -1,0 +1,168 @@
+"""The text of "Copy as Python": a snippet that rebuilds an output layer.
+
+Pure text from plain values (no napari, no Qt), so it is tested without a
+display.  The snippet runs in napari's console, where ``viewer`` is the
+viewer: it reads the image and mask layers by name, calls
+:func:`napari_masked_blur.masked_gaussian` with every option that differs
+from its default, and binds the result to ``blurred``.  Where the layers came
+from files, a comment gives the same blur from the files.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import Any
+
+from napari_masked_blur._blur.settings import BlurSettings
+
+# Output files the ``blur`` command writes, by the image's ending.
+_CLI_ENDINGS = (".tif", ".tiff", ".zarr", ".npy")
+# Readers a script can use without napari, by ending.
+_READERS = {
+    ".tif": ("import tifffile", "tifffile.imread({path!r})"),
+    ".tiff": ("import tifffile", "tifffile.imread({path!r})"),
+    ".npy": ("import numpy as np", "np.load({path!r})"),
+}
+
+
+@dataclass(frozen=True)
+class LayerSource:
+    """What the snippet needs to know of a layer besides its name.
+
+    Attributes
+    ----------
+    name : str
+        The layer's name in the viewer.
+    path : str, optional
+        The file it was read from (napari's ``layer.source.path``).
+    multiscale : bool
+        A multiscale layer: the snippet blurs its full resolution.
+    as_weights : bool
+        A mask that is an Image layer of integers: the widget reads it as
+        float32 certainty weights, and so must the snippet.
+    """
+
+    name: str
+    path: str | None = None
+    multiscale: bool = False
+    as_weights: bool = False
+
+    def expression(self) -> str:
+        """Python for the layer's data as the blur reads it."""
+        text = f"viewer.layers[{self.name!r}].data"
+        if self.multiscale:
+            text += "[0]"  # the full resolution
+        if self.as_weights:
+            text += '.astype("float32")'
+        return text
+
+
+def python_snippet(
+    settings: BlurSettings, image: LayerSource, mask: LayerSource, version: str
+) -> str:
+    """Python that rebuilds the masked blur of ``image`` in ``mask``.
+
+    Parameters
+    ----------
+    settings : BlurSettings
+        The options the output was made with.
+    image, mask : LayerSource
+        The two layers.
+    version : str
+        The package version that made the output (for the header comment).
+
+    Returns
+    -------
+    str
+        Lines ending in a newline; run with ``viewer`` in the namespace,
+        they bind ``blurred`` to the same array as the output layer's data.
+
+    Raises
+    ------
+    ValueError
+        The settings have a physical sigma but no spacing (the widget always
+        gives one: the image layer's scale).
+    """
+    kwargs = [f"{key}={_literal(value)}" for key, value in settings.changed().items()]
+    lines = [
+        f"# Masked blur of {image.name!r} inside {mask.name!r}"
+        f" (napari-masked-blur {version}).",
+        "# Run in napari's console (Window > Console), where `viewer` exists.",
+        "from napari_masked_blur import masked_gaussian",
+        "",
+        f"image = {image.expression()}",
+        f"mask = {mask.expression()}",
+    ]
+    if settings.spacing is not None and settings.units is not None:
+        lines.append(f"# sigma and spacing in {_units(settings.units)}")
+    lines += _call("blurred = masked_gaussian(", ["image", "mask", *kwargs])
+    if image.path is not None:
+        lines += ["", *_from_files(settings, image, mask)]
+    return "\n".join(lines) + "\n"
+
+
+def _literal(value: Any) -> str:
+    """Python for an option's value: repr, which gives floats back exactly."""
+    if isinstance(value, tuple) and len(value) == 1:
+        return repr(value[0])  # labels=(3,) reads better as labels=3
+    return repr(value)
+
+
+def _units(units: str | tuple[str, ...]) -> str:
+    return units if isinstance(units, str) else ", ".join(units)
+
+
+def _call(head: str, arguments: list[str]) -> list[str]:
+    """A call on one line when it fits in 88 characters, else one argument a line."""
+    line = head + ", ".join(arguments) + ")"
+    if len(line) <= 88:
+        return [line]
+    return [head, *(f"    {argument}," for argument in arguments), ")"]
+
+
+def _from_files(
+    settings: BlurSettings, image: LayerSource, mask: LayerSource
+) -> list[str]:
+    """Comment lines: the same blur read from the files, in Python and in a shell."""
+    mask_path = mask.path or f"{mask.name}.tif"
+    lines = ["# The same from the files, without napari:"]
+    if mask.path is None:
+        lines.append(f"# (save the layer {mask.name!r} to {mask_path!r} first)")
+    readers = [
+        _READERS.get(PurePath(p).suffix.lower()) for p in (image.path, mask_path)
+    ]
+    if all(readers) and not (image.multiscale or mask.multiscale):
+        imports = dict.fromkeys(reader[0] for reader in readers)
+        weights = '.astype("float32")' if mask.as_weights else ""
+        lines += [
+            *(f"#   {statement}" for statement in imports),
+            f"#   image = {readers[0][1].format(path=image.path)}",
+            f"#   mask = {readers[1][1].format(path=mask_path)}{weights}",
+            "#   blurred = masked_gaussian(image, mask, ...)  # as above",
+        ]
+    lines += ["# or in a shell:", "#   " + _command(settings, image.path, mask_path)]
+    return lines
+
+
+def _command(settings: BlurSettings, image_path: str, mask_path: str) -> str:
+    """The ``napari-masked-blur blur`` command line for the same options."""
+    image = PurePath(image_path)
+    ending = image.suffix.lower() if image.suffix.lower() in _CLI_ENDINGS else ".tif"
+    output = f"{image.stem}_blurred{ending}"
+    words = ["napari-masked-blur", "blur", image_path, mask_path, "-o", output]
+    for key, value in settings.changed().items():
+        if key == "method":
+            continue  # the command chooses its engine itself
+        flag = "--" + key.replace("_", "-")
+        if value is True:
+            words.append(flag)
+        else:
+            values = value if isinstance(value, tuple) else (value,)
+            words += [flag, ",".join(_number(v) for v in values)]
+    return shlex.join(words)
+
+
+def _number(value: Any) -> str:
+    return repr(value) if isinstance(value, float) else str(value)
