@@ -47,6 +47,7 @@ from napari_masked_blur._qt.choices import (
 )
 from napari_masked_blur._qt.connections import CloseWatcher, Connections
 from napari_masked_blur._qt.grid import button_text, grid_of, toggle_side_by_side
+from napari_masked_blur._qt.repeat import RepeatButtons
 from napari_masked_blur._qt.runner import LatestRunner
 from napari_masked_blur._qt.session import LiveSession
 
@@ -71,6 +72,7 @@ class MaskedBlurWidget(Container):
         # Patches while painting, the displayed plane of a volume first, lazy
         # outputs for dask and multiscale layers: all the session's work.
         self._session = LiveSession(viewer, on_status=self._show_status)
+        self._repeat = RepeatButtons(self, viewer)  # docks above the status line
         self._viewer_connections = Connections()
         self._layer_connections = Connections()  # to the chosen image and mask
         self._wired_pair: tuple[object, object] = (None, None)  # (image, mask)
@@ -248,6 +250,7 @@ class MaskedBlurWidget(Container):
             # dock, and that repaint holds the interpreter the worker needs
             # (measured: 3 instead of 5 plane updates a second).
             self._status.value = f"blurring {description} …"
+        self._repeat.started(image, mask)
         self._session.start(image, mask, options, description)
         return self.runner.last_token
 
