@@ -139,7 +139,7 @@ class RepeatButtons(Container):
         return python_snippet(
             BlurSettings.from_dict(record["settings"]),
             layer_source(layers["image"]),
-            layer_source(layers["mask"]),
+            layer_source(layers["mask"], mask=True),
             record["version"],
         )
 
@@ -178,7 +178,7 @@ class RepeatButtons(Container):
             return None
         try:
             settings = load_settings(path)
-            values = control_values(self._owner, settings)
+            values = control_values(self._owner, settings, source=path)
         except (OSError, ValueError) as exc:
             show_warning(f"Masked blur: settings not loaded: {exc}")
             return None
@@ -186,14 +186,20 @@ class RepeatButtons(Container):
         return settings
 
 
-def layer_source(layer: napari.layers.Layer) -> LayerSource:
-    """What the snippet needs of ``layer``: name, file, multiscale, weights."""
+def layer_source(layer: napari.layers.Layer, mask: bool = False) -> LayerSource:
+    """What the snippet needs of ``layer``: name, file, multiscale, weights.
+
+    A ``mask`` that is an Image layer of integers is read as float32
+    certainty weights, as the widget reads it.
+    """
     dtype_kind = (layer.data[0] if layer.multiscale else layer.data).dtype.kind
     return LayerSource(
         name=layer.name,
         path=layer.source.path,
         multiscale=bool(layer.multiscale),
-        as_weights=isinstance(layer, napari.layers.Image) and dtype_kind != "f",
+        as_weights=mask
+        and isinstance(layer, napari.layers.Image)
+        and dtype_kind != "f",
     )
 
 
@@ -235,8 +241,10 @@ def _unit_names(units: tuple) -> str | tuple[str, ...]:
     return names[0] if len(set(names)) == 1 else names
 
 
-def control_values(widget: Any, settings: BlurSettings) -> dict[str, Any]:
-    """The value of each control that gives ``settings``.
+def control_values(
+    widget: Any, settings: BlurSettings, source: str | Path = "settings"
+) -> dict[str, Any]:
+    """The value of each control that gives ``settings`` (read from ``source``).
 
     ``spacing`` and ``channel_axis`` are not controls: the widget takes them
     from the image layer (its scale when sigma is physical; RGB).
@@ -244,8 +252,16 @@ def control_values(widget: Any, settings: BlurSettings) -> dict[str, Any]:
     Raises
     ------
     ValueError
-        The widget has no control for a value (naming the key and value).
+        The widget has no control for a value (naming ``source``, the key
+        and the value).
     """
+    try:
+        return _control_values(widget, settings)
+    except ValueError as exc:
+        raise ValueError(f"{source}: {exc}") from None
+
+
+def _control_values(widget: Any, settings: BlurSettings) -> dict[str, Any]:
     for key, fixed in WIDGET_FIXED.items():
         value = getattr(settings, key)
         if value != fixed:
