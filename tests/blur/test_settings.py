@@ -74,10 +74,16 @@ def test_dict_round_trip_keeps_every_value(settings):
 
 @given(any_settings())
 def test_the_document_is_plain_json_with_its_format_and_version(settings):
-    doc = json.loads(settings.to_json(indent=None))
+    doc = json.loads(settings.to_json(one_line=True))
     assert doc["format"] == FORMAT
     assert doc["version"] == napari_masked_blur.__version__
     assert list(doc)[:3] == ["format", "version", "sigma"]
+
+
+@given(any_settings())
+def test_both_layouts_hold_the_same_document(settings):
+    assert json.loads(settings.to_json()) == json.loads(settings.to_json(True))
+    assert "\n" not in settings.to_json(one_line=True)
 
 
 def test_file_round_trip(tmp_path):

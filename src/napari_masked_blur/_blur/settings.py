@@ -89,8 +89,27 @@ class BlurSettings:
         Pixel size per axis, in ``units``: ``sigma_pixels = sigma / spacing``.
     axes : tuple of int, optional
         The axes to smooth (None: every axis but the channel axis).
-    outside, labels, per_label, mode, truncate, method, channel_axis
+    outside, mode, method : str
         As in :func:`napari_masked_blur.masked_gaussian`.
+    labels : tuple of int, optional
+        As in ``masked_gaussian`` (one id becomes a tuple of one).
+    per_label : bool
+        As in ``masked_gaussian``.
+    truncate : float
+        As in ``masked_gaussian``.
+    channel_axis : int, optional
+        As in ``masked_gaussian``.
+
+    Examples
+    --------
+    >>> doc = '{"format": 1, "sigma": [1, 2], "mode": "reflect"}'
+    >>> settings = BlurSettings.from_json(doc)
+    >>> settings.changed()  # what a call to masked_gaussian needs to say
+    {'sigma': (1.0, 2.0), 'mode': 'reflect'}
+    >>> BlurSettings.from_json('{"format": 1, "sigma": 1, "mood": "edge"}')
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown key 'mood' (value 'edge') in settings; expected axes, ...
     """
 
     sigma: float | tuple[float, ...]
@@ -180,9 +199,15 @@ class BlurSettings:
             doc[key] = list(value) if isinstance(value, tuple) else value
         return doc
 
-    def to_json(self, indent: int | None = 2) -> str:
-        """The JSON document as text."""
-        return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
+    def to_json(self, one_line: bool = False) -> str:
+        """The JSON document as text: a key a line (lists kept on it), or one line."""
+        items = [
+            f"{json.dumps(key)}: {json.dumps(value, allow_nan=False)}"
+            for key, value in self.to_dict().items()
+        ]
+        if one_line:
+            return "{" + ", ".join(items) + "}"
+        return "{\n" + ",\n".join(f"  {item}" for item in items) + "\n}"
 
     @classmethod
     def from_dict(cls, doc: Mapping[str, Any]) -> BlurSettings:
