@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import inspect
 import json
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -93,11 +94,22 @@ def test_snippet_passes_only_the_options_that_differ_from_the_defaults():
     settings = BlurSettings(sigma=2.0, mode="reflect", labels=3)
     text = python_snippet(settings, LayerSource("a"), LayerSource("b"), "1.2")
     assert "blurred = masked_gaussian(image, mask, sigma=2.0, labels=3, " in text
-    assert "mode='reflect'" in text
+    assert 'mode="reflect"' in text
     for default in ("outside", "per_label", "truncate", "method", "spacing"):
         assert default not in text
     assert "napari-masked-blur 1.2" in text
     assert "The same from the files" not in text  # neither layer has a file
+
+
+def test_snippet_quotes_any_layer_name():
+    name = 'it\'s "odd" \\ µm\n'
+    text = python_snippet(
+        BlurSettings(sigma=1), LayerSource(name), LayerSource("m"), "1"
+    )
+    namespace = {"viewer": SimpleNamespace(layers={name: SimpleNamespace(data=1)})}
+    image_line = next(line for line in text.splitlines() if line.startswith("image"))
+    exec(image_line, namespace)
+    assert namespace["image"] == 1
 
 
 def test_snippet_gives_floats_back_exactly():
@@ -115,8 +127,8 @@ def test_snippet_reads_an_integer_image_mask_as_weights_and_multiscale_at_full()
         LayerSource("w", as_weights=True),
         "1",
     )
-    assert "image = viewer.layers['img'].data[0]" in text
-    assert "mask = viewer.layers['w'].data.astype(\"float32\")" in text
+    assert 'image = viewer.layers["img"].data[0]' in text
+    assert 'mask = viewer.layers["w"].data.astype("float32")' in text
 
 
 def test_snippet_of_file_layers_gives_the_file_version_as_comments():
@@ -129,8 +141,8 @@ def test_snippet_of_file_layers_gives_the_file_version_as_comments():
     )
     files = text[text.index("# The same from the files") :]
     assert all(line.startswith("#") for line in files.strip().splitlines())
-    assert "tifffile.imread('/data/my cells.tif')" in files
-    assert "save the layer 'nuclei' to 'nuclei.tif' first" in files
+    assert 'tifffile.imread("/data/my cells.tif")' in files
+    assert 'save the layer "nuclei" to "nuclei.tif" first' in files
     assert (
         "napari-masked-blur blur '/data/my cells.tif' nuclei.tif -o "
         "'my cells_blurred.tif' --sigma 1.0,2.0 --per-label --channel-axis -1"
@@ -233,8 +245,8 @@ def test_copied_snippet_rebuilds_fill_and_a_certainty_mask_exactly(
     widget["sigma"].value = 1.0
     wait_idle(qtbot, widget)
     text = widget["repeat"].snippet()
-    assert "image = viewer.layers['ramp'].data\n" in text  # the image as it is
-    assert "viewer.layers['weights'].data.astype(\"float32\")" in text
+    assert 'image = viewer.layers["ramp"].data\n' in text  # the image as it is
+    assert 'viewer.layers["weights"].data.astype("float32")' in text
     blurred = run_copied(widget, viewer)
     assert np.isnan(blurred).any()  # "fill" leaves NaN where no weight reaches
     np.testing.assert_array_equal(blurred, output_of(viewer).data)

@@ -10,6 +10,7 @@ from files, a comment gives the same blur from the files.
 
 from __future__ import annotations
 
+import json
 import shlex
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -21,9 +22,9 @@ from napari_masked_blur._blur.settings import BlurSettings
 _CLI_ENDINGS = (".tif", ".tiff", ".zarr", ".npy")
 # Readers a script can use without napari, by ending.
 _READERS = {
-    ".tif": ("import tifffile", "tifffile.imread({path!r})"),
-    ".tiff": ("import tifffile", "tifffile.imread({path!r})"),
-    ".npy": ("import numpy as np", "np.load({path!r})"),
+    ".tif": ("import tifffile", "tifffile.imread({path})"),
+    ".tiff": ("import tifffile", "tifffile.imread({path})"),
+    ".npy": ("import numpy as np", "np.load({path})"),
 }
 
 
@@ -51,7 +52,7 @@ class LayerSource:
 
     def expression(self) -> str:
         """Python for the layer's data as the blur reads it."""
-        text = f"viewer.layers[{self.name!r}].data"
+        text = f"viewer.layers[{_text(self.name)}].data"
         if self.multiscale:
             text += "[0]"  # the full resolution
         if self.as_weights:
@@ -87,7 +88,7 @@ def python_snippet(
     """
     kwargs = [f"{key}={_literal(value)}" for key, value in settings.changed().items()]
     lines = [
-        f"# Masked blur of {image.name!r} inside {mask.name!r}"
+        f"# Masked blur of {_text(image.name)} inside {_text(mask.name)}"
         f" (napari-masked-blur {version}).",
         "# Run in napari's console (Window > Console), where `viewer` exists.",
         "from napari_masked_blur import masked_gaussian",
@@ -105,9 +106,19 @@ def python_snippet(
 
 def _literal(value: Any) -> str:
     """Python for an option's value: repr, which gives floats back exactly."""
+    if isinstance(value, str):
+        return _text(value)
     if isinstance(value, tuple) and len(value) == 1:
         return repr(value[0])  # labels=(3,) reads better as labels=3
     return repr(value)
+
+
+def _text(value: str) -> str:
+    """A Python string literal in double quotes, as ruff and black write them.
+
+    JSON's escapes are Python's, so a JSON string is a Python literal.
+    """
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _units(units: str | tuple[str, ...]) -> str:
@@ -129,7 +140,9 @@ def _from_files(
     mask_path = mask.path or f"{mask.name}.tif"
     lines = ["# The same from the files, without napari:"]
     if mask.path is None:
-        lines.append(f"# (save the layer {mask.name!r} to {mask_path!r} first)")
+        lines.append(
+            f"# (save the layer {_text(mask.name)} to {_text(mask_path)} first)"
+        )
     readers = [
         _READERS.get(PurePath(p).suffix.lower()) for p in (image.path, mask_path)
     ]
@@ -138,8 +151,8 @@ def _from_files(
         weights = '.astype("float32")' if mask.as_weights else ""
         lines += [
             *(f"#   {statement}" for statement in imports),
-            f"#   image = {readers[0][1].format(path=image.path)}",
-            f"#   mask = {readers[1][1].format(path=mask_path)}{weights}",
+            f"#   image = {readers[0][1].format(path=_text(image.path))}",
+            f"#   mask = {readers[1][1].format(path=_text(mask_path))}{weights}",
             "#   blurred = masked_gaussian(image, mask, ...)  # as above",
         ]
     lines += ["# or in a shell:", "#   " + _command(settings, image.path, mask_path)]
