@@ -22,6 +22,7 @@ import napari_masked_blur
 import napari_masked_blur._qt.repeat as repeat_module
 from napari_masked_blur import BlurSettings, masked_gaussian
 from napari_masked_blur._blur.options import BlurOptions
+from napari_masked_blur._qt import control_settings
 from napari_masked_blur._qt.choices import mask_shape_only
 from napari_masked_blur._qt.output import METADATA_KEY
 from napari_masked_blur._qt.snippet import LayerSource, python_snippet
@@ -145,7 +146,7 @@ def test_snippet_of_file_layers_gives_the_file_version_as_comments():
     assert 'save the layer "nuclei" to "nuclei.tif" first' in files
     assert (
         "napari-masked-blur blur '/data/my cells.tif' nuclei.tif -o "
-        "'my cells_blurred.tif' --sigma 1.0,2.0 --per-label --channel-axis -1"
+        "'my cells_blurred.tif' --sigma 1.0,2.0 --per-label --channel-axis=-1"
     ) in files
 
 
@@ -190,7 +191,7 @@ def test_the_settings_are_the_options_the_widget_blurs_with(small, controls):
     for name, value in controls.items():
         widget[name].value = value
     image, mask = viewer.layers["ramp"], viewer.layers["cells"]
-    settings = repeat_module.controls_settings(widget, image, mask)
+    settings = control_settings.controls_settings(widget, image, mask)
     checked = BlurOptions.check(image.data, mask_shape_only(mask), **settings.kwargs)
     assert checked == widget.options(image, mask)
 

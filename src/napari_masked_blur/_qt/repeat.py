@@ -22,7 +22,6 @@ layers.  The file dialogs are the module's :func:`ask_save_path` and
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -36,14 +35,16 @@ from napari_masked_blur._blur.settings import (
     load_settings,
     save_settings,
 )
-from napari_masked_blur._qt.choices import per_axis_sigma
+from napari_masked_blur._qt.control_settings import (
+    control_steps,
+    controls_settings,
+    set_controls,
+)
 from napari_masked_blur._qt.output import METADATA_KEY, output_record
 from napari_masked_blur._qt.snippet import LayerSource, python_snippet
 
 FILE_FILTER = "Settings (*.json);;All files (*)"
 DEFAULT_NAME = "masked-blur-settings.json"
-# What the widget does for the options it has no control for.
-WIDGET_FIXED = {"truncate": 4.0, "method": "auto"}
 
 
 def ask_save_path(parent: Any) -> str | None:
@@ -178,11 +179,11 @@ class RepeatButtons(Container):
             return None
         try:
             settings = load_settings(path)
-            values = control_values(self._owner, settings, source=path)
+            steps = control_steps(self._owner, settings, source=path)
         except (OSError, ValueError) as exc:
             show_warning(f"Masked blur: settings not loaded: {exc}")
             return None
-        set_controls(self._owner, values)
+        set_controls(self._owner, steps)
         return settings
 
 
@@ -201,109 +202,3 @@ def layer_source(layer: napari.layers.Layer, mask: bool = False) -> LayerSource:
         and isinstance(layer, napari.layers.Image)
         and dtype_kind != "f",
     )
-
-
-def controls_settings(
-    widget: Any,
-    image: napari.layers.Image | None,
-    mask: napari.layers.Layer | None,
-) -> BlurSettings:
-    """The settings of the widget's controls for ``image`` and ``mask``.
-
-    The same options the widget blurs with: ``BlurOptions.check(image.data,
-    mask, **settings.kwargs)`` equals the widget's ``options(image, mask)``.
-    ``spacing`` and ``units`` are the image layer's scale and units when
-    "sigma in image units" is on; ``channel_axis`` is -1 for RGB.
-
-    Raises
-    ------
-    ValueError
-        The per-axis sigma field is not a list of numbers.
-    """
-    sigma = per_axis_sigma(widget["sigma_per_axis"].value) or widget["sigma"].value
-    physical = widget["physical"].value and image is not None
-    label_mask = isinstance(mask, napari.layers.Labels)
-    return BlurSettings(
-        sigma=sigma,
-        units=_unit_names(image.units) if physical else None,
-        spacing=tuple(float(s) for s in image.scale) if physical else None,
-        outside=widget["outside"].value,
-        labels=(widget["labels"].value or None) if label_mask else None,
-        per_label=bool(widget["per_label"].value and label_mask),
-        mode=widget["mode"].value,
-        channel_axis=-1 if image is not None and image.rgb else None,
-        **WIDGET_FIXED,
-    )
-
-
-def _unit_names(units: tuple) -> str | tuple[str, ...]:
-    names = tuple(str(unit) for unit in units)
-    return names[0] if len(set(names)) == 1 else names
-
-
-def control_values(
-    widget: Any, settings: BlurSettings, source: str | Path = "settings"
-) -> dict[str, Any]:
-    """The value of each control that gives ``settings`` (read from ``source``).
-
-    ``spacing`` and ``channel_axis`` are not controls: the widget takes them
-    from the image layer (its scale when sigma is physical; RGB).
-
-    Raises
-    ------
-    ValueError
-        The widget has no control for a value (naming ``source``, the key
-        and the value).
-    """
-    try:
-        return _control_values(widget, settings)
-    except ValueError as exc:
-        raise ValueError(f"{source}: {exc}") from None
-
-
-def _control_values(widget: Any, settings: BlurSettings) -> dict[str, Any]:
-    for key, fixed in WIDGET_FIXED.items():
-        value = getattr(settings, key)
-        if value != fixed:
-            raise ValueError(
-                f"{key} {value!r}: the widget has no control for it (it uses "
-                f"{fixed!r}); the library and the command line take it"
-            )
-    labels = 0 if settings.labels is None else settings.labels
-    if labels != 0 and (len(labels) != 1 or labels[0] not in widget["labels"].choices):
-        raise ValueError(
-            f"labels {list(labels)!r}: the widget takes one label id of the mask "
-            f"(present: {[c for c in widget['labels'].choices if c]})"
-        )
-    sigma = settings.sigma
-    slider = widget["sigma"]
-    on_slider = isinstance(sigma, float) and slider.min <= sigma <= slider.max
-    return {
-        "sigma": sigma if on_slider else slider.value,
-        "sigma_per_axis": "" if on_slider else _sigma_text(sigma),
-        "physical": settings.spacing is not None or settings.needs_spacing,
-        "outside": settings.outside,
-        "labels": labels if labels == 0 else labels[0],
-        "per_label": settings.per_label,
-        "mode": settings.mode,
-    }
-
-
-def _sigma_text(sigma: float | tuple[float, ...]) -> str:
-    values = sigma if isinstance(sigma, tuple) else (sigma,)
-    return ", ".join(repr(v) for v in values)
-
-
-def set_controls(widget: Any, values: dict[str, Any]) -> None:
-    """Set the controls to ``values``, then blur once (if live update is on).
-
-    Live update is held off meanwhile, so the controls do not each start a
-    computation of their own.
-    """
-    live = widget["live"]
-    was_live = live.value
-    with contextlib.ExitStack() as stack:
-        stack.callback(setattr, live, "value", was_live)  # blurs once, if on
-        live.value = False
-        for name, value in values.items():
-            widget[name].value = value

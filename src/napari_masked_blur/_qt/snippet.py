@@ -166,14 +166,14 @@ def _command(settings: BlurSettings, image_path: str, mask_path: str) -> str:
     output = f"{image.stem}_blurred{ending}"
     words = ["napari-masked-blur", "blur", image_path, mask_path, "-o", output]
     for key, value in settings.changed().items():
-        if key == "method":
-            continue  # the command chooses its engine itself
         flag = "--" + key.replace("_", "-")
         if value is True:
             words.append(flag)
-        else:
-            values = value if isinstance(value, tuple) else (value,)
-            words += [flag, ",".join(_number(v) for v in values)]
+            continue
+        values = value if isinstance(value, tuple) else (value,)
+        text = ",".join(_number(v) for v in values)
+        # "-1" or "-2,-1" after a flag would read as another flag.
+        words += [f"{flag}={text}"] if text.startswith("-") else [flag, text]
     return shlex.join(words)
 
 
