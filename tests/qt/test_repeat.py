@@ -21,16 +21,17 @@ from qtpy.QtWidgets import QApplication
 import napari_masked_blur
 import napari_masked_blur._qt.repeat as repeat_module
 from napari_masked_blur import BlurSettings, masked_gaussian
-from napari_masked_blur._blur.options import BlurOptions
+from napari_masked_blur._blur.region import blur_whole
 from napari_masked_blur._qt import control_settings
-from napari_masked_blur._qt.choices import mask_shape_only
 from napari_masked_blur._qt.output import METADATA_KEY
 from napari_masked_blur._qt.snippet import LayerSource, python_snippet
 
 PLUGIN, WIDGET = "napari-masked-blur", "Masked Gaussian blur"
 TIMEOUT_MS = 30_000
-CONTROLS = ("sigma", "sigma_per_axis", "physical", "outside", "labels")
-CONTROLS += ("per_label", "mode", "live")
+CONTROLS = ("sigma", "physical", "outside", "labels", "per_label", "mode", "live")
+# Per-axis sigma: one free-text field, or (with time-lapses) "smooth over",
+# "sigma per axis" and one field per smoothed axis.
+SIGMA_CONTROLS = ("sigma_per_axis", "smooth_over", "per_axis")
 
 
 def image_and_labels(shape=(40, 50)):
@@ -65,8 +66,36 @@ def run_copied(widget, viewer):
     return namespace["blurred"]
 
 
+def names(widget):
+    return {control.name for control in widget}
+
+
 def control_state(widget):
-    return {name: widget[name].value for name in CONTROLS}
+    state = {name: widget[name].value for name in CONTROLS}
+    state |= {
+        name: widget[name].value for name in SIGMA_CONTROLS if name in names(widget)
+    }
+    if "sigma_axes" in names(widget):
+        state |= {field.name: field.value for field in widget["sigma_axes"]}
+    return state
+
+
+def set_sigma_per_axis(widget, values):
+    """Per-axis sigma through whichever controls the widget has."""
+    if "sigma_per_axis" in names(widget):
+        widget["sigma_per_axis"].value = ", ".join(str(v) for v in values)
+        return
+    widget["per_axis"].value = True
+    for field, value in zip(widget["sigma_axes"], values, strict=True):
+        field.value = value
+
+
+def set_controls(widget, controls):
+    for name, value in controls.items():
+        if name == "per_axis_sigma":
+            set_sigma_per_axis(widget, value)
+        else:
+            widget[name].value = value
 
 
 @pytest.fixture
@@ -182,18 +211,18 @@ def test_record_follows_each_recompute_and_only_a_recompute(small, qtbot):
     "controls",
     [
         {},
-        {"sigma_per_axis": "1.5, 4", "outside": "fill", "mode": "wrap"},
+        {"per_axis_sigma": (1.5, 4.0), "outside": "fill", "mode": "wrap"},
         {"physical": True, "labels": 2, "per_label": True},
     ],
 )
-def test_the_settings_are_the_options_the_widget_blurs_with(small, controls):
+def test_the_settings_give_what_the_widget_blurs_with(small, controls):
     viewer, widget = small
-    for name, value in controls.items():
-        widget[name].value = value
+    set_controls(widget, controls)
     image, mask = viewer.layers["ramp"], viewer.layers["cells"]
     settings = control_settings.controls_settings(widget, image, mask)
-    checked = BlurOptions.check(image.data, mask_shape_only(mask), **settings.kwargs)
-    assert checked == widget.options(image, mask)
+    by_widget = blur_whole(image.data, mask.data, widget.options(image, mask))
+    by_settings = masked_gaussian(image.data, mask.data, **settings.kwargs)
+    np.testing.assert_array_equal(by_settings, by_widget)
 
 
 # --- Copy as Python -------------------------------------------------------------
@@ -221,7 +250,7 @@ def test_copied_snippet_rebuilds_per_label_output_exactly(small, qtbot):
 def test_copied_snippet_rebuilds_physical_units_exactly(small, qtbot):
     viewer, widget = small
     widget["physical"].value = True
-    widget["sigma_per_axis"].value = "3, 1.5"  # micrometer; pixels 1.5 and 3
+    set_sigma_per_axis(widget, (3.0, 1.5))  # micrometer; pixels 1.5 and 3
     wait_idle(qtbot, widget)
     text = widget["repeat"].snippet()
     assert "spacing=(2.0, 0.5)" in text and "micrometer" in text
@@ -302,22 +331,20 @@ def test_copy_without_an_output_says_so(make_napari_viewer, warnings):
 def test_save_then_load_restores_the_controls(small, qtbot, tmp_path, monkeypatch):
     viewer, widget = small
     chosen = {
-        "sigma_per_axis": "2.5, 1.25",
+        "per_axis_sigma": (2.5, 1.25),
         "physical": True,
         "outside": "nan",
         "labels": 1,
         "per_label": True,
         "mode": "mirror",
     }
-    for name, value in chosen.items():
-        widget[name].value = value
+    set_controls(widget, chosen)
     saved = control_state(widget)
     path = tmp_path / "blur.json"
     monkeypatch.setattr(repeat_module, "ask_save_path", lambda parent: str(path))
     widget["repeat"]["save_settings"].clicked.emit()
     assert BlurSettings.from_json(path.read_text()).per_label
-    for name, value in {"sigma_per_axis": "", "physical": False}.items():
-        widget[name].value = value
+    set_controls(widget, {"per_axis_sigma": (1.0, 1.0), "physical": False})
     widget["per_label"].value = False
     monkeypatch.setattr(repeat_module, "ask_open_path", lambda parent: str(path))
     widget["repeat"]["load_settings"].clicked.emit()
@@ -327,12 +354,20 @@ def test_save_then_load_restores_the_controls(small, qtbot, tmp_path, monkeypatc
     assert record["sigma"] == [2.5, 1.25] and record["mode"] == "mirror"
 
 
-def test_loading_a_sigma_beyond_the_slider_fills_the_per_axis_field(small, tmp_path):
+def test_a_sigma_beyond_the_slider_goes_to_the_free_text_field_or_is_refused(
+    small, tmp_path, warnings
+):
     _, widget = small
     path = tmp_path / "big.json"
     path.write_text('{"format": 1, "sigma": 80}')
     widget["repeat"].load_settings(path)
-    assert widget["sigma_per_axis"].value == "80.0"
+    if "sigma_per_axis" in names(widget):
+        assert widget["sigma_per_axis"].value == "80.0"
+    else:  # every sigma control stops at the slider's end
+        assert warnings == [
+            "Masked blur: settings not loaded: "
+            f"{path}: sigma 80.0: the widget's sigma goes up to 50.0"
+        ]
 
 
 BAD_FILES = {

@@ -10,7 +10,8 @@ names (``widget["sigma"]``), as a script would.
 Two layouts of the sigma controls are read: one free-text "per-axis sigma"
 field (``sigma_per_axis``), or "smooth over" (``smooth_over``) with "sigma
 per axis" (``per_axis``) and one field per smoothed axis (in the container
-``sigma_axes``, fields ``sigma_<axis>``).
+``sigma_axes``, fields ``sigma_<axis>``).  The first is the widget's before
+time-lapses came; once no widget has it, its two functions can go.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from typing import Any
 import napari
 
 from napari_masked_blur._blur.settings import BlurSettings
-from napari_masked_blur._qt.choices import per_axis_sigma
 
 # What the widget uses for the options it has no control for.
 WIDGET_FIXED = {"truncate": 4.0, "method": "auto"}
@@ -72,6 +72,9 @@ def _free_text(widget: Any) -> bool:
 
 def _sigma_and_axes(widget: Any, image: napari.layers.Image | None):
     if _free_text(widget):
+        # Only this layout has the parser of its field.
+        from napari_masked_blur._qt.choices import per_axis_sigma
+
         text = widget["sigma_per_axis"].value
         return per_axis_sigma(text) or widget["sigma"].value, None
     fields = widget["sigma_axes"]
