@@ -216,6 +216,20 @@ def test_a_bad_file_is_named_in_the_message(tmp_path):
         load_settings(path)
 
 
+def test_numpy_values_become_plain_numbers():
+    settings = BlurSettings(
+        sigma=np.array([1, 2]),
+        spacing=np.float32(0.5),
+        axes=np.array([1, 2]),
+        labels=np.int64(3),
+        channel_axis=np.int16(0),
+    )
+    assert settings == BlurSettings(
+        sigma=(1.0, 2.0), spacing=0.5, axes=(1, 2), labels=(3,), channel_axis=0
+    )
+    assert BlurSettings.from_json(settings.to_json()) == settings
+
+
 def test_settings_are_frozen():
     settings = BlurSettings(sigma=1)
     with pytest.raises(AttributeError):

@@ -38,6 +38,7 @@ when the settings are used.
 from __future__ import annotations
 
 import json
+import numbers
 import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
@@ -306,11 +307,17 @@ def _check_sigma(sigma: SigmaLike, spacing: SigmaLike | None) -> None:
 
 
 def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    # numbers.Integral: numpy's integers too; True and False are not numbers here.
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _plain(value: Any) -> Any:
+    """A numpy array (or scalar) as Python lists and numbers; anything else as is."""
+    return value.tolist() if hasattr(value, "tolist") else value
 
 
 def _number(key: str, value: Any) -> float:
@@ -321,6 +328,7 @@ def _number(key: str, value: Any) -> float:
 
 def _numbers(key: str, value: Any, optional: bool = False):
     """A number, or a non-empty list of numbers as a tuple (None if optional)."""
+    value = _plain(value)
     if value is None and optional:
         return None
     if _is_number(value):
@@ -362,6 +370,7 @@ def _units(value: Any) -> str | tuple[str, ...] | None:
 
 
 def _axes(value: Any) -> tuple[int, ...] | None:
+    value = _plain(value)
     if value is None:
         return None
     if _is_int(value):
@@ -370,7 +379,7 @@ def _axes(value: Any) -> tuple[int, ...] | None:
         raise ValueError(f"axes must be a list of whole numbers, got {value!r}")
     if len(set(value)) != len(value):
         raise ValueError(f"axes must not repeat an axis, got {value!r}")
-    return tuple(value)
+    return tuple(int(v) for v in value)
 
 
 def _labels(value: Any) -> tuple[int, ...] | None:
