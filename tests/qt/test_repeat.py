@@ -207,6 +207,18 @@ def test_record_follows_each_recompute_and_only_a_recompute(small, qtbot):
     assert output_of(viewer).metadata[METADATA_KEY]["settings"]["sigma"] == 1.0
 
 
+def test_a_computation_without_a_record_leaves_none_behind(small, qtbot, monkeypatch):
+    viewer, widget = small
+
+    def refusing(*_args):
+        raise ValueError("not a settings document")
+
+    monkeypatch.setattr(repeat_module, "controls_settings", refusing)
+    widget["sigma"].value = 4.0
+    wait_idle(qtbot, widget)
+    assert METADATA_KEY not in output_of(viewer).metadata
+
+
 @pytest.mark.parametrize(
     "controls",
     [

@@ -96,13 +96,16 @@ class OutputLayers:
         # Refreshes put off: "view" (a 3D view) and "thumbnail".
         self._stale: dict[str, napari.layers.Image] = {}
         # The record of the computation under way: (image layer, record).
-        self._record: tuple[napari.layers.Image, dict] | None = None
+        self._record: tuple[napari.layers.Image, dict | None] | None = None
 
-    def describe(self, image: napari.layers.Image, record: dict[str, Any]) -> None:
+    def describe(
+        self, image: napari.layers.Image, record: dict[str, Any] | None
+    ) -> None:
         """Say how the next results for ``image`` are made (see :func:`output_record`).
 
         The output layer takes the record with the next result written into
-        it, and keeps it until a later record comes.
+        it, and keeps it until a later record comes; None: the next result
+        removes the record.
         """
         self._record = (image, record)
 
@@ -181,8 +184,12 @@ class OutputLayers:
 
     def _stamp(self, image: napari.layers.Image, out: napari.layers.Image) -> None:
         """Write the record of the computation under way into ``out``'s metadata."""
-        if self._record is not None and self._record[0] is image:
-            # In place: no event, and nothing to copy for every patch.
+        if self._record is None or self._record[0] is not image:
+            return
+        # In place: no event, and nothing to copy for every patch.
+        if self._record[1] is None:
+            out.metadata.pop(METADATA_KEY, None)
+        else:
             out.metadata[METADATA_KEY] = self._record[1]
 
     def _writable(self, image: napari.layers.Image, dtype: np.dtype):

@@ -98,9 +98,17 @@ class RepeatButtons(Container):
     # -- the record of each computation ------------------------------------
     def started(self, image: napari.layers.Image, mask: napari.layers.Layer) -> None:
         """The widget starts blurring ``image`` in ``mask`` with its controls."""
-        settings = controls_settings(self._owner, image, mask)
-        record = output_record(settings, image, mask)
-        self._owner.session.outputs.describe(image, record)
+        try:
+            settings = controls_settings(self._owner, image, mask)
+        except ValueError:
+            # The widget checked these controls already; should the record
+            # still refuse them, the output is left with none rather than
+            # with the previous computation's.
+            self._owner.session.outputs.describe(image, None)
+            return
+        self._owner.session.outputs.describe(
+            image, output_record(settings, image, mask)
+        )
 
     # -- the buttons ---------------------------------------------------------
     def copy_python(self) -> str | None:
