@@ -26,6 +26,8 @@ from napari_masked_blur._blur.options import (
     BlurOptions,
     output_dtype,
 )
+from napari_masked_blur._cli.errors import InputError
+from napari_masked_blur._cli.repeat import add_repeat_options, parse_args
 
 DESCRIPTION = """\
 Gaussian blur of IMAGE inside MASK by normalized convolution, streamed chunk
@@ -48,10 +50,6 @@ exit status: 0 done, 1 failed while running, 2 bad arguments or input,
 """
 
 
-class InputError(Exception):
-    """Bad arguments or input files: reported as a message, exit status 2."""
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``napari-masked-blur blur``."""
     parser = argparse.ArgumentParser(
@@ -71,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_blur_options(parser)
     _add_run_options(parser)
+    add_repeat_options(parser)
     return parser
 
 
@@ -78,10 +77,9 @@ def _add_blur_options(parser: argparse.ArgumentParser) -> None:
     """The options of the blur itself, as in ``masked_gaussian``."""
     parser.add_argument(
         "--sigma",
-        required=True,
         type=_floats,
         help="Gaussian standard deviation: one number, or one per axis "
-        "(e.g. 1,3,3); in pixels, or in the units of --spacing",
+        "(e.g. 1,3,3); in pixels, or in --units (required unless --settings)",
     )
     parser.add_argument(
         "--spacing",
@@ -192,11 +190,13 @@ def _chunks(text: str) -> int | tuple[int, ...]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``napari-masked-blur blur``; returns the exit status."""
     try:
-        args = build_parser().parse_args(argv)
+        args = parse_args(build_parser(), argv)
     except SystemExit as stop:  # --help, or argparse's own usage error
         return int(stop.code or 0)
     try:
-        return blur_files(args)
+        from napari_masked_blur._cli.batch import run
+
+        return run(args, blur_files)
     except InputError as error:
         print(f"napari-masked-blur blur: error: {error}", file=sys.stderr)
         return 2
@@ -215,22 +215,22 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def blur_files(args: argparse.Namespace) -> int:
     """Check everything, then stream the blurred image into ``args.output``."""
+    from napari_masked_blur._lazy.outputs import output_hooks
     from napari_masked_blur._lazy.write import write_lazy
 
     output = Path(args.output).resolve()
     result, chunks = _lazy_result(args, output)
-    settings = {
-        name: value
-        for name, value in vars(args).items()
-        if name not in ("output", "overwrite", "scheduler", "workers")
-    }
+    create, finish = output_hooks(
+        output, args.record, args.pixel_info, args.channel_axis
+    )
     write_lazy(
         result,
         output,
         chunks=chunks,
-        attributes={"napari-masked-blur": settings},
         overwrite=args.overwrite,
         store=lambda array, target: _store(array, target, args),
+        create=create,
+        finish=finish,
     )
     print(f"wrote {output} {result.shape} {result.dtype}", file=sys.stderr)
     return 0
@@ -239,13 +239,15 @@ def blur_files(args: argparse.Namespace) -> int:
 def _lazy_result(args: argparse.Namespace, output: Path) -> tuple[Any, tuple]:
     """The blurred image as a dask array, every input check already done,
     and the chunk shape for a Zarr output."""
-    from napari_masked_blur._lazy.io import file_format, open_array
+    from napari_masked_blur._lazy.formats import open_image
+    from napari_masked_blur._lazy.io import file_format
     from napari_masked_blur._lazy.windows import masked_gaussian_windows
 
     _check_output(output, [Path(args.image), Path(args.mask)], args.overwrite)
     try:
         file_format(output)
-        image, mask = open_array(args.image), open_array(args.mask)
+        image = open_image(args.image, args.reader)
+        mask = open_image(args.mask)
         options = BlurOptions.check(
             image,
             mask,
@@ -257,6 +259,7 @@ def _lazy_result(args: argparse.Namespace, output: Path) -> tuple[Any, tuple]:
             truncate=args.truncate,
             spacing=args.spacing,
             channel_axis=args.channel_axis,
+            method=args.method,
         )
         out_chunks = _output_chunks(image, args.chunks)
         result = masked_gaussian_windows(
