@@ -251,3 +251,29 @@ def test_sigma_in_micrometres_without_pixel_sizes_exits_2(tmp_path, capsys):
     )  # fmt: skip
     assert status == 2
     assert "records no pixel sizes" in capsys.readouterr().err
+
+
+def test_ome_tiff_through_bioio_to_ome_zarr_at_the_same_scale(tmp_path):
+    pytest.importorskip("bioio_ome_tiff")
+    pytest.importorskip("yaozarrs")
+    image = np.random.default_rng(2).random((4, 12, 14)).astype(np.float32)
+    mask = np.ones(image.shape, np.uint8)
+    mask[:, 6:, 6:] = 0
+    metadata = {"axes": "ZYX", "PhysicalSizeZ": 1.0, "PhysicalSizeY": 0.25}
+    metadata["PhysicalSizeX"] = 0.25
+    tifffile.imwrite(tmp_path / "image.ome.tif", image, ome=True, metadata=metadata)
+    tifffile.imwrite(tmp_path / "mask.ome.tif", mask, ome=True)
+    out = tmp_path / "out.ome.zarr"
+    status = blur(
+        tmp_path / "image.ome.tif", tmp_path / "mask.ome.tif", "--reader", "bioio",
+        "--sigma", "0.5", "--units", "um", "-o", out,
+    )  # fmt: skip
+    assert status == 0
+    want = masked_gaussian(image, mask, 0.5, spacing=(1.0, 0.25, 0.25))
+    group = zarr.open_group(out, mode="r")
+    np.testing.assert_allclose(group["0"][:], want, atol=1e-6)
+    (multiscale,) = group.attrs["ome"]["multiscales"]
+    (scale,) = multiscale["datasets"][0]["coordinateTransformations"]
+    assert scale["scale"] == [1.0, 0.25, 0.25]
+    settings = group.attrs["napari-masked-blur"]["settings"]
+    assert settings["spacing"] == [1.0, 0.25, 0.25] and settings["units"] == "um"
