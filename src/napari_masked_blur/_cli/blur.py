@@ -26,15 +26,21 @@ from napari_masked_blur._blur.options import (
     BlurOptions,
     output_dtype,
 )
+from napari_masked_blur._cli.arguments import (
+    _chunks,
+    _floats,
+    _ints,
+    _positive_int,
+)
 from napari_masked_blur._cli.errors import InputError
 from napari_masked_blur._cli.repeat import add_repeat_options, parse_args
 
 DESCRIPTION = """\
 Gaussian blur of IMAGE inside MASK by normalized convolution, streamed chunk
-by chunk: files far bigger than memory are fine.  Reads and writes TIFF,
-Zarr (v3; OME-Zarr input reads full resolution) and .npy, chosen by the
-name's ending; the output is float32 (float64 for float64 or 32/64-bit
-integer images), Zarr output chunked like the input.
+by chunk: files far bigger than memory are fine.  IMAGE and MASK may be files,
+folders or globs.  Reads and writes TIFF, OME-TIFF, Zarr v3, OME-Zarr and
+.npy by the name's ending (other formats read with the formats extra); the
+output is float32 (float64 for float64 or 32/64-bit integer images).
 """
 
 EXAMPLES = """\
@@ -44,9 +50,10 @@ examples:
       --spacing 2.0,0.4,0.4 --per-label --outside zero -o blurred.zarr
   napari-masked-blur blur big.zarr mask.zarr --sigma 3 -o out.zarr \\
       --scheduler tcp://10.0.0.5:8786
+  napari-masked-blur blur images/ masks/ --settings tuned.json -o smooth/
 
-exit status: 0 done, 1 failed while running, 2 bad arguments or input,
-130 interrupted.
+exit status: 0 done, 1 failed while running (or any file of a batch),
+2 bad arguments or input, 130 interrupted.
 """
 
 
@@ -58,14 +65,17 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("image", help="image file: .tif/.tiff, .zarr or .npy")
+    parser.add_argument("image", help="image file, or a folder or glob of them")
     parser.add_argument(
         "mask",
         help="mask file, shaped like the image (without its channel axis): "
         "nonzero = inside; integer labels; or floating certainty weights >= 0",
     )
     parser.add_argument(
-        "-o", "--output", required=True, help="output file (.tif, .zarr or .npy)"
+        "-o",
+        "--output",
+        required=True,
+        help="output file; a folder or 'out/{stem}.tif' for many",
     )
     _add_blur_options(parser)
     _add_run_options(parser)
@@ -154,37 +164,6 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
         help="run on a local dask.distributed cluster of N worker processes "
         "(default: threads in this process)",
     )
-
-
-def _floats(text: str) -> float | tuple[float, ...]:
-    try:
-        values = tuple(float(part) for part in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected numbers, got {text!r}") from None
-    return values[0] if len(values) == 1 else values
-
-
-def _ints(text: str) -> list[int]:
-    try:
-        return [int(part) for part in text.split(",")]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected integers, got {text!r}") from None
-
-
-def _positive_int(text: str) -> int:
-    if not text.isdigit() or int(text) == 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number > 0, got {text!r}")
-    return int(text)
-
-
-def _chunks(text: str) -> int | tuple[int, ...]:
-    try:
-        values = tuple(int(part) for part in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected integers, got {text!r}") from None
-    if any(v <= 0 for v in values):
-        raise argparse.ArgumentTypeError(f"chunks must be > 0, got {text!r}")
-    return values[0] if len(values) == 1 else values
 
 
 def main(argv: Sequence[str] | None = None) -> int:
