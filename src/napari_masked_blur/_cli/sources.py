@@ -53,10 +53,10 @@ def is_zarr_store(path: Path) -> bool:
 def is_many(text: str | os.PathLike) -> bool:
     """Whether IMAGE or MASK names several files: a glob or a plain folder."""
     text = os.fspath(text)
-    if _GLOB & set(text):
-        return True
     path = Path(text)
-    return path.is_dir() and not is_zarr_store(path)
+    if path.is_dir():
+        return not is_zarr_store(path)
+    return not path.exists() and bool(_GLOB & set(text))
 
 
 def list_images(source: str) -> list[Path]:
@@ -104,6 +104,8 @@ def plan_jobs(
         raise InputError(f"--mask-pattern needs a folder or glob MASK, got {mask!r}")
     else:
         partners = dict.fromkeys(images, Path(mask))
+        if not Path(mask).exists():
+            problems.append(f"no such mask file: {mask!r}")
     if not images:
         problems.insert(0, f"no images in {image!r} (looked for {_known()})")
     jobs = []
