@@ -128,6 +128,8 @@ def test_bioio_reads_an_ome_tiff_lazily_with_its_pixel_sizes(tmp_path, volume):
     assert isinstance(image, formats.BioArray)
     assert image.shape == volume.shape and image.dtype == volume.dtype
     np.testing.assert_array_equal(image[1:4, 5:9, :7], volume[1:4, 5:9, :7])
+    planes = image._image().get_image_dask_data(image.order).chunks[0]
+    assert planes == (1,) * volume.shape[0]  # a window reads only its planes
     info = pixel_info(tmp_path / "v.ome.tif", reader="bioio")
     assert info.axes == "ZYX"
     assert info.sizes_in("um") == (2.0, 0.5, 0.5)

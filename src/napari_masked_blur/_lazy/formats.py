@@ -5,8 +5,9 @@ own metadata (OME-XML or ImageJ tags, OME-Zarr ``multiscales``), with no
 package beyond tifffile and zarr.  Every other format (CZI, ND2, LIF, ...) is
 read through `bioio <https://github.com/bioio-devs/bioio>`_, the field's
 reader, when the ``formats`` extra is installed; ``reader="bioio"`` sends
-TIFF and Zarr there too.  bioio's arrays are lazy; a window is read through
-its dask array, so a window reads the reader's chunks that it touches.
+TIFF and Zarr there too.  bioio's arrays are lazy, chunked by YX plane where
+the reader allows it; a window is read through that dask array, so it reads
+only the chunks it touches.
 """
 
 from __future__ import annotations
@@ -229,7 +230,12 @@ def _bioimage(path: str, guess: bool) -> Any:
             + f"and other formats are read by bioio: {EXTRA_HINT}"
         ) from None
     try:
-        return bioio.BioImage(path)
+        try:
+            # One YX plane per chunk, so a window reads only its planes; the
+            # readers without chunk_dims (OME-Zarr, ND2) chunk as stored.
+            return bioio.BioImage(path, chunk_dims=["Y", "X"])
+        except TypeError:
+            return bioio.BioImage(path)
     except Exception as error:  # bioio's own errors for unsupported files
         reason = str(error).strip().split("\n")[0][:200]
         raise ValueError(
