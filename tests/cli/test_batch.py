@@ -277,3 +277,27 @@ def test_ome_tiff_through_bioio_to_ome_zarr_at_the_same_scale(tmp_path):
     assert scale["scale"] == [1.0, 0.25, 0.25]
     settings = group.attrs["napari-masked-blur"]["settings"]
     assert settings["spacing"] == [1.0, 0.25, 0.25] and settings["units"] == "um"
+
+
+@pytest.mark.slow
+def test_workers_start_one_cluster_for_the_whole_batch(folders, monkeypatch):
+    distributed = pytest.importorskip("distributed")
+    root, pairs = folders
+    np.save(root / "masks" / "c.npy", pairs["c"][1])
+    started = []
+
+    class CountedCluster(distributed.LocalCluster):
+        def __init__(self, *args, **kwargs):
+            started.append(kwargs["n_workers"])
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(distributed, "LocalCluster", CountedCluster)
+    status = blur(
+        root / "images", root / "masks", "--sigma", "1.5", "--workers", "2",
+        "-o", root / "out",
+    )  # fmt: skip
+    assert status == 0
+    assert started == [2]
+    for stem in "abc":
+        out = np.load(root / "out" / f"{stem}.npy")
+        np.testing.assert_allclose(out, expected(pairs, stem), atol=1e-6)
