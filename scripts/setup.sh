@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up a fresh machine (Debian, Python >= 3.10) to run napari-masked-blur:
 # the display libraries napari needs under Xvfb, and a virtual environment in
-# .venv with the package installed editable with its test extras.
+# .venv with the package installed editable with its test extras (which
+# bring the formats extra too: bioio's readers, yaozarrs, napari-ome-zarr).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -141,7 +141,7 @@ def test_zarr_output_is_chunked_like_the_zarr_input(files):
     out = zarr.open_array(folder / "out.zarr")
     assert out.chunks == (3, 16, 16)
     assert out.dtype == np.float32
-    assert out.attrs["napari-masked-blur"]["sigma"] == 3.0
+    assert out.attrs["napari-masked-blur"]["settings"]["sigma"] == 3.0
 
 
 def test_existing_output_is_kept_without_overwrite(files, capsys):
@@ -168,8 +168,9 @@ def test_overwrite_replaces_the_old_output(files, output):
     assert blur(*inputs, "--sigma", "2", "-o", folder / output, "--overwrite") == 0
     expected = masked_gaussian(image, labels, 2)
     np.testing.assert_allclose(read(folder / output), expected, atol=1e-3)
+    sidecar = [f"{output}.json"] if output.endswith(".npy") else []  # the record
     assert listing(folder) == sorted(
-        ["image.tif", "image.npy", "image.zarr", "labels.npy", output]
+        ["image.tif", "image.npy", "image.zarr", "labels.npy", output, *sidecar]
     )
 
 

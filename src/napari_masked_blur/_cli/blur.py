@@ -26,13 +26,21 @@ from napari_masked_blur._blur.options import (
     BlurOptions,
     output_dtype,
 )
+from napari_masked_blur._cli.arguments import (
+    _chunks,
+    _floats,
+    _ints,
+    _positive_int,
+)
+from napari_masked_blur._cli.errors import InputError
+from napari_masked_blur._cli.repeat import add_repeat_options, parse_args
 
 DESCRIPTION = """\
 Gaussian blur of IMAGE inside MASK by normalized convolution, streamed chunk
-by chunk: files far bigger than memory are fine.  Reads and writes TIFF,
-Zarr (v3; OME-Zarr input reads full resolution) and .npy, chosen by the
-name's ending; the output is float32 (float64 for float64 or 32/64-bit
-integer images), Zarr output chunked like the input.
+by chunk: files far bigger than memory are fine.  IMAGE and MASK may be files,
+folders or globs.  Reads and writes TIFF, OME-TIFF, Zarr v3, OME-Zarr and
+.npy by the name's ending (other formats read with the formats extra); the
+output is float32 (float64 for float64 or 32/64-bit integer images).
 """
 
 EXAMPLES = """\
@@ -42,14 +50,11 @@ examples:
       --spacing 2.0,0.4,0.4 --per-label --outside zero -o blurred.zarr
   napari-masked-blur blur big.zarr mask.zarr --sigma 3 -o out.zarr \\
       --scheduler tcp://10.0.0.5:8786
+  napari-masked-blur blur images/ masks/ --settings tuned.json -o smooth/
 
-exit status: 0 done, 1 failed while running, 2 bad arguments or input,
-130 interrupted.
+exit status: 0 done, 1 failed while running (or any file of a batch),
+2 bad arguments or input, 130 interrupted.
 """
-
-
-class InputError(Exception):
-    """Bad arguments or input files: reported as a message, exit status 2."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,17 +65,21 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("image", help="image file: .tif/.tiff, .zarr or .npy")
+    parser.add_argument("image", help="image file, or a folder or glob of them")
     parser.add_argument(
         "mask",
         help="mask file, shaped like the image (without its channel axis): "
         "nonzero = inside; integer labels; or floating certainty weights >= 0",
     )
     parser.add_argument(
-        "-o", "--output", required=True, help="output file (.tif, .zarr or .npy)"
+        "-o",
+        "--output",
+        required=True,
+        help="output file; a folder or 'out/{stem}.tif' for many",
     )
     _add_blur_options(parser)
     _add_run_options(parser)
+    add_repeat_options(parser)
     return parser
 
 
@@ -78,10 +87,9 @@ def _add_blur_options(parser: argparse.ArgumentParser) -> None:
     """The options of the blur itself, as in ``masked_gaussian``."""
     parser.add_argument(
         "--sigma",
-        required=True,
         type=_floats,
         help="Gaussian standard deviation: one number, or one per axis "
-        "(e.g. 1,3,3); in pixels, or in the units of --spacing",
+        "(e.g. 1,3,3); in pixels, or in --units (required unless --settings)",
     )
     parser.add_argument(
         "--spacing",
@@ -158,45 +166,16 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _floats(text: str) -> float | tuple[float, ...]:
-    try:
-        values = tuple(float(part) for part in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected numbers, got {text!r}") from None
-    return values[0] if len(values) == 1 else values
-
-
-def _ints(text: str) -> list[int]:
-    try:
-        return [int(part) for part in text.split(",")]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected integers, got {text!r}") from None
-
-
-def _positive_int(text: str) -> int:
-    if not text.isdigit() or int(text) == 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number > 0, got {text!r}")
-    return int(text)
-
-
-def _chunks(text: str) -> int | tuple[int, ...]:
-    try:
-        values = tuple(int(part) for part in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected integers, got {text!r}") from None
-    if any(v <= 0 for v in values):
-        raise argparse.ArgumentTypeError(f"chunks must be > 0, got {text!r}")
-    return values[0] if len(values) == 1 else values
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``napari-masked-blur blur``; returns the exit status."""
     try:
-        args = build_parser().parse_args(argv)
+        args = parse_args(build_parser(), argv)
     except SystemExit as stop:  # --help, or argparse's own usage error
         return int(stop.code or 0)
     try:
-        return blur_files(args)
+        from napari_masked_blur._cli.batch import run
+
+        return run(args, blur_files)
     except InputError as error:
         print(f"napari-masked-blur blur: error: {error}", file=sys.stderr)
         return 2
@@ -215,22 +194,22 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def blur_files(args: argparse.Namespace) -> int:
     """Check everything, then stream the blurred image into ``args.output``."""
+    from napari_masked_blur._lazy.outputs import output_hooks
     from napari_masked_blur._lazy.write import write_lazy
 
     output = Path(args.output).resolve()
     result, chunks = _lazy_result(args, output)
-    settings = {
-        name: value
-        for name, value in vars(args).items()
-        if name not in ("output", "overwrite", "scheduler", "workers")
-    }
+    create, finish = output_hooks(
+        output, args.record, args.pixel_info, args.channel_axis
+    )
     write_lazy(
         result,
         output,
         chunks=chunks,
-        attributes={"napari-masked-blur": settings},
         overwrite=args.overwrite,
         store=lambda array, target: _store(array, target, args),
+        create=create,
+        finish=finish,
     )
     print(f"wrote {output} {result.shape} {result.dtype}", file=sys.stderr)
     return 0
@@ -239,13 +218,15 @@ def blur_files(args: argparse.Namespace) -> int:
 def _lazy_result(args: argparse.Namespace, output: Path) -> tuple[Any, tuple]:
     """The blurred image as a dask array, every input check already done,
     and the chunk shape for a Zarr output."""
-    from napari_masked_blur._lazy.io import file_format, open_array
+    from napari_masked_blur._lazy.formats import open_image
+    from napari_masked_blur._lazy.io import file_format
     from napari_masked_blur._lazy.windows import masked_gaussian_windows
 
     _check_output(output, [Path(args.image), Path(args.mask)], args.overwrite)
     try:
         file_format(output)
-        image, mask = open_array(args.image), open_array(args.mask)
+        image = open_image(args.image, args.reader)
+        mask = open_image(args.mask)
         options = BlurOptions.check(
             image,
             mask,
@@ -257,6 +238,7 @@ def _lazy_result(args: argparse.Namespace, output: Path) -> tuple[Any, tuple]:
             truncate=args.truncate,
             spacing=args.spacing,
             channel_axis=args.channel_axis,
+            method=args.method,
         )
         out_chunks = _output_chunks(image, args.chunks)
         result = masked_gaussian_windows(

@@ -30,6 +30,8 @@ def write_lazy(
     attributes: dict[str, Any] | None = None,
     overwrite: bool = False,
     store: Callable[[da.Array, Any], None] | None = None,
+    create: Callable[..., Any] | None = None,
+    finish: Callable[[Path, Path], None] | None = None,
 ) -> None:
     """Write a dask array to ``path`` (format from the name), chunk by chunk.
 
@@ -54,6 +56,13 @@ def write_lazy(
     store : callable, optional
         ``store(array, target)`` computes and writes; default
         :func:`dask.array.store` on the current scheduler.
+    create : callable, optional
+        ``create(temporary_path, shape, dtype, chunks)`` makes the empty
+        target instead of :func:`create_target` (``attributes`` unused):
+        :func:`.outputs.output_hooks` gives one per format.
+    finish : callable, optional
+        ``finish(temporary_path, path)`` runs once every chunk is written,
+        before the rename (e.g. a sidecar file, written first).
     """
     path = Path(path).resolve()
     if path.exists() and not overwrite:
@@ -63,11 +72,18 @@ def write_lazy(
         array = array.rechunk(chunks)
     partial = path.with_name(f".{path.stem}.partial-{os.getpid()}{path.suffix}")
     try:
-        target = create_target(partial, array.shape, array.dtype, chunks, attributes)
+        if create is None:
+            target = create_target(
+                partial, array.shape, array.dtype, chunks, attributes
+            )
+        else:
+            target = create(partial, array.shape, np.dtype(array.dtype), chunks)
         if store is None:
             da.store(array, target, lock=False)
         else:
             store(array, target)
+        if finish is not None:
+            finish(partial, path)
         _move_into_place(partial, path)
     finally:
         remove_path(partial)

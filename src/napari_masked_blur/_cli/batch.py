@@ -1,0 +1,127 @@
+"""``blur`` over folders and globs: many files, one run, resumable.
+
+:func:`run` is what ``napari-masked-blur blur`` does once its arguments
+are parsed.  One IMAGE file is blurred as before.  A folder or glob becomes
+a list of jobs (:func:`.sources.plan_jobs`, which refuses the batch before
+any work when a job cannot be made), and then:
+
+- outputs that exist are complete (every output is renamed into place only
+  when whole), so they are skipped and counted, unless ``--overwrite``;
+- each file is blurred in turn, with ``[k/N] IMAGE`` on stderr before it;
+  a file that fails (unreadable, wrong shape, ...) is noted and the batch
+  goes on; the failures are listed, with their reasons, at the end;
+- ``--workers N`` starts one local dask.distributed cluster for the whole
+  batch, and each file's chunks are spread over it (as ``--scheduler``).
+
+Exit status: 0 when every file succeeded (or was complete), 1 when any
+failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import copy
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from napari_masked_blur._cli.errors import InputError
+from napari_masked_blur._cli.repeat import prepare
+from napari_masked_blur._cli.sources import Job, is_many, plan_jobs
+
+BlurOne = Callable[[argparse.Namespace], int]
+
+
+def run(args: argparse.Namespace, blur_one: BlurOne) -> int:
+    """Blur one file, or every file of a folder or glob, with ``blur_one``.
+
+    ``blur_one(args)`` blurs ``args.image`` inside ``args.mask`` into
+    ``args.output`` (raising :class:`InputError` for bad input); here it is
+    given, for each file, a copy of ``args`` with that file's paths.
+    """
+    if not is_many(args.image):
+        if is_many(args.mask):
+            raise InputError(
+                f"MASK {args.mask!r} is a folder or glob but IMAGE "
+                f"{args.image!r} is one file"
+            )
+        prepare(args)
+        return blur_one(args)
+    jobs = plan_jobs(args.image, args.mask, args.output, args.mask_pattern)
+    todo = [j for j in jobs if args.overwrite or not j.output.exists()]
+    skipped = len(jobs) - len(todo)
+    if skipped:
+        print(
+            f"skipping {skipped} of {len(jobs)} file(s) whose output is complete "
+            "(--overwrite redoes them)",
+            file=sys.stderr,
+        )
+    for job in todo:
+        job.output.parent.mkdir(parents=True, exist_ok=True)
+    with _one_cluster(args) as where:
+        failures = _blur_all(todo, where, blur_one)
+    return _summary(len(todo), skipped, failures)
+
+
+def _blur_all(
+    todo: list[Job], args: argparse.Namespace, blur_one: BlurOne
+) -> list[tuple[Path, str]]:
+    """Blur every job in turn; the failures, with their reasons."""
+    failures: list[tuple[Path, str]] = []
+    for done, job in enumerate(todo):
+        print(f"[{done + 1}/{len(todo)}] {job.image}", file=sys.stderr, flush=True)
+        one = copy.copy(args)
+        one.image, one.mask, one.output = str(job.image), str(job.mask), job.output
+        try:
+            prepare(one)
+            blur_one(one)
+        except KeyboardInterrupt:
+            print(
+                f"interrupted at {job.image} after {done} of {len(todo)} file(s); "
+                "a re-run resumes there",
+                file=sys.stderr,
+            )
+            raise
+        except Exception as error:  # the batch goes on past a failed file
+            failures.append((job.image, _reason(error)))
+            print(f"failed: {job.image}: {_reason(error)}", file=sys.stderr)
+    return failures
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, InputError | ValueError | FileNotFoundError):
+        return str(error)
+    return f"{type(error).__name__}: {error}"
+
+
+def _summary(total: int, skipped: int, failures: list[tuple[Path, str]]) -> int:
+    written = total - len(failures)
+    line = f"done: {written} written, {skipped} skipped (complete)"
+    if not failures:
+        print(line + ", 0 failed", file=sys.stderr)
+        return 0
+    print(f"{line}, {len(failures)} failed:", file=sys.stderr)
+    for image, reason in failures:
+        print(f"  {image}: {reason}", file=sys.stderr)
+    return 1
+
+
+@contextlib.contextmanager
+def _one_cluster(args: argparse.Namespace) -> Iterator[argparse.Namespace]:
+    """``args`` with ``--workers N`` turned into the address of one local
+    cluster, started here and stopped when the batch ends."""
+    if args.workers is None:
+        yield args
+        return
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=args.workers,
+        threads_per_worker=1,
+        host="127.0.0.1",
+        dashboard_address=None,
+    ) as cluster:
+        shared = copy.copy(args)
+        shared.scheduler, shared.workers = cluster.scheduler_address, None
+        yield shared

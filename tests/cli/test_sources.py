@@ -1,0 +1,93 @@
+"""Pairing images with masks and naming outputs, before any work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from napari_masked_blur._cli.errors import InputError
+from napari_masked_blur._cli.sources import is_many, plan_jobs, split_name
+
+
+def touch(folder: Path, *names: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        (folder / name).write_bytes(b"")
+
+
+@pytest.mark.parametrize(
+    ("name", "parts"),
+    [
+        ("cells.ome.tif", ("cells", ".ome.tif")),
+        ("cells.TIF", ("cells", ".TIF")),
+        ("scan.czi", ("scan", ".czi")),
+        ("notes.txt", ("notes", ".txt")),
+    ],
+)
+def test_split_name_keeps_ome_suffixes_whole(name, parts):
+    assert split_name(name) == parts
+
+
+def test_folders_and_globs_are_many_files_and_zarr_stores_are_one(tmp_path):
+    touch(tmp_path / "images", "a.tif")
+    (tmp_path / "v.zarr").mkdir()
+    touch(tmp_path, "odd[1].tif")
+    assert is_many(tmp_path / "images")
+    assert is_many(str(tmp_path / "images" / "*.tif"))
+    assert not is_many(tmp_path / "v.zarr")
+    assert not is_many(tmp_path / "odd[1].tif")  # an existing name, not a glob
+
+
+def test_masks_pair_by_name_then_by_stem(tmp_path):
+    touch(tmp_path / "images", "a.tif", "b.tif", ".hidden.tif", "notes.txt")
+    touch(tmp_path / "masks", "a.tif", "b.npy")
+    jobs = plan_jobs(str(tmp_path / "images"), str(tmp_path / "masks"), "out")
+    assert [(j.image.name, j.mask.name, j.output) for j in jobs] == [
+        ("a.tif", "a.tif", Path("out/a.tif")),
+        ("b.tif", "b.npy", Path("out/b.tif")),
+    ]
+
+
+def test_glob_of_masks_with_a_pattern_and_unwritable_formats(tmp_path):
+    touch(tmp_path, "s1.czi", "s1_mask.tif", "s2.czi", "s2_mask.tif")
+    jobs = plan_jobs(
+        str(tmp_path / "*.czi"),
+        str(tmp_path / "*_mask.tif"),
+        str(tmp_path / "out"),
+        mask_pattern="{stem}_mask.tif",
+    )
+    assert [j.mask.name for j in jobs] == ["s1_mask.tif", "s2_mask.tif"]
+    assert [j.output.name for j in jobs] == ["s1.ome.tif", "s2.ome.tif"]
+
+
+def test_every_problem_is_listed_at_once(tmp_path):
+    touch(tmp_path / "images", "a.tif", "a.npy", "b.tif")
+    touch(tmp_path / "masks", "a.tif", "a.npy")
+    with pytest.raises(InputError) as caught:
+        plan_jobs(
+            str(tmp_path / "images"),
+            str(tmp_path / "masks"),
+            str(tmp_path / "out" / "{stem}.tif"),
+        )
+    message = str(caught.value)
+    assert message.startswith("2 problem(s), nothing done")
+    assert "no mask for" in message and "b.tif" in message
+    assert "would all be written to" in message
+
+
+def test_output_file_name_for_many_images_is_refused(tmp_path):
+    touch(tmp_path / "images", "a.tif")
+    with pytest.raises(InputError) as caught:
+        plan_jobs(str(tmp_path / "images"), str(tmp_path / "m.tif"), "out.tif")
+    assert "-o 'out.tif': with a folder or glob IMAGE" in str(caught.value)
+    assert "no such mask file" in str(caught.value)
+
+
+def test_mask_pattern_needs_many_masks(tmp_path):
+    touch(tmp_path / "images", "a.tif")
+    touch(tmp_path, "m.tif")
+    with pytest.raises(InputError, match="--mask-pattern needs a folder or glob"):
+        plan_jobs(
+            str(tmp_path / "images"), str(tmp_path / "m.tif"), "out", "{stem}.tif"
+        )
