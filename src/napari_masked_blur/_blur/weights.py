@@ -9,6 +9,7 @@ what the result holds.  Numpy only.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -50,6 +51,25 @@ def inside_labels(mask: np.ndarray, labels: Labels) -> np.ndarray:
     if len(labels) == 1:
         return mask == labels[0]
     return np.isin(mask, labels)
+
+
+def unit_weights(weights: np.ndarray, dtype: np.dtype) -> tuple[np.ndarray, int]:
+    """A copy of ``weights`` in ``dtype``, times ``2**-exponent``; and ``exponent``.
+
+    Normalized convolution does not depend on the weights' scale, but the
+    products ``x w`` and the smoothed weights can overflow (weights near
+    1e36 in float32) or underflow (weights near 1e-45).  Float weights are
+    therefore brought to a largest weight in ``[1, 2)`` by a power of two,
+    in their own type before any conversion: exact, so weights ``c w`` give
+    the result of ``w`` for any finite ``c > 0`` (exactly when ``c`` is a
+    power of two, to the rounding of ``c w`` otherwise).  0/1 weights and
+    those already in range keep exponent 0 and are only copied.
+    """
+    top = float(np.max(weights, initial=0)) if weights.dtype.kind == "f" else 1.0
+    exponent = math.frexp(top)[1] - 1 if top > 0 and math.isfinite(top) else 0
+    if exponent == 0:
+        return np.array(weights, dtype=dtype, copy=True), 0
+    return np.ldexp(weights, -exponent).astype(dtype, copy=False), exponent
 
 
 def check_weights(weights: np.ndarray) -> None:
