@@ -47,6 +47,7 @@ from napari_masked_blur._engines._axes import extend_index, one_blas_thread
 from napari_masked_blur._engines._band import smooth_band
 from napari_masked_blur._engines._kernel import (
     ZERO_BEYOND,
+    folded_taps,
     gaussian_kernel1d,
     kernel_radius,
 )
@@ -210,6 +211,7 @@ __all__ = [
     "METHODS",
     "choose_engine",
     "extend_index",
+    "folded_taps",
     "gaussian_kernel1d",
     "gaussian_smooth",
     "gaussian_smooth_scaled",
