@@ -10,6 +10,7 @@ what the result holds.  Numpy only.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -18,6 +19,8 @@ from napari_masked_blur._blur.boxes import Box, with_channel
 from napari_masked_blur._blur.options import output_dtype
 
 Labels = Sequence[int] | None
+# Up to this many label ids are looked for one comparison pass each.
+_FEW_IDS = 8
 
 
 def mask_to_weights(mask: np.ndarray, labels: Labels = None) -> np.ndarray:
@@ -70,6 +73,39 @@ def unit_weights(weights: np.ndarray, dtype: np.dtype) -> tuple[np.ndarray, int]
     if exponent == 0:
         return np.array(weights, dtype=dtype, copy=True), 0
     return np.ldexp(weights, -exponent).astype(dtype, copy=False), exponent
+
+
+def absent_labels(mask: np.ndarray, labels: Sequence[int]) -> list[int]:
+    """The ids of ``labels`` that occur nowhere in the in-memory ``mask``.
+
+    One comparison pass per id for a few ids; for more, one ``isin`` pass and
+    the distinct values among the pixels it selects.
+    """
+    ids = list(dict.fromkeys(labels))
+    if len(ids) <= _FEW_IDS:
+        return [i for i in ids if not np.any(mask == i)]
+    found = set(np.unique(mask[np.isin(mask, ids)]).tolist())
+    return [i for i in ids if i not in found]
+
+
+def warn_absent_labels(mask: np.ndarray, labels: Sequence[int] | None) -> None:
+    """A ``UserWarning`` naming the ids of ``labels`` that ``mask`` lacks.
+
+    Not an error: the result is well defined (such an id selects no pixel),
+    and a script looping over images may name ids some of them lack.  Called
+    for in-memory masks only: a lazy mask would have to be read whole.
+    """
+    if labels is None:
+        return
+    absent = absent_labels(mask, labels)
+    if not absent:
+        return
+    names = ", ".join(str(i) for i in absent)
+    if len(absent) == len(set(labels)):
+        message = f"none of the label ids {names} is in the mask: nothing is blurred"
+    else:
+        message = f"label ids not in the mask: {names} (they select no pixel)"
+    warnings.warn(message, UserWarning, stacklevel=3)
 
 
 def check_weights(weights: np.ndarray) -> None:
