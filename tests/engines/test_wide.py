@@ -97,11 +97,11 @@ def test_euler_maclaurin_sums_are_the_listed_sums(step, truncate):
     period = 12
     sigma = period / step
     radius = kernel_radius([sigma], truncate)[0]
-    closed = _progression_sums(np.arange(period), period, sigma, radius)
+    closed = _progression_sums(period, sigma, radius)
     listed = _listed_sums(period, sigma, radius)
     np.testing.assert_allclose(closed, listed, rtol=1e-14)
     starts = np.arange(0, radius + 5)
-    tails = _tail_sums(starts, sigma, radius)
+    tails = _tail_sums(starts.size, sigma, radius)
     exact = [
         math.fsum(np.exp(-0.5 * (np.arange(a, radius + 1) / sigma) ** 2))
         for a in starts

@@ -8,11 +8,13 @@ and truncate are.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from fractions import Fraction
 
 import numpy as np
+import numpy.typing as npt
 from scipy import special
 
 # exp(-ZERO_BEYOND**2 / 2) = exp(-800) is exactly 0.0 in float64: every tap
@@ -30,6 +32,8 @@ _BERNOULLI = tuple(
         (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730), start=1
     )
 )
+# Rows of a matrix made at once: 2 MB of float64 scratch per 2048 samples.
+_ROWS_PER_BLOCK = 128
 # Taps listed per block, so that listing never holds more than 8 MB.
 _LIST_BLOCK = 2**20
 
@@ -64,7 +68,13 @@ def gaussian_kernel1d(sigma: float, radius: int) -> np.ndarray:
 
 
 def folded_taps(
-    n: int, sigma: float, truncate: float, mode: str, rows: slice | None = None
+    n: int,
+    sigma: float,
+    truncate: float,
+    mode: str,
+    rows: slice | None = None,
+    *,
+    dtype: npt.DTypeLike = np.float64,
 ) -> tuple[np.ndarray, int]:
     """The Gaussian filter of a line of ``n`` as a matrix, border rule folded in.
 
@@ -81,7 +91,8 @@ def folded_taps(
     Returns
     -------
     matrix : ndarray
-        float64, ``(rows, n)``: the filter times ``2**exponent``.
+        ``(rows, n)`` of ``dtype``: the filter times ``2**exponent``.  Made in
+        float64 a block of rows at a time, so that the scratch stays small.
     exponent : int
         0 except for "constant" with a kernel far wider than the line, whose
         taps (about ``1 / (sigma sqrt(2 pi))`` each) would underflow: there
@@ -99,7 +110,19 @@ def folded_taps(
     exactly one sample.
     """
     rows = slice(0, n) if rows is None else rows
-    out = np.arange(rows.start, rows.stop)
+    matrix = np.empty((rows.stop - rows.start, n), dtype)
+    exponent = 0
+    for start in range(rows.start, rows.stop, _ROWS_PER_BLOCK):
+        block = np.arange(start, min(start + _ROWS_PER_BLOCK, rows.stop))
+        taps, exponent = _folded_rows(n, sigma, truncate, mode, block)
+        matrix[block - rows.start] = taps
+    return matrix, exponent
+
+
+def _folded_rows(
+    n: int, sigma: float, truncate: float, mode: str, out: np.ndarray
+) -> tuple[np.ndarray, int]:
+    """:func:`folded_taps` at the output samples ``out``, float64."""
     radius = kernel_radius([sigma], truncate)[0]
     if radius == 0:
         return (out[:, None] == np.arange(n)[None, :]).astype(np.float64), 0
@@ -118,7 +141,7 @@ def _constant_taps(
     """Nothing beyond the line: ``g(s - i) / Z`` for ``|s - i| <= r``, scaled."""
     offsets = np.arange(n)[None, :] - out[:, None]
     taps = np.where(np.abs(offsets) <= min(radius, n), _gauss(offsets, sigma), 0.0)
-    total = _progression_sums(np.zeros(1, np.int64), 1, sigma, radius)[0]
+    total = _progression_sums(1, sigma, radius)[0]
     # Z = sigma * total; the scale 2**exponent brings Z / n to about 1.
     mantissa_s, power_s = math.frexp(sigma)
     mantissa_t, power_t = math.frexp(total)
@@ -128,14 +151,14 @@ def _constant_taps(
 
 
 def _wrap(n: int, sigma: float, radius: int, out: np.ndarray) -> np.ndarray:
-    sums = _progression_sums(np.arange(n), n, sigma, radius)
+    sums = _progression_sums(n, sigma, radius)
     return sums[(np.arange(n)[None, :] - out[:, None]) % n]
 
 
 def _reflect(n: int, sigma: float, radius: int, out: np.ndarray) -> np.ndarray:
     # d c b a | a b c d | d c b a: sample s is read at s and at -1 - s.
     period, s, i = 2 * n, np.arange(n)[None, :], out[:, None]
-    sums = _progression_sums(np.arange(period), period, sigma, radius)
+    sums = _progression_sums(period, sigma, radius)
     return sums[(s - i) % period] + sums[(-1 - s - i) % period]
 
 
@@ -145,7 +168,7 @@ def _mirror(n: int, sigma: float, radius: int, out: np.ndarray) -> np.ndarray:
     if n == 1:
         return np.ones((out.size, 1))
     period, s, i = 2 * n - 2, np.arange(n)[None, :], out[:, None]
-    sums = _progression_sums(np.arange(period), period, sigma, radius)
+    sums = _progression_sums(period, sigma, radius)
     inner = (s > 0) & (s < n - 1)
     return sums[(s - i) % period] + np.where(inner, sums[(-s - i) % period], 0.0)
 
@@ -157,7 +180,7 @@ def _nearest(n: int, sigma: float, radius: int, out: np.ndarray) -> np.ndarray:
     matrix = np.where(reach, _gauss(offsets, sigma) / sigma, 0.0)
     if n == 1:
         return np.ones((out.size, 1))
-    tails = _tail_sums(np.arange(n), sigma, radius)
+    tails = _tail_sums(n, sigma, radius)
     matrix[:, 0] = tails[out]
     matrix[:, -1] = tails[n - 1 - out]
     return matrix
@@ -170,36 +193,43 @@ def _gauss(offsets: np.ndarray, sigma: float) -> np.ndarray:
     return np.exp(-0.5 * np.square(offsets / sigma))
 
 
-def _progression_sums(
-    residues: np.ndarray, period: int, sigma: float, radius: int
-) -> np.ndarray:
-    """``sum(g(d) for |d| <= r if d % period == c) / sigma`` for each residue c."""
-    residues = np.asarray(residues, np.int64)
+@functools.lru_cache(maxsize=8)
+def _progression_sums(period: int, sigma: float, radius: int) -> np.ndarray:
+    """``sum(g(d) for |d| <= r if d % period == c) / sigma`` for each residue c.
+
+    Cached (read-only): the rows of one matrix are made a block at a time.
+    """
     if period / sigma > _EM_FROM_STEP:
-        return _listed_sums(period, sigma, radius)[residues]
-    # First and last d of each progression inside [-r, r], in sigmas.
-    first = (residues + radius % period) % period
-    last = (radius % period - residues) % period
-    extent = _ratio(radius, sigma)
-    low, high = first / sigma - extent, extent - last / sigma
-    sums = _em_sums(low, high, period / sigma)
-    if radius < period:  # then some progressions may hold no tap at all
-        sums = np.where(first + last <= 2 * radius, sums, 0.0)
-    return sums / period
+        sums = _listed_sums(period, sigma, radius)
+    else:
+        # First and last d of each progression inside [-r, r], in sigmas.
+        residues = np.arange(period)
+        first = (residues + radius % period) % period
+        last = (radius % period - residues) % period
+        extent = _ratio(radius, sigma)
+        low, high = first / sigma - extent, extent - last / sigma
+        sums = _em_sums(low, high, period / sigma)
+        if radius < period:  # then some progressions may hold no tap at all
+            sums = np.where(first + last <= 2 * radius, sums, 0.0)
+        sums /= period
+    sums.flags.writeable = False
+    return sums
 
 
-def _tail_sums(starts: np.ndarray, sigma: float, radius: int) -> np.ndarray:
-    """``sum(g(d) for a <= d <= r) / sigma`` for each start ``a >= 0``."""
+@functools.lru_cache(maxsize=8)
+def _tail_sums(n: int, sigma: float, radius: int) -> np.ndarray:
+    """``sum(g(d) for a <= d <= r) / sigma`` for each start ``a`` in ``[0, n)``."""
+    starts = np.arange(n)
     if 1 / sigma > _EM_FROM_STEP:  # then r <= 40 sigma + 1 < 402
         taps = _gauss(np.arange(radius + 1), sigma) / sigma
         tails = np.cumsum(taps[::-1])[::-1]  # small taps first
-        return np.where(starts <= radius, tails[np.minimum(starts, radius)], 0.0)
-    extent = np.full(starts.shape, _ratio(radius, sigma))
-    return np.where(
-        starts <= min(radius, starts.size),
-        _em_sums(starts / sigma, extent, 1 / sigma),
-        0.0,
-    )
+        sums = np.where(starts <= radius, tails[np.minimum(starts, radius)], 0.0)
+    else:
+        extent = np.full(n, _ratio(radius, sigma))
+        sums = _em_sums(starts / sigma, extent, 1 / sigma)
+        sums = np.where(starts <= min(radius, n), sums, 0.0)
+    sums.flags.writeable = False
+    return sums
 
 
 def _listed_sums(period: int, sigma: float, radius: int) -> np.ndarray:

@@ -29,6 +29,14 @@ from napari_masked_blur._engines._kernel import folded_taps, kernel_radius
 # where the whole matrix would outweigh the array (long, thin arrays).
 _BLOCK_BYTES = 2**22
 _THREADS_FROM_SIZE = 2**15
+# Where the folded matrix beats the low-rank engine, sigma >= a (n - b).
+# Both smoothing two float32 arrays of n x n, 2 threads (min of 2, busy
+# 2-core machine): n 512, the matrix 17-18 ms at every sigma from 128 to 1024,
+# low rank 19-48 ms; n 2048, sigma 512 / 1024 / 2048 / 4096: the matrix
+# 732 / 1095 / 709 / 697 ms, low rank 264 / 585 / 503 / 836 ms.  The matrix
+# grows as n**3, low rank as n**2 (0.06 + 3.3e-5 sigma) ms per 1024**2:
+# equal at sigma 2.4 (n - 750).
+_WIDE_FROM = (2.4, 750)
 # Matrices up to this many entries are made whole even for small arrays.
 _SMALL_MATRIX = 2**20
 
@@ -38,9 +46,19 @@ Rest = Callable[[list[np.ndarray], tuple[float, ...]], list[np.ndarray]]
 def wide_axes(
     shape: Sequence[int], sigma: Sequence[float], truncate: float
 ) -> list[int]:
-    """The axes whose kernel radius reaches at least their length."""
+    """The axes to filter by a folded matrix.
+
+    Those whose kernel radius reaches at least their length ``n``, once
+    sigma is past where the matrix (``n`` multiply-adds per pixel, on BLAS)
+    beats the low-rank engine (whose cost grows with sigma): from sigma
+    ``2.4 (n - 750)`` on (see :data:`_WIDE_FROM`).
+    """
     radii = kernel_radius(sigma, truncate)
-    return [a for a, (r, n) in enumerate(zip(radii, shape, strict=True)) if r >= n > 0]
+    return [
+        a
+        for a, (s, r, n) in enumerate(zip(sigma, radii, shape, strict=True))
+        if r >= n > 0 and s >= _WIDE_FROM[0] * (n - _WIDE_FROM[1])
+    ]
 
 
 def smooth_wide(
@@ -73,15 +91,18 @@ def smooth_wide(
         0 unless a "constant" kernel is far wider than its axis.
     """
     shape, dtype = arrays[0].shape, arrays[0].dtype
-    wide = wide_axes(shape, sigma, truncate)
     exponent = 0
     matrices: dict[int, np.ndarray | None] = {}
-    for axis in wide:
+    for axis in wide_axes(shape, sigma, truncate):
         n = shape[axis]
-        rows = slice(0, n if n * n <= max(arrays[0].size, _SMALL_MATRIX) else 1)
-        matrix, scale = folded_taps(n, sigma[axis], truncate, mode, rows)
-        # A matrix larger than the array is made a block of rows at a time.
-        matrices[axis] = matrix.astype(dtype) if rows.stop == n else None
+        taps = functools.partial(
+            folded_taps, n, sigma[axis], truncate, mode, dtype=dtype
+        )
+        # A matrix larger than the array is made a block of rows at a time,
+        # as the product needs them.
+        whole = n * n <= max(arrays[0].size, _SMALL_MATRIX)
+        matrix, scale = taps(slice(0, n if whole else 1))
+        matrices[axis] = matrix if whole else None
         exponent += scale
 
     def smooth(array: np.ndarray) -> np.ndarray:
@@ -90,7 +111,7 @@ def smooth_wide(
                 apply_along(matrix, array, axis)
                 continue
             taps = functools.partial(
-                folded_taps, sigma=sigma[axis], truncate=truncate, mode=mode
+                folded_taps, array.shape[axis], sigma[axis], truncate, mode
             )
             apply_by_rows(taps, array, axis)
         return array
@@ -140,7 +161,7 @@ def apply_by_rows(
     """:func:`apply_along` with the matrix made a block of rows at a time.
 
     For an axis so long that its ``n x n`` matrix would outweigh the array:
-    ``taps(n, rows=...)`` gives the rows, the result goes to one scratch copy
+    ``taps(rows, dtype=...)`` gives the rows, the result goes to one scratch copy
     of the array, which then replaces it.
     """
     n = array.shape[axis]
@@ -150,7 +171,7 @@ def apply_by_rows(
     per_block = max(1, _BLOCK_BYTES // (n * 8))
     for start in range(0, n, per_block):
         rows = slice(start, min(start + per_block, n))
-        matrix = taps(n, rows=rows)[0].astype(array.dtype)
+        matrix = taps(rows, dtype=array.dtype)[0]
         for slab, target in zip(slabs, out, strict=True):
             target[rows] = matrix @ slab
     slabs[...] = out
