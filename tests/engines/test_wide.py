@@ -142,6 +142,23 @@ def test_wide_and_narrow_axes_together_are_scipys_gaussian(mode, dtype):
     np.testing.assert_allclose(ours, theirs, rtol=0, atol=tolerance * theirs.max())
 
 
+@settings(max_examples=40, deadline=None)
+@given(
+    shape=st.tuples(st.integers(1, 12), st.integers(1, 12)),
+    widths=st.tuples(st.floats(0.3, 60), st.floats(0.3, 60)),
+    mode=st.sampled_from(BORDER_MODES),
+    truncate=st.floats(1, 8),
+    seed=st.integers(0, 2**16),
+)
+def test_gaussian_smooth_with_wide_axes_is_scipys(shape, widths, mode, truncate, seed):
+    # Sigma up to 60 on axes of at most 12: kernels up to 80 times as wide
+    # as the image, which scipy still lists tap by tap.
+    array = np.random.default_rng(seed).random(shape)
+    ours = gaussian_smooth([array.copy()], widths, mode=mode, truncate=truncate)[0]
+    theirs = ndi.gaussian_filter(array, widths, mode=mode, truncate=truncate)
+    np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-13)
+
+
 def test_wide_kernel_keeps_exact_zeros_where_no_input_is_in_reach():
     array = np.zeros((8, 50))
     array[2, 0] = 1.0

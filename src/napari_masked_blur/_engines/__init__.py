@@ -19,6 +19,10 @@ The engines
   hardly grows with sigma, so it wins for wide kernels.
 - ``"auto"``: see :func:`choose_engine`.
 
+Whatever the method, an axis whose kernel reaches across the image is
+filtered first by one folded matrix (:mod:`._wide`), whose cost does not
+grow with sigma; the engine then smooths the other axes.
+
 The contract every engine keeps
 -------------------------------
 - ``arrays`` are finite float32 or float64, C-contiguous, all of one shape
