@@ -19,6 +19,9 @@ from napari_masked_blur._blur.boxes import Box, with_channel
 from napari_masked_blur._blur.options import output_dtype
 
 Labels = Sequence[int] | None
+# Weights whose largest is within 2**±64 are used as they are: products with
+# pixel values and Gaussian taps stay far from float32's 1e-38 and 3e38.
+_SAFE_EXPONENT = 64
 # Up to this many label ids are looked for one comparison pass each.
 _FEW_IDS = 8
 
@@ -65,12 +68,13 @@ def unit_weights(weights: np.ndarray, dtype: np.dtype) -> tuple[np.ndarray, int]
     therefore brought to a largest weight in ``[1, 2)`` by a power of two,
     in their own type before any conversion: exact, so weights ``c w`` give
     the result of ``w`` for any finite ``c > 0`` (exactly when ``c`` is a
-    power of two, to the rounding of ``c w`` otherwise).  0/1 weights and
-    those already in range keep exponent 0 and are only copied.
+    power of two, to the rounding of ``c w`` otherwise).  Weights whose
+    largest is within ``2**±64`` keep exponent 0 and are only copied: far
+    from float32's limits, and the common case costs no extra pass.
     """
     top = float(np.max(weights, initial=0)) if weights.dtype.kind == "f" else 1.0
     exponent = math.frexp(top)[1] - 1 if top > 0 and math.isfinite(top) else 0
-    if exponent == 0:
+    if abs(exponent) <= _SAFE_EXPONENT:
         return np.array(weights, dtype=dtype, copy=True), 0
     return np.ldexp(weights, -exponent).astype(dtype, copy=False), exponent
 
