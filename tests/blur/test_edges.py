@@ -242,3 +242,25 @@ def test_labels_that_are_all_present_give_no_warning():
         warnings.simplefilter("error")
         masked_gaussian(np.ones((4, 5)), mask, 1.0, labels=[3, 19])
         masked_gaussian(np.ones((4, 5)), mask, 1.0, labels=list(range(1, 20)))
+
+
+# --- work sized by the radius stops at the image ------------------------------
+
+
+def test_boxes_and_windows_of_a_huge_radius_are_the_image():
+    from napari_masked_blur._blur.boxes import grow_box, region_window
+
+    box, shape, radius = (slice(2, 3), slice(4, 6)), (9, 10), (10**300, 4 * 10**301)
+    assert grow_box(box, radius, shape) == (slice(0, 9), slice(0, 10))
+    window, inner = region_window(box, shape, radius, "reflect")
+    assert window == (slice(0, 9), slice(0, 10))
+    assert inner == box
+
+
+def test_live_chunks_of_a_huge_radius_are_sized_by_the_image():
+    from napari_masked_blur._live.chunks import chunk_steps
+
+    shape, axes = (3, 5, 64, 64), (0, 1)
+    steps = chunk_steps(shape, axes, (10**300,) * 4)
+    assert steps == chunk_steps(shape, axes, (10**6,) * 4)
+    assert steps[-1] > 1  # the window is 3 planes deep, not 2e300
