@@ -14,7 +14,7 @@ import numpy.typing as npt
 from napari_masked_blur._blur.dense import normalized_quotient
 from napari_masked_blur._blur.options import BlurOptions, SigmaLike
 from napari_masked_blur._blur.region import blur_whole
-from napari_masked_blur._blur.weights import check_weights
+from napari_masked_blur._blur.weights import check_weights, warn_absent_labels
 
 
 def normalized_convolution(
@@ -212,6 +212,7 @@ def masked_gaussian(
         from napari_masked_blur._lazy.overlap import masked_gaussian_lazy
 
         return masked_gaussian_lazy(image, mask, options)
+    warn_absent_labels(mask, options.labels)
     return blur_whole(image, mask, options)
 
 

@@ -29,9 +29,10 @@ from napari_masked_blur._blur.weights import (
     apply_outside,
     mask_inside,
     place_region,
+    unit_weights,
     zero_missing,
 )
-from napari_masked_blur._engines import gaussian_smooth
+from napari_masked_blur._engines import gaussian_smooth_scaled, unscaled
 
 
 def masked_blur(
@@ -95,9 +96,9 @@ def smooth_quotient(
     at 30000 ± 300 would otherwise lose ~1e-4 of its range).
     """
     dtype = output_dtype(image.dtype)
-    weights = np.array(weights, dtype=dtype, copy=True)
+    weights, weight_exponent = unit_weights(weights, dtype)
     numerator, offset = _centered_numerator(image, weights, dtype)
-    numerator, certainty = gaussian_smooth(
+    (numerator, certainty), exponent = gaussian_smooth_scaled(
         [numerator, weights],
         options.sigma,
         mode=options.engine_mode,
@@ -110,6 +111,9 @@ def smooth_quotient(
         np.divide(numerator, certainty, out=numerator)
     if offset:
         numerator += offset
+    # Both were scaled alike (wide kernels, the weights' own scale): the
+    # quotient is as it is, the certainty goes back to the weights' scale.
+    unscaled([certainty], exponent - weight_exponent)
     return numerator, certainty
 
 

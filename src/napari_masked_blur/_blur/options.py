@@ -12,6 +12,7 @@ read (:mod:`.weights`).
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -160,7 +161,7 @@ def check_rules(mode: str, truncate: float, outside: str = "keep") -> None:
         raise ValueError(
             f"unknown outside {outside!r}; expected one of {OUTSIDE_POLICIES}"
         )
-    if not (isinstance(truncate, int | float) and math.isfinite(truncate)):
+    if not (is_real(truncate) and math.isfinite(float(truncate))):
         raise ValueError(f"truncate must be a finite number, got {truncate!r}")
     if truncate <= 0:
         raise ValueError(f"truncate must be > 0, got {truncate!r}")
@@ -192,11 +193,29 @@ def sigma_in_pixels(
     for d in spacings:
         if not math.isfinite(d) or d <= 0:
             raise ValueError(f"spacing must be finite and > 0, got {spacing!r}")
-    return tuple(s / d for s, d in zip(sigmas, spacings, strict=True))
+    pixels = tuple(s / d for s, d in zip(sigmas, spacings, strict=True))
+    if not all(math.isfinite(p) for p in pixels):
+        raise ValueError(
+            f"sigma {sigma!r} / spacing {spacing!r} is too large a number of pixels"
+        )
+    return pixels
+
+
+def is_real(value: Any) -> bool:
+    """Whether ``value`` is a real number: Python's or numpy's, bool excepted."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        return value.dtype.kind in "iuf"
+    return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
 
 
 def _per_axis(name: str, value: SigmaLike, ndim: int) -> tuple[float, ...]:
-    values = np.atleast_1d(np.asarray(value, dtype=float))
+    values = np.atleast_1d(np.asarray(value))
+    numbers_only = values.dtype.kind in "iuf" or (
+        values.dtype.kind == "O" and all(is_real(v) for v in values.flat)
+    )
+    if not numbers_only:
+        raise ValueError(f"{name} must be a number or numbers, got {value!r}")
+    values = values.astype(float)
     if values.ndim != 1:
         raise ValueError(f"{name} must be a number or a flat sequence, got {value!r}")
     if values.size == 1:
@@ -221,6 +240,11 @@ def channel_index(channel_axis: int | None, ndim: int) -> int | None:
     """``channel_axis`` counted from 0 (None stays None); refused if out of range."""
     if channel_axis is None:
         return None
+    if isinstance(channel_axis, bool | np.bool_) or not isinstance(
+        channel_axis, numbers.Integral
+    ):
+        raise ValueError(f"channel_axis must be an integer, got {channel_axis!r}")
+    channel_axis = int(channel_axis)
     if not -ndim <= channel_axis < ndim:
         raise ValueError(
             f"channel_axis {channel_axis} is out of range for {ndim} dimensions"

@@ -22,13 +22,12 @@ from napari_masked_blur._blur.weights import (
     apply_outside,
     inside_labels,
     mask_to_weights,
+    unit_weights,
     zero_missing,
 )
 from napari_masked_blur._engines import (
-    extend_index,
-    gaussian_kernel1d,
-    gaussian_smooth,
-    kernel_radius,
+    folded_taps,
+    gaussian_smooth_scaled,
     one_blas_thread,
 )
 
@@ -70,14 +69,17 @@ def blur_tapped(
     """
     dtype, sigma, labels = output_dtype(image.dtype), options.sigma, options.labels
     taps = {
-        axis: tap_matrix(
+        axis: quotient_taps(
             image.shape[axis], inner[axis], sigma[axis], options.truncate, options.mode
-        ).astype(dtype)
+        )[0].astype(dtype)
         for axis in tapped
     }
+    if mask.dtype.kind == "f":  # certainty weights of any scale: see unit_weights
+        mask = unit_weights(mask, mask.dtype)[0]
     numerator, weights = _tapped_products(image, mask, labels, taps, dtype)
     rest = [0.0 if axis in tapped else s for axis, s in enumerate(sigma)]
-    numerator, certainty = gaussian_smooth(
+    # Only the quotient is kept, so the smoothing may stay scaled.
+    (numerator, certainty), _ = gaussian_smooth_scaled(
         [np.ascontiguousarray(numerator), np.ascontiguousarray(weights)],
         rest,
         mode=options.engine_mode,
@@ -180,13 +182,20 @@ def tap_matrix(
     sample ``rows.start + i``: the kernel of
     :func:`scipy.ndimage.gaussian_filter1d`, ``exp(-x**2 / (2 sigma**2))`` normalised
     over ``|x| <= radius``, with taps beyond the line folded back by the
-    border ``mode`` (``"missing"`` drops them).
+    border ``mode`` (``"missing"`` drops them).  Made from sums over the taps
+    that land on each sample (:func:`~napari_masked_blur._engines.folded_taps`),
+    so its cost is ``len(rows) * n`` whatever the radius.  float64.
     """
-    radius = kernel_radius([sigma], truncate)[0]  # 0 for sigma 0: the identity
-    kernel = gaussian_kernel1d(sigma, radius) if sigma > 0 else np.ones(1)
-    out_rows = np.arange(rows.start, rows.stop)
-    taps = np.zeros((out_rows.size, n))
-    for k, weight in zip(range(-radius, radius + 1), kernel, strict=True):
-        source, keep = extend_index(out_rows + k, n, engine_mode(mode))
-        np.add.at(taps, (np.flatnonzero(keep), source[keep]), weight)
-    return taps
+    matrix, exponent = quotient_taps(n, rows, sigma, truncate, mode)
+    return np.ldexp(matrix, -exponent)
+
+
+def quotient_taps(
+    n: int, rows: slice, sigma: float, truncate: float, mode: str
+) -> tuple[np.ndarray, int]:
+    """:func:`tap_matrix` times ``2**exponent``, and ``exponent``.
+
+    The scale keeps the taps of a kernel far wider than the line normal
+    numbers; a quotient of two sums with the same taps does not see it.
+    """
+    return folded_taps(n, sigma, truncate, engine_mode(mode), rows)

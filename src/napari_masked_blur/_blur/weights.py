@@ -9,6 +9,8 @@ what the result holds.  Numpy only.
 
 from __future__ import annotations
 
+import math
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -17,6 +19,11 @@ from napari_masked_blur._blur.boxes import Box, with_channel
 from napari_masked_blur._blur.options import output_dtype
 
 Labels = Sequence[int] | None
+# Weights whose largest is within 2**±64 are used as they are: products with
+# pixel values and Gaussian taps stay far from float32's 1e-38 and 3e38.
+_SAFE_EXPONENT = 64
+# Up to this many label ids are looked for one comparison pass each.
+_FEW_IDS = 8
 
 
 def mask_to_weights(mask: np.ndarray, labels: Labels = None) -> np.ndarray:
@@ -50,6 +57,59 @@ def inside_labels(mask: np.ndarray, labels: Labels) -> np.ndarray:
     if len(labels) == 1:
         return mask == labels[0]
     return np.isin(mask, labels)
+
+
+def unit_weights(weights: np.ndarray, dtype: np.dtype) -> tuple[np.ndarray, int]:
+    """A copy of ``weights`` in ``dtype``, times ``2**-exponent``; and ``exponent``.
+
+    Normalized convolution does not depend on the weights' scale, but the
+    products ``x w`` and the smoothed weights can overflow (weights near
+    1e36 in float32) or underflow (weights near 1e-45).  Float weights are
+    therefore brought to a largest weight in ``[1, 2)`` by a power of two,
+    in their own type before any conversion: exact, so weights ``c w`` give
+    the result of ``w`` for any finite ``c > 0`` (exactly when ``c`` is a
+    power of two, to the rounding of ``c w`` otherwise).  Weights whose
+    largest is within ``2**±64`` keep exponent 0 and are only copied: far
+    from float32's limits, and the common case costs no extra pass.
+    """
+    top = float(np.max(weights, initial=0)) if weights.dtype.kind == "f" else 1.0
+    exponent = math.frexp(top)[1] - 1 if top > 0 and math.isfinite(top) else 0
+    if abs(exponent) <= _SAFE_EXPONENT:
+        return np.array(weights, dtype=dtype, copy=True), 0
+    return np.ldexp(weights, -exponent).astype(dtype, copy=False), exponent
+
+
+def absent_labels(mask: np.ndarray, labels: Sequence[int]) -> list[int]:
+    """The ids of ``labels`` that occur nowhere in the in-memory ``mask``.
+
+    One comparison pass per id for a few ids; for more, one ``isin`` pass and
+    the distinct values among the pixels it selects.
+    """
+    ids = list(dict.fromkeys(labels))
+    if len(ids) <= _FEW_IDS:
+        return [i for i in ids if not np.any(mask == i)]
+    found = set(np.unique(mask[np.isin(mask, ids)]).tolist())
+    return [i for i in ids if i not in found]
+
+
+def warn_absent_labels(mask: np.ndarray, labels: Sequence[int] | None) -> None:
+    """A ``UserWarning`` naming the ids of ``labels`` that ``mask`` lacks.
+
+    Not an error: the result is well defined (such an id selects no pixel),
+    and a script looping over images may name ids some of them lack.  Called
+    for in-memory masks only: a lazy mask would have to be read whole.
+    """
+    if labels is None:
+        return
+    absent = absent_labels(mask, labels)
+    if not absent:
+        return
+    names = ", ".join(str(i) for i in absent)
+    if len(absent) == len(set(labels)):
+        message = f"none of the label ids {names} is in the mask: nothing is blurred"
+    else:
+        message = f"label ids not in the mask: {names} (they select no pixel)"
+    warnings.warn(message, UserWarning, stacklevel=3)
 
 
 def check_weights(weights: np.ndarray) -> None:

@@ -19,6 +19,10 @@ The engines
   hardly grows with sigma, so it wins for wide kernels.
 - ``"auto"``: see :func:`choose_engine`.
 
+Whatever the method, an axis whose kernel reaches across the image is
+filtered first by one folded matrix (:mod:`._wide`), whose cost does not
+grow with sigma; the engine then smooths the other axes.
+
 The contract every engine keeps
 -------------------------------
 - ``arrays`` are finite float32 or float64, C-contiguous, all of one shape
@@ -38,16 +42,23 @@ The contract every engine keeps
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
 
 from napari_masked_blur._engines._axes import extend_index, one_blas_thread
 from napari_masked_blur._engines._band import smooth_band
-from napari_masked_blur._engines._kernel import gaussian_kernel1d, kernel_radius
+from napari_masked_blur._engines._kernel import (
+    ZERO_BEYOND,
+    folded_taps,
+    gaussian_kernel1d,
+    kernel_radius,
+)
 from napari_masked_blur._engines._lowrank import smooth_lowrank
 from napari_masked_blur._engines._opencv import opencv_refusal, smooth_opencv
 from napari_masked_blur._engines._scipy import smooth_scipy
+from napari_masked_blur._engines._wide import smooth_wide, wide_axes
 
 BORDER_MODES = ("constant", "reflect", "nearest", "mirror", "wrap")
 METHODS = ("auto", "scipy", "opencv", "band", "lowrank")
@@ -108,6 +119,9 @@ def gaussian_smooth(
             f"unknown border mode {mode!r}; expected one of {BORDER_MODES}"
         )
     sigma = tuple(float(s) for s in sigma)
+    truncate = min(truncate, ZERO_BEYOND)  # scipy's taps beyond are exact zeros
+    if wide_axes(arrays[0].shape, sigma, truncate):  # kernels wider than the image
+        return unscaled(*gaussian_smooth_scaled(arrays, sigma, mode, truncate, method))
     if not any(r > 0 for r in kernel_radius(sigma, truncate)):
         return list(arrays)
     engine = choose_engine(arrays[0].shape, sigma, mode, arrays[0].dtype, truncate)
@@ -119,6 +133,36 @@ def gaussian_smooth(
             raise ValueError(f"method {method!r} cannot take this input: {refusal}")
         engine = method
     return _ENGINES[engine](arrays, sigma, mode=mode, truncate=truncate)
+
+
+def gaussian_smooth_scaled(
+    arrays: Sequence[np.ndarray],
+    sigma: Sequence[float],
+    mode: str,
+    truncate: float,
+    method: str = "auto",
+) -> tuple[list[np.ndarray], int]:
+    """:func:`gaussian_smooth` times ``2**exponent``; returns both.
+
+    Axes whose kernel is wider than the image are filtered by folded
+    matrices (:mod:`._wide`), whose taps may be scaled by a power of two so
+    that they stay normal numbers whatever sigma is; the other axes by
+    :func:`gaussian_smooth`.  A quotient of two arrays smoothed in one call
+    needs no unscaling.
+    """
+    rest = functools.partial(
+        gaussian_smooth, mode=mode, truncate=truncate, method=method
+    )
+    return smooth_wide(arrays, tuple(sigma), mode=mode, truncate=truncate, rest=rest)
+
+
+def unscaled(arrays: list[np.ndarray], exponent: int) -> list[np.ndarray]:
+    """``arrays`` times ``2**-exponent``, in place: exact unless it underflows."""
+    # A true value beyond the dtype's range becomes inf or 0, as it should.
+    with np.errstate(over="ignore", under="ignore"):
+        for array in arrays if exponent else ():
+            np.ldexp(array, -exponent, out=array)
+    return arrays
 
 
 def choose_engine(
@@ -171,8 +215,11 @@ __all__ = [
     "METHODS",
     "choose_engine",
     "extend_index",
+    "folded_taps",
     "gaussian_kernel1d",
     "gaussian_smooth",
+    "gaussian_smooth_scaled",
     "kernel_radius",
     "one_blas_thread",
+    "unscaled",
 ]

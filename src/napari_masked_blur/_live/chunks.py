@@ -63,7 +63,10 @@ def chunk_steps(
     chunks also keep a chunk short, so the widget can turn to a new plane
     soon.
     """
-    extents = [1 + 2 * radius[a] if a in axes else n for a, n in enumerate(shape)]
+    # A window never reaches beyond the image, however wide the kernel.
+    extents = [
+        min(1 + 2 * radius[a], n) if a in axes else n for a, n in enumerate(shape)
+    ]
     extents[axes[-1]] = 1
     plane_bytes = _SCRATCH_BYTES_PER_PIXEL * int(np.prod(extents))
     planes = min(radius[axes[-1]] + 1, budget // plane_bytes)
