@@ -118,3 +118,15 @@ def frame_part(box: Box, frames: Sequence[int], position: Sequence[int]) -> Box 
         part[axis] = slice(p, p + 1)
     part = tuple(part)
     return None if part == tuple(box) else part
+
+
+def mask_box(box: Box, mask_shape: Sequence[int]) -> Box:
+    """The part of a mask that broadcasts to ``box``'s shape lying under ``box``.
+
+    The inverse of :func:`broadcast_box`: the mask's own (trailing) axes,
+    and its length-1 axes whole.
+    """
+    tail = box[len(box) - len(mask_shape) :]
+    return tuple(
+        slice(0, 1) if m == 1 else s for s, m in zip(tail, mask_shape, strict=True)
+    )
