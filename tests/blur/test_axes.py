@@ -159,7 +159,7 @@ def test_each_tzyx_frame_equals_its_own_blur(outside, per_label, mask_kind):
     rng = np.random.default_rng(1)
     movie = (rng.random((3, 4, 9, 10)) * 1000).astype(np.uint16)
     labels = rng.integers(0, 3, movie.shape).astype(np.uint8)
-    mask = {"full": labels, "yx": labels[0, 0], "zyx": labels[0]}[mask_kind]
+    mask = {"full": labels, "yx": labels[0, 0], "zyx": labels[0] > 0}[mask_kind]
     options = {"outside": outside, "per_label": per_label}
     out = masked_gaussian(movie, mask, (1.0, 1.5, 1.5), axes=(1, 2, 3), **options)
     if mask_kind == "zyx":  # one (z, y, x) mask for every time point
@@ -230,11 +230,17 @@ def movies(draw):
     image = (rng.random((frames, *space)) * 1000).astype(dtype)
     full = draw(st.booleans())
     mask_shape = image.shape if full else tuple(space)
-    mask = rng.integers(0, draw(st.integers(1, 4)), mask_shape).astype(np.uint8)
+    kind = draw(st.sampled_from(["labels", "bool", "certainty"]))
+    if kind == "certainty":  # weights; broadcast views must keep their layout
+        mask = np.where(rng.random(mask_shape) > 0.3, rng.random(mask_shape), 0)
+        mask = mask.astype(np.float32)
+    else:
+        mask = rng.integers(0, draw(st.integers(1, 4)), mask_shape).astype(np.uint8)
+        mask = mask.astype(bool) if kind == "bool" else mask
     sigma = draw(st.sampled_from([0.5, 1.0, 2.3]))
     options = {
         "outside": draw(st.sampled_from(OUTSIDE)),
-        "per_label": draw(st.booleans()),
+        "per_label": kind != "certainty" and draw(st.booleans()),
         "mode": draw(st.sampled_from(["missing", "reflect", "wrap"])),
     }
     return image, mask, sigma, options

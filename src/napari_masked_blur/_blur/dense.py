@@ -95,7 +95,8 @@ def smooth_quotient(
     at 30000 ± 300 would otherwise lose ~1e-4 of its range).
     """
     dtype = output_dtype(image.dtype)
-    weights = np.array(weights, dtype=dtype, copy=True)
+    # order="C": a broadcast mask (stride 0) would keep its odd layout.
+    weights = np.array(weights, dtype=dtype, copy=True, order="C")
     numerator, offset = _centered_numerator(image, weights, dtype)
     numerator, certainty = gaussian_smooth(
         [numerator, weights],
