@@ -254,3 +254,39 @@ def test_every_frame_is_blurred_alone(problem):
     out = masked_gaussian(image, mask, sigma, axes=axes, **options)
     assert out.shape == image.shape
     assert_frames_alone(out, image, mask, sigma, 1, **options)
+
+
+def test_planes_take_numpys_path_while_the_compiled_loop_warms(monkeypatch):
+    import napari_masked_blur._blur.taps as taps_module
+    from napari_masked_blur._blur.warm import (
+        begin_warming,
+        is_warming,
+        warm_plane_loop,
+    )
+
+    rng = np.random.default_rng(5)
+    volume = (rng.random((9, 12, 13)) * 1000).astype(np.uint16)
+    mask = (rng.random((12, 13)) > 0.3).astype(np.int16)  # a type of its own
+    options = BlurOptions.check(volume, mask, 1.0)
+    plane = (slice(4, 5), slice(0, 12), slice(0, 13))
+    expected = masked_gaussian(volume, mask, 1.0)[plane]
+    key = begin_warming(volume.dtype, mask.dtype)
+    assert is_warming(volume.dtype, mask.dtype)
+    taps_seen = []
+    real = taps_module._apply_taps
+    monkeypatch.setattr(
+        taps_module,
+        "_apply_taps",
+        lambda taps, array, axis: taps_seen.append(axis) or real(taps, array, axis),
+    )
+    np.testing.assert_allclose(
+        blur_region(volume, mask, plane, options), expected, rtol=1e-5
+    )
+    assert taps_seen, "reduced by numpy's taps, not the compiled loop"
+    warm_plane_loop(key)
+    assert not is_warming(volume.dtype, mask.dtype)
+    taps_seen.clear()
+    np.testing.assert_allclose(
+        blur_region(volume, mask, plane, options), expected, rtol=1e-5
+    )
+    assert not taps_seen, "the compiled loop once warm"

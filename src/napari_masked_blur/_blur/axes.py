@@ -102,4 +102,6 @@ def mask_window(mask: Any, window: Sequence[slice]) -> np.ndarray:
     part = mask[index]
     compute = getattr(part, "compute", None)
     part = np.asarray(compute() if compute is not None else part)
-    return np.broadcast_to(part, tuple(s.stop - s.start for s in window))
+    shape = tuple(s.stop - s.start for s in window)
+    # A window of a full mask stays a plain array (no read-only view).
+    return part if part.shape == shape else np.broadcast_to(part, shape)

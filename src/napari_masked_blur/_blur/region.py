@@ -28,6 +28,7 @@ from napari_masked_blur._blur.dense import masked_blur
 from napari_masked_blur._blur.labels import per_label_blur
 from napari_masked_blur._blur.options import BlurOptions, spatial_shape
 from napari_masked_blur._blur.taps import blur_tapped, tapped_axes
+from napari_masked_blur._blur.warm import is_warming
 
 
 def blur_whole(image: np.ndarray, mask: np.ndarray, options: BlurOptions) -> np.ndarray:
@@ -77,6 +78,17 @@ def blur_region(
     tapped = tapped_axes(inner, mask_w.shape, options.radius)
     if options.per_label or axis is not None or not tapped:
         return blur_whole(image_w, mask_w, options)[with_channel(inner, axis)]
+    if is_warming(image_w.dtype, mask_w.dtype):
+        # numba's loop is loading: a length-1 axis in front keeps the taps
+        # off axis 0, which takes numpy's path instead of waiting for it.
+        values = blur_tapped(
+            image_w[np.newaxis],
+            mask_w[np.newaxis],
+            (slice(0, 1), *inner),
+            [a + 1 for a in tapped],
+            replace(options, sigma=(0.0, *options.sigma), axes=None),
+        )
+        return values[0]
     single = _single_frames(window, options.radius)
     if not single:
         return blur_tapped(image_w, mask_w, inner, tapped, options)

@@ -1,7 +1,8 @@
 """Warms numba's plane loop on a thread of its own while the user looks on.
 
-See :mod:`napari_masked_blur._live.warm`: the first plane of a volume or a
-movie would otherwise wait for numba's import and its compiled loop.
+See :mod:`napari_masked_blur._blur.warm`: the first plane of a volume or a
+movie would otherwise wait for numba's import and its compiled loop; while
+it loads, planes of those types are reduced by numpy.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import threading
 import napari
 import numpy as np
 
-from napari_masked_blur._live.warm import warm_plane_loop
+from napari_masked_blur._blur.warm import begin_warming, warm_plane_loop
 
 
 class PlaneLoopWarmer:
@@ -43,8 +44,9 @@ class PlaneLoopWarmer:
         if key in self._done:
             return
         self._done.add(key)
+        begin_warming(*key)  # before the first plane is asked for
         thread = threading.Thread(
-            target=warm_plane_loop, args=key, name="numba warm-up", daemon=True
+            target=warm_plane_loop, args=(key,), name="numba warm-up", daemon=True
         )
         self._threads.append(thread)
         thread.start()
