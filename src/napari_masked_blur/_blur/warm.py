@@ -40,6 +40,12 @@ def begin_warming(image_dtype: npt.DTypeLike, mask_dtype: npt.DTypeLike) -> tupl
     return key
 
 
+def end_warming(key: tuple[str, str]) -> None:
+    """The loop for ``key``'s types is no longer being loaded."""
+    with _LOCK:
+        _WARMING.discard(key)
+
+
 def is_warming(image_dtype: npt.DTypeLike, mask_dtype: npt.DTypeLike) -> bool:
     """Whether the loop for these types is loading (then take numpy's path)."""
     return warm_key(image_dtype, mask_dtype) in _WARMING
@@ -66,5 +72,4 @@ def warm_plane_loop(key: tuple[str, str]) -> None:
         for layout in masks:
             blur_tapped(image, layout, inner, [0], options)
     finally:
-        with _LOCK:
-            _WARMING.discard(key)
+        end_warming(key)

@@ -11,17 +11,23 @@ import threading
 
 import napari
 import numpy as np
+from qtpy.QtCore import QTimer
 
-from napari_masked_blur._blur.warm import begin_warming, warm_plane_loop
+from napari_masked_blur._blur.warm import begin_warming, end_warming, warm_plane_loop
+
+# The warm-up starts this long after the layers are known.  Importing numba
+# holds the interpreter for about half a second, which would hold up the
+# first plane on its way to the screen (measured: 0.7 s late when both
+# started together); by then that plane is shown, computed by numpy.
+START_DELAY_MS = 250
 
 
 class PlaneLoopWarmer:
     """Runs :func:`warm_plane_loop` once per type of image and mask, in the background.
 
     A plain daemon thread, not the live session's runner: the runner's
-    thread stays free for the first plane itself, which then finds the loop
-    ready (numba's compiler lock makes it wait for a compile under way
-    rather than start another).
+    thread stays free for the planes, which take numpy's path until the
+    loop is ready.
     """
 
     def __init__(self) -> None:
@@ -40,11 +46,17 @@ class PlaneLoopWarmer:
         mask_dtype = np.dtype(mask.data.dtype)
         if isinstance(mask, napari.layers.Image) and mask_dtype.kind != "f":
             mask_dtype = np.dtype(np.float32)  # a certainty map
-        key = (np.dtype(image.data.dtype).str, mask_dtype.str)
+        key = begin_warming(image.data.dtype, mask_dtype)  # before any plane
         if key in self._done:
+            end_warming(key)
             return
         self._done.add(key)
-        begin_warming(*key)  # before the first plane is asked for
+        QTimer.singleShot(START_DELAY_MS, lambda: self._start(key))
+
+    def _start(self, key: tuple[str, str]) -> None:
+        if self._closed:
+            end_warming(key)  # never warmed: planes go back to the loop
+            return
         thread = threading.Thread(
             target=warm_plane_loop, args=(key,), name="numba warm-up", daemon=True
         )
