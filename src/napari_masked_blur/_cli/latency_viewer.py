@@ -20,11 +20,12 @@ class Session:
     """A viewer with the widget docked on one image and mask.
 
     Volumes are shown at their middle plane; 4D images (frames of volumes)
-    at their middle plane.  With ``dock_first`` the widget is docked before
-    the layers are added, as when a user opens it first; ``first_plane_s``
-    is then the seconds from adding the mask (the image already there) until
-    the first displayed plane is done.  With ``wait_all`` False only the
-    displayed plane is waited for (the rest fills in the background).
+    at their middle plane.  With ``first_plane`` the widget is docked with
+    "live update" off, the layers are added, and ``first_plane_s`` is the
+    seconds from turning "live update" on until the first displayed plane
+    is done: the first plane of a session, napari's own work on the new
+    layers aside.  With ``wait_all`` False only the displayed plane is
+    waited for (the rest fills in the background).
     """
 
     def __init__(
@@ -35,7 +36,7 @@ class Session:
         *,
         axis_labels: Sequence[str] | None = None,
         wait_all: bool = True,
-        dock_first: bool = False,
+        first_plane: bool = False,
     ) -> None:
         import napari
         from qtpy.QtWidgets import QApplication

@@ -69,13 +69,19 @@ class LiveSession:
     on_status : callable
         ``on_status(text)``: a line for the widget's status label (done, or
         failed).
+    on_shown : callable, optional
+        ``on_shown()`` after each result is written into the output.
     """
 
     def __init__(
-        self, viewer: napari.viewer.Viewer, on_status: Callable[[str], None]
+        self,
+        viewer: napari.viewer.Viewer,
+        on_status: Callable[[str], None],
+        on_shown: Callable[[], None] | None = None,
     ) -> None:
         self._viewer = viewer
         self._on_status = on_status
+        self._on_shown = on_shown
         self.runner = LatestRunner(
             self._on_result, self._on_error, self._on_busy, self._on_dropped
         )
@@ -282,6 +288,8 @@ class LiveSession:
             self._write_region(job, values)
         job.plan.finished(job.work)
         self.progress.advance(job.plan.progress()[0])
+        if self._on_shown is not None:
+            self._on_shown()
 
     def _show_stale(self, job: LiveJob, values: np.ndarray) -> None:
         if job.work.region is None:

@@ -64,14 +64,16 @@ class MaskedBlurWidget(Container):
 
     def __init__(self, viewer: napari.viewer.Viewer) -> None:
         self._viewer = viewer
-        # The first plane of a volume or movie needs numba's compiled loop:
-        # loaded (or compiled) on a thread of its own as soon as layers show.
+        # Planes of a volume or movie use numba's compiled loop: loaded on a
+        # thread of its own once the first result shows (numpy's until then).
         self._warmer = PlaneLoopWarmer()
         self._make_controls()
         super().__init__(widgets=self._controls())
         # Patches while painting, the displayed plane of a volume first, lazy
         # outputs for dask and multiscale layers: all the session's work.
-        self._session = LiveSession(viewer, on_status=self._show_status)
+        self._session = LiveSession(
+            viewer, on_status=self._show_status, on_shown=self._warmer.start_pending
+        )
         self._viewer_connections = Connections()
         self._layer_connections = Connections()  # to the chosen image and mask
         self._wired_pair: tuple[object, object] = (None, None)  # (image, mask)
