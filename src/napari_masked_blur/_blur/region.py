@@ -79,16 +79,20 @@ def blur_region(
     if options.per_label or axis is not None or not tapped:
         return blur_whole(image_w, mask_w, options)[with_channel(inner, axis)]
     if is_warming(image_w.dtype, mask_w.dtype):
-        # numba's loop is loading: a length-1 axis in front keeps the taps
-        # off axis 0, which takes numpy's path instead of waiting for it.
+        # numba's loop is loading: length-1 axes at the end take numpy's taps
+        # instead, in blocks of rows (first plane: 35 ms against 96 ms with
+        # the axis in front, 512 x 512 x 17 planes, measured); the loop takes
+        # two or three axes only, so a 2D window gets two.
+        extra = 2 if image_w.ndim == 2 else 1
+        more = (np.newaxis,) * extra
         values = blur_tapped(
-            image_w[np.newaxis],
-            mask_w[np.newaxis],
-            (slice(0, 1), *inner),
-            [a + 1 for a in tapped],
-            replace(options, sigma=(0.0, *options.sigma), axes=None),
+            image_w[(..., *more)],
+            mask_w[(..., *more)],
+            (*inner, *(slice(0, 1),) * extra),
+            tapped,
+            replace(options, sigma=(*options.sigma, *(0.0,) * extra), axes=None),
         )
-        return values[0]
+        return values[(..., *(0,) * extra)]
     single = _single_frames(window, options.radius)
     if not single:
         return blur_tapped(image_w, mask_w, inner, tapped, options)
