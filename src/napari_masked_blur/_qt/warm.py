@@ -15,13 +15,15 @@ from qtpy.QtCore import QTimer
 
 from napari_masked_blur._blur.warm import begin_warming, end_warming, warm_plane_loop
 
-# The warm-up starts this long after the first result is shown.  Importing
-# numba and loading the loop hold the interpreter for about 0.6 s (0.16 s
-# and 0.41 s, measured, cached on disk), which would hold up a plane on its
-# way to the screen: the first plane was 0.5 s later (measured, 128 x 128
-# planes) with the warm-up under way than without.  So the first plane
-# comes first, computed by numpy, and the loop loads after it.
-START_DELAY_MS = 50
+# The warm-up starts this long after the first result is written.  Importing
+# numba and loading the loop hold the interpreter for about 0.6 s (0.16 s and
+# 0.41 s, measured, cached on disk), and the main thread then waits for it:
+# started 50 ms after the first plane was written, it held that plane's
+# repaint back.  First plane of a 20 x 64 x 512 x 512 movie, from "live
+# update" on to pixels, on a loaded 2-core machine (measured): 922, 931 and
+# 1172 ms with this delay, 1079, 1667 and 1182 ms with no warm-up (numba
+# loaded by the first plane itself).
+START_DELAY_MS = 500
 
 
 class PlaneLoopWarmer:
