@@ -49,10 +49,13 @@ def main() -> int:
 
     if not wait_until(caught_up, timeout_s=120):
         raise RuntimeError("the blur of the time-lapse sample did not finish")
-    for _ in range(2):  # the grid again, now of the movie, its mask and result
+    if viewer.grid.enabled:  # off, then on again: the movie, its mask, the result
         widget.toggle_grid()
+    widget.toggle_grid()
     viewer.window.resize(*WINDOW)
+    wait_until(lambda: False, timeout_s=0.5)  # the grid and the size settle
     viewer.reset_view()
+    wait_until(lambda: False, timeout_s=0.3)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     viewer.screenshot(str(OUT), canvas_only=False)
     print(f"wrote {OUT} ({widget['status'].value})")
