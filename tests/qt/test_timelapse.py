@@ -5,6 +5,7 @@ import pytest
 
 import napari_masked_blur._qt.widget as widget_module
 from napari_masked_blur import masked_gaussian
+from napari_masked_blur._blur.warm import is_warming
 
 PLUGIN, WIDGET = "napari-masked-blur", "Masked Gaussian blur"
 TIMEOUT_MS = 60_000
@@ -70,8 +71,11 @@ def test_an_unlabelled_4d_image_is_frames_of_volumes(make_napari_viewer, qtbot):
     movie = rng.random((3, 8, 24, 26)).astype(np.float32)
     mask = rng.random((8, 24, 26)) > 0.3  # one (z, y, x) mask for every time
     viewer.add_image(movie, name="tzyx")
-    viewer.add_labels(mask.astype(np.uint8), name="roi")
+    viewer.add_labels(mask.astype(np.uint16), name="roi")
     widget = dock(viewer)
+    # numba's plane loop loads once the first result shows; numpy meanwhile
+    assert is_warming(np.float32, np.uint16)
+    qtbot.waitUntil(lambda: not is_warming(np.float32, np.uint16), timeout=TIMEOUT_MS)
     assert widget["smooth_over"].current_choice == "z, y, x"
     widget["per_axis"].value = True
     assert [f.label for f in widget["sigma_axes"]] == ["z (px)", "y (px)", "x (px)"]

@@ -383,3 +383,13 @@ def test_side_by_side_puts_image_and_mask_next_to_the_result(small):
     assert widget["grid"].text == "Overlay"
     widget["grid"].clicked.emit()
     assert not viewer.canvas.grid.enabled and widget["grid"].text == "Side by side"
+
+
+def test_a_row_inserted_later_sits_just_above_the_status_line(small):
+    from magicgui.widgets import Container, PushButton
+
+    _, widget, _, _ = small
+    row = Container(widgets=[PushButton(name="copy", text="Copy")], layout="horizontal")
+    widget.insert_row(row)
+    names = [w.name for w in widget]
+    assert names.index("status") == names.index(row.name) + 1
