@@ -391,5 +391,4 @@ def test_a_row_inserted_later_sits_just_above_the_status_line(small):
     _, widget, _, _ = small
     row = Container(widgets=[PushButton(name="copy", text="Copy")], layout="horizontal")
     widget.insert_row(row)
-    names = [w.name for w in widget]
-    assert names.index("status") == names.index(row.name) + 1
+    assert widget.index(widget["status"]) == widget.index(row) + 1
