@@ -41,7 +41,11 @@ def test_installed_distribution_registers_the_plugin():
     assert [w.display_name for w in manifest.contributions.widgets] == [
         "Masked Gaussian blur"
     ]
-    assert {s.key for s in manifest.contributions.sample_data} == {"coins", "volume"}
+    assert {s.key for s in manifest.contributions.sample_data} == {
+        "coins",
+        "volume",
+        "timelapse",
+    }
 
 
 def _copy_source(target: Path) -> Path:

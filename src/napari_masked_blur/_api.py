@@ -11,8 +11,9 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
+from napari_masked_blur._blur.axes import broadcast_mask
 from napari_masked_blur._blur.dense import normalized_quotient
-from napari_masked_blur._blur.options import BlurOptions, SigmaLike
+from napari_masked_blur._blur.options import BlurOptions, SigmaLike, spatial_shape
 from napari_masked_blur._blur.region import blur_whole
 from napari_masked_blur._blur.weights import check_weights, warn_absent_labels
 
@@ -28,6 +29,7 @@ def normalized_convolution(
     channel_axis: int | None = None,
     method: str = "auto",
     return_certainty: bool = False,
+    axes: int | Sequence[int] | None = None,
 ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Normalized convolution ``G*(image·weights) / G*weights``.
 
@@ -38,11 +40,13 @@ def normalized_convolution(
         missing data: their weight is 0.
     weights : array_like
         Non-negative, finite certainty per pixel, shaped like ``image``
-        without its channel axis.  0/1 for a plain mask.
+        without its channel axis, or broadcasting to that shape by numpy's
+        rules (a ``(y, x)`` map for every frame of ``(t, y, x)``).  0/1 for a
+        plain mask.
     sigma : float or sequence of float
-        Gaussian standard deviation, one value or one per spatial axis, in
-        pixels (in the units of ``spacing`` when given).  0 = no smoothing
-        along that axis.
+        Gaussian standard deviation: one value, one per smoothed axis, or
+        one per spatial axis (0 on those not in ``axes``); in pixels (in the
+        units of ``spacing`` when given).  0 = no smoothing along that axis.
     mode : {"missing", "reflect", "nearest", "mirror", "wrap"}
         What lies beyond the image border.  "missing": nothing (weight 0), so
         a constant image stays constant up to the edge.  The others extend
@@ -57,6 +61,10 @@ def normalized_convolution(
         Engine for the Gaussian; "auto" picks the fastest that fits.
     return_certainty : bool
         Also return ``G*weights``, shaped like ``image``.
+    axes : int or sequence of int, optional
+        The axes to smooth, as in :func:`scipy.ndimage.gaussian_filter`;
+        the others (time, say) are independent frames, each computed on its
+        own.  Default: every axis but ``channel_axis``.
 
     Returns
     -------
@@ -78,8 +86,10 @@ def normalized_convolution(
     """
     image, weights = _arrays(image, weights)
     options = _convolution_options(
-        image, weights, sigma, mode, truncate, spacing, channel_axis, method
+        image, weights, sigma, mode, truncate, spacing, channel_axis, method, axes
     )
+    space = spatial_shape(tuple(image.shape), options.channel_axis)
+    weights = broadcast_mask(weights, space)
     if is_dask(image) or is_dask(weights):
         from napari_masked_blur._lazy.overlap import normalized_convolution_lazy
 
@@ -100,6 +110,7 @@ def _convolution_options(
     spacing: SigmaLike | None,
     channel_axis: int | None,
     method: str,
+    axes: int | Sequence[int] | None,
 ) -> BlurOptions:
     """The options of a normalized convolution; weights must be real numbers."""
     if weights.dtype.kind not in "biuf":
@@ -113,6 +124,7 @@ def _convolution_options(
         spacing=spacing,
         channel_axis=channel_axis,
         method=method,
+        axes=axes,
     )
 
 
@@ -129,6 +141,7 @@ def masked_gaussian(
     spacing: SigmaLike | None = None,
     channel_axis: int | None = None,
     method: str = "auto",
+    axes: int | Sequence[int] | None = None,
 ) -> np.ndarray:
     """Gaussian blur of ``image`` inside ``mask``, by normalized convolution.
 
@@ -141,12 +154,17 @@ def masked_gaussian(
     image : array_like
         Any real dtype, any number of dimensions.  NaN/inf are missing data.
     mask : array_like
-        Same shape as ``image`` (without its channel axis).  bool or integer:
+        Same shape as ``image`` (without its channel axis), or broadcasting
+        to it by numpy's rules: a ``(y, x)`` mask serves every frame of a
+        ``(t, y, x)`` or ``(t, z, y, x)`` image, a ``(z, y, x)`` mask every
+        time point of ``(t, z, y, x)``; it is never copied per frame.  bool
+        or integer:
         inside = nonzero (or one of ``labels``); label ids are not weights.
         Floating: a certainty map, finite and >= 0; inside = weight > 0.
     sigma : float or sequence of float
-        Standard deviation, scalar or one per spatial axis; pixels, or the
-        units of ``spacing``.  0 on an axis = no smoothing along it.
+        Standard deviation: one value, one per smoothed axis (see ``axes``),
+        or one per spatial axis with 0 on the axes not smoothed; pixels, or
+        the units of ``spacing``.  0 on an axis = no smoothing along it.
     outside : {"keep", "zero", "nan", "fill"}
         Pixels outside the mask: the original value, 0, NaN, or "fill": the
         normalized result wherever weight is in reach (fills holes,
@@ -167,6 +185,12 @@ def masked_gaussian(
         Axis of ``image`` holding channels.
     method : str
         Gaussian engine; "auto" picks the fastest that fits.
+    axes : int or sequence of int, optional
+        The axes to smooth, counted in ``image``'s axes as in
+        :func:`scipy.ndimage.gaussian_filter`; every other axis (but
+        ``channel_axis``) holds independent frames: ``axes=(-2, -1)`` on a
+        ``(t, y, x)`` movie blurs each frame alone, never across time.
+        Default: every axis but ``channel_axis``.
 
     Returns
     -------
@@ -193,6 +217,13 @@ def masked_gaussian(
     >>> out = masked_gaussian(image, mask, sigma=2)
     >>> float(out[2, 2]), float(out[2, 4])       # inside: untouched by 60000
     (100.0, 60000.0)
+
+    A movie of 3 frames with one mask for all, each frame blurred alone:
+
+    >>> movie = np.stack([image, 2 * image, 3 * image])
+    >>> out = masked_gaussian(movie, mask, sigma=2, axes=(1, 2))
+    >>> [float(frame[2, 2]) for frame in out]
+    [100.0, 200.0, 300.0]
     """
     image, mask = _arrays(image, mask)
     options = BlurOptions.check(
@@ -207,6 +238,7 @@ def masked_gaussian(
         spacing=spacing,
         channel_axis=channel_axis,
         method=method,
+        axes=axes,
     )
     if is_dask(image) or is_dask(mask):
         from napari_masked_blur._lazy.overlap import masked_gaussian_lazy

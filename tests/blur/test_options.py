@@ -226,7 +226,8 @@ def test_check_reads_only_shape_and_dtype():
         ),
         (
             {"mask": np.ones((4, 5))},
-            r"mask shape \(4, 5\) does not match image shape \(4, 6\) \(4, 6\)",
+            r"^mask shape \(4, 5\) does not match image shape \(4, 6\), and does not "
+            r"broadcast to it$",
         ),
         (
             {"mask": np.ones((4, 6), np.float32), "labels": 3},

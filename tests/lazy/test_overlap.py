@@ -9,6 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from napari_masked_blur import masked_gaussian, normalized_convolution
+from napari_masked_blur._blur.options import BlurOptions
+from napari_masked_blur._lazy.overlap import masked_gaussian_lazy
 
 MODES = ("missing", "reflect", "nearest", "mirror", "wrap")
 OUTSIDES = ("keep", "zero", "nan", "fill")
@@ -223,3 +225,20 @@ def test_runs_unchanged_on_a_distributed_cluster(rng, stripes):
         computed = client.compute(lazy).result(timeout=60)
     expected = masked_gaussian(image, stripes, 2, per_label=True, mode="reflect")
     np.testing.assert_allclose(computed, expected, atol=1e-4, equal_nan=True)
+
+
+def test_a_2d_mask_serves_every_frame_in_every_lazy_path(rng, stripes):
+    from napari_masked_blur._lazy.multiscale import multiscale_masked_gaussian
+    from napari_masked_blur._lazy.windows import masked_gaussian_windows
+
+    movie = rng.random((3, *stripes.shape)).astype(np.float32)
+    options = BlurOptions.check(movie, stripes, 1.5, axes=(1, 2), per_label=True)
+    expected = masked_gaussian(movie, stripes, 1.5, axes=(1, 2), per_label=True)
+    lazy = masked_gaussian_lazy(
+        da.from_array(movie, chunks=(1, 20, 20)), stripes, options
+    )
+    windows = masked_gaussian_windows(movie, stripes, options, chunks=(1, 16, 45))
+    pyramid = multiscale_masked_gaussian([movie, movie[:, ::2, ::2]], stripes, options)
+    for out in (lazy, windows, pyramid[0]):
+        np.testing.assert_allclose(out.compute(), expected, rtol=1e-5, atol=1e-6)
+    assert pyramid[1].shape == (3, 20, 23)

@@ -70,3 +70,24 @@ def test_plane_box_is_whole_on_display_and_one_index_elsewhere():
         slice(0, 5),
         slice(0, 6),
     )
+
+
+def test_a_box_of_a_2d_mask_reaches_every_frame():
+    from napari_masked_blur._live.edits import broadcast_box
+
+    box = (slice(2, 4), slice(5, 6))
+    assert broadcast_box(box, (8, 9), (3, 4, 8, 9)) == (
+        slice(0, 3), slice(0, 4), slice(2, 4), slice(5, 6),
+    )  # fmt: skip
+    assert broadcast_box((slice(0, 1), *box), (1, 8, 9), (3, 8, 9))[0] == slice(0, 3)
+    assert broadcast_box(box, (8, 9), (8, 9)) == box
+
+
+def test_the_frame_part_of_a_box_is_the_displayed_frame():
+    from napari_masked_blur._live.edits import frame_part
+
+    box = (slice(0, 5), slice(2, 4))
+    assert frame_part(box, (0,), (3, 0)) == (slice(3, 4), slice(2, 4))
+    assert frame_part((slice(3, 4), slice(2, 4)), (0,), (3, 0)) is None
+    assert frame_part(box, (0,), (7, 0)) is None  # not on display
+    assert frame_part(box, (), (3, 0)) is None  # no frames

@@ -59,7 +59,7 @@ def test_dropped_work_comes_back():
     plan.changed((slice(8, 9), slice(8, 9)))
     patch = plan.next()
     plan.dropped(patch)
-    assert plan.next().region == (slice(0, 17), slice(0, 17))  # covers it again
+    assert plan.next() == patch  # the same region again, not grown twice
 
 
 def test_volume_displayed_plane_first_then_chunks_nearest_first():
@@ -141,3 +141,55 @@ def test_the_plan_hands_out_one_chunk_at_a_time_each_read_from_its_own_window():
     plan.finished(first_work)
     assert plan.next() == Work("chunk", (slice(5, 8), slice(0, 5), slice(0, 5)))
     assert CountingMask.reads == 1  # nothing more until the next one is computed
+
+
+# --- time-lapses: frames (radius 0) -------------------------------------------
+
+
+def test_a_movie_finishes_the_displayed_frame_before_its_neighbours():
+    plan = LivePlan((4, 10, 8, 9), radius=(0, 2, 2, 2), frames=(0,))
+    plan.view(position=(2, 5, 0, 0), displayed=(2, 3))
+    first = plan.next()
+    assert first == Work("plane", (slice(2, 3), slice(5, 6), *FULL_YX))
+    plan.finished(first)
+    frames = []
+    while (work := plan.next()) is not None:
+        assert work.kind == "chunk"
+        frames.append(work.region[0].start)
+        plan.finished(work)
+    # every chunk of frame 2 first, then frames 1 and 3, then 0
+    assert frames[: frames.count(2)] == [2] * frames.count(2)
+    assert set(frames[frames.count(2) : -frames.count(0)]) == {1, 3}
+    assert plan.complete
+
+
+def test_a_patch_over_every_frame_does_the_displayed_frame_first():
+    plan = LivePlan((5, 20, 30), radius=(0, 4, 4), frames=(0,))
+    plan.view(position=(3, 0, 0), displayed=(1, 2))
+    for _ in range(2):  # the displayed plane, then one chunk
+        plan.finished(plan.next())
+    plan.changed((slice(0, 5), slice(10, 11), slice(10, 12)))  # a 2D mask's dab
+    grown = (slice(10 - 4, 11 + 4), slice(10 - 4, 12 + 4))
+    assert plan.next(background=False) == Work("patch", (slice(3, 4), *grown))
+    assert plan.next(background=False) == Work("patch", (slice(0, 5), *grown))
+    assert plan.next(background=False) is None
+
+
+def test_patches_of_a_movie_assemble_the_full_result():
+    rng = np.random.default_rng(8)
+    image = rng.normal(size=(3, 12, 13)).astype(np.float32)
+    mask = (rng.random((12, 13)) > 0.5).astype(np.uint8)
+    options = BlurOptions.check(image, mask, 1.5, axes=(1, 2))
+    out = np.zeros_like(image)
+    plan = LivePlan(image.shape, options.radius, frames=options.frame_axes)
+    plan.view(position=(1, 0, 0), displayed=(1, 2))
+    run_to_completion(plan, image, mask, options, out)
+    mask[4:6, 4:7] = 1 - mask[4:6, 4:7]
+    plan.changed((slice(0, 3), slice(4, 6), slice(4, 7)))
+    kinds = run_to_completion(plan, image, mask, options, out)
+    assert kinds == ["patch", "patch"]
+    expected = masked_gaussian(image, mask, 1.5, axes=(1, 2))
+    np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-5)
+
+
+FULL_YX = (slice(0, 8), slice(0, 9))

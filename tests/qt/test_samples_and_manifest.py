@@ -27,6 +27,36 @@ def test_volume_sample_is_3d_anisotropic_with_two_labels(make_napari_viewer):
     assert list(np.unique(mask.data)) == [0, 1, 2]
 
 
+def test_timelapse_sample_has_frames_cells_per_frame_and_one_roi(
+    make_napari_viewer, qtbot
+):
+    viewer = make_napari_viewer(strict_qt=True)
+    viewer.open_sample(PLUGIN, "timelapse")
+    image, cells, roi = viewer.layers
+    assert image.data.shape == cells.data.shape == (20, 128, 128)
+    assert roi.data.shape == (128, 128)
+    assert tuple(image.axis_labels) == ("t", "y", "x")
+    # every cell in every frame, and the cells move
+    assert all(len(np.unique(frame)) == 7 for frame in cells.data)
+    assert not np.array_equal(cells.data[0], cells.data[-1])
+    _, widget = viewer.window.add_plugin_dock_widget(PLUGIN, "Masked Gaussian blur")
+    assert widget["smooth_over"].current_choice == "y, x"
+    widget["mask"].value = roi
+    qtbot.waitUntil(
+        lambda: (
+            widget.session.plan is not None
+            and widget.session.plan.complete
+            and not widget.runner.busy
+        ),
+        timeout=60_000,
+    )
+    out = viewer.layers["drifting cells masked blur"].data
+    from napari_masked_blur import masked_gaussian
+
+    expected = masked_gaussian(image.data, roi.data, 3.0, axes=(1, 2))
+    np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-2)
+
+
 def test_layers_filter_menu_opens_the_widget(make_napari_viewer, qtbot):
     viewer = make_napari_viewer(strict_qt=True)
     menus = {

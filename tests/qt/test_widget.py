@@ -232,7 +232,10 @@ def test_sigma_in_physical_units_uses_the_layer_scale(small, qtbot):
     assert widget["sigma"].label == "sigma (µm)"
     expected = masked_gaussian(image.data, mask.data, (1.0, 4.0))
     np.testing.assert_array_equal(output_of(viewer, image).data, expected)
-    widget["sigma_per_axis"].value = "3, 1"  # µm per axis
+    widget["per_axis"].value = True
+    fields = widget["sigma_axes"]
+    assert [f.label for f in fields] == ["y (µm)", "x (µm)"]
+    fields["sigma_0"].value, fields["sigma_1"].value = 3.0, 1.0  # µm per axis
     wait_idle(qtbot, widget)
     expected = masked_gaussian(image.data, mask.data, (1.5, 2.0))
     np.testing.assert_array_equal(output_of(viewer, image).data, expected)
@@ -380,3 +383,12 @@ def test_side_by_side_puts_image_and_mask_next_to_the_result(small):
     assert widget["grid"].text == "Overlay"
     widget["grid"].clicked.emit()
     assert not viewer.canvas.grid.enabled and widget["grid"].text == "Side by side"
+
+
+def test_a_row_inserted_later_sits_just_above_the_status_line(small):
+    from magicgui.widgets import Container, PushButton
+
+    _, widget, _, _ = small
+    row = Container(widgets=[PushButton(name="copy", text="Copy")], layout="horizontal")
+    widget.insert_row(row)
+    assert widget.index(widget["status"]) == widget.index(row) + 1

@@ -7,6 +7,13 @@ the public functions, the widget and the command line takes a
 :class:`BlurOptions` and trusts it.  What can only be checked on the pixels
 (a negative or non-finite certainty weight) is checked where the pixels are
 read (:mod:`.weights`).
+
+Axes: ``axes`` names the axes that are smoothed (scipy's name), counted in
+the image's axes; every other axis but the channel axis is a *frame* axis
+(time, a stack of independent images), whose frames are blurred each on
+its own.  Inside, a frame axis is simply an axis with sigma 0, and so radius
+0: boxes, windows and dask overlaps never reach across frames.  The mask
+broadcasts against the image's spatial shape by numpy's rules.
 """
 
 from __future__ import annotations
@@ -20,6 +27,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from napari_masked_blur._blur.axes import (
+    axis_names,
+    mask_broadcasts,
+    smoothed_axes,
+    spatial_positions,
+)
 from napari_masked_blur._engines import METHODS, kernel_radius
 
 OUTSIDE_POLICIES = ("keep", "zero", "nan", "fill")
@@ -43,8 +56,9 @@ class BlurOptions:
     Attributes
     ----------
     sigma : tuple of float
-        Gaussian standard deviation per spatial axis, in pixels (0: no
-        smoothing along that axis).
+        Gaussian standard deviation per spatial axis (every axis but the
+        channel axis), in pixels; 0 along an axis: no smoothing along it,
+        and always 0 along the frame axes.
     outside : {"keep", "zero", "nan", "fill"}
         What the pixels outside the mask get.
     labels : tuple of int, optional
@@ -59,6 +73,9 @@ class BlurOptions:
         The image's channel axis, counted from 0 in the image's axes.
     method : str
         The Gaussian engine (see :mod:`napari_masked_blur._engines`).
+    axes : tuple of int, optional
+        The smoothed axes, counted from 0 in the image's axes, ascending;
+        None: every axis but the channel axis.
     """
 
     sigma: tuple[float, ...]
@@ -69,6 +86,7 @@ class BlurOptions:
     truncate: float = 4.0
     channel_axis: int | None = None
     method: str = "auto"
+    axes: tuple[int, ...] | None = None
 
     @classmethod
     def check(
@@ -85,13 +103,20 @@ class BlurOptions:
         spacing: SigmaLike | None = None,
         channel_axis: int | None = None,
         method: str = "auto",
+        axes: int | Sequence[int] | None = None,
     ) -> BlurOptions:
         """Check an image, a mask and the options together; the options, ready.
 
         ``image`` and ``mask`` need only ``shape`` and ``dtype`` (numpy,
         dask, zarr, memory maps); their pixels are not read.  Arguments are
         those of :func:`napari_masked_blur.masked_gaussian`; ``sigma``
-        comes back in pixels, one per spatial axis (``sigma / spacing``).
+        comes back in pixels, one per spatial axis (``sigma / spacing``),
+        0 on the axes not in ``axes``.
+
+        ``sigma`` (and ``spacing``) may be one value, one per smoothed axis,
+        or one per spatial axis; in the last form sigma must be 0 on every
+        axis ``axes`` leaves out (a nonzero value there is refused rather
+        than silently dropped).
 
         Raises
         ------
@@ -108,9 +133,13 @@ class BlurOptions:
         check_rules(mode, truncate, outside)
         if method not in METHODS:
             raise ValueError(f"unknown method {method!r}; expected one of {METHODS}")
+        ndim = len(image.shape)
+        smoothed = smoothed_axes(axes, ndim, axis)
         space = spatial_shape(tuple(image.shape), axis)
         return cls(
-            sigma=sigma_in_pixels(sigma, len(space), spacing),
+            sigma=sigma_in_pixels(
+                sigma, len(space), spacing, smoothed=spatial_positions(smoothed, axis)
+            ),
             outside=outside,
             labels=label_ids(labels),
             per_label=bool(per_label),
@@ -118,6 +147,7 @@ class BlurOptions:
             truncate=float(truncate),
             channel_axis=axis,
             method=method,
+            axes=None if smoothed is None else tuple(smoothed),
         )
 
     @property
@@ -129,6 +159,14 @@ class BlurOptions:
     def engine_mode(self) -> str:
         """The border rule as the engines name it (scipy's names)."""
         return engine_mode(self.mode)
+
+    @property
+    def frame_axes(self) -> tuple[int, ...]:
+        """The spatial axes (counted without the channel axis) not smoothed."""
+        smoothed = spatial_positions(self.axes, self.channel_axis)
+        if smoothed is None:
+            return ()
+        return tuple(a for a in range(len(self.sigma)) if a not in smoothed)
 
     def with_sigma(self, sigma: Sequence[float]) -> BlurOptions:
         """The same options with another sigma (in pixels, one per axis)."""
@@ -168,28 +206,43 @@ def check_rules(mode: str, truncate: float, outside: str = "keep") -> None:
 
 
 def sigma_in_pixels(
-    sigma: SigmaLike, ndim: int, spacing: SigmaLike | None = None
+    sigma: SigmaLike,
+    ndim: int,
+    spacing: SigmaLike | None = None,
+    *,
+    smoothed: Sequence[int] | None = None,
 ) -> tuple[float, ...]:
-    """One sigma per spatial axis, in pixels.
+    """One sigma per spatial axis, in pixels, 0 on the axes not smoothed.
 
     Parameters
     ----------
     sigma : float or sequence of float
-        Standard deviation of the Gaussian: one value for all axes or one per
-        axis; in pixels, or in the units of ``spacing`` when it is given.
+        Standard deviation of the Gaussian: one value for all smoothed axes,
+        one per smoothed axis, or one per spatial axis (then 0 on the axes
+        not smoothed); in pixels, or in the units of ``spacing`` when given.
     ndim : int
         Number of spatial axes.
     spacing : float or sequence of float, optional
-        Pixel size per axis (e.g. ``(dz, dy, dx)`` in µm).  Then
-        ``sigma_pixels = sigma / spacing``.
+        Pixel size per axis (e.g. ``(dz, dy, dx)`` in µm), given like
+        ``sigma``.  Then ``sigma_pixels = sigma / spacing``.
+    smoothed : sequence of int, optional
+        The spatial axes smoothed (ascending); None: all of them.
     """
-    sigmas = _per_axis("sigma", sigma, ndim)
+    sigmas = _per_axis("sigma", sigma, ndim, smoothed, fill=0.0)
     for s in sigmas:
         if not math.isfinite(s) or s < 0:
             raise ValueError(f"sigma must be finite and >= 0, got {sigma!r}")
+    if smoothed is not None:
+        for axis, s in enumerate(sigmas):
+            if s != 0 and axis not in smoothed:
+                raise ValueError(
+                    f"sigma {sigma!r} is {s:g} on spatial axis {axis}, which is "
+                    f"not smoothed (smoothed: {axis_names(smoothed)}); give 0 there "
+                    "or one value per smoothed axis"
+                )
     if spacing is None:
         return sigmas
-    spacings = _per_axis("spacing", spacing, ndim)
+    spacings = _per_axis("spacing", spacing, ndim, smoothed, fill=1.0)
     for d in spacings:
         if not math.isfinite(d) or d <= 0:
             raise ValueError(f"spacing must be finite and > 0, got {spacing!r}")
@@ -208,7 +261,15 @@ def is_real(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
 
 
-def _per_axis(name: str, value: SigmaLike, ndim: int) -> tuple[float, ...]:
+def _per_axis(
+    name: str,
+    value: SigmaLike,
+    ndim: int,
+    smoothed: Sequence[int] | None = None,
+    *,
+    fill: float = 0.0,
+) -> tuple[float, ...]:
+    """``value`` spread over ``ndim`` axes; ``fill`` on the axes not smoothed."""
     values = np.atleast_1d(np.asarray(value))
     numbers_only = values.dtype.kind in "iuf" or (
         values.dtype.kind == "O" and all(is_real(v) for v in values.flat)
@@ -218,14 +279,26 @@ def _per_axis(name: str, value: SigmaLike, ndim: int) -> tuple[float, ...]:
     values = values.astype(float)
     if values.ndim != 1:
         raise ValueError(f"{name} must be a number or a flat sequence, got {value!r}")
+    chosen = range(ndim) if smoothed is None else smoothed
     if values.size == 1:
-        return (float(values[0]),) * ndim
-    if values.size != ndim:
+        one = float(values[0])
+        return tuple(one if a in chosen else fill for a in range(ndim))
+    if values.size == ndim:
+        return tuple(float(v) for v in values)
+    given = tuple(values.tolist())
+    if smoothed is None:
         raise ValueError(
-            f"{name} has {values.size} values {tuple(values.tolist())} but the "
-            f"image has {ndim} spatial axes"
+            f"{name} has {values.size} values {given} but the image has "
+            f"{ndim} spatial axes"
         )
-    return tuple(float(v) for v in values)
+    if values.size != len(smoothed):
+        raise ValueError(
+            f"{name} has {values.size} values {given} but {len(smoothed)} axes "
+            f"are smoothed: {axis_names(smoothed)} (or give one value per spatial "
+            f"axis: {ndim})"
+        )
+    spread = dict(zip(smoothed, (float(v) for v in values), strict=True))
+    return tuple(spread.get(a, fill) for a in range(ndim))
 
 
 def check_image(image: Any) -> None:
@@ -263,13 +336,18 @@ def spatial_shape(shape: tuple[int, ...], channel_axis: int | None) -> tuple[int
 def check_mask_shape(
     image_shape: tuple[int, ...], mask_shape: tuple[int, ...], channel_axis: int | None
 ) -> None:
-    """Raise ``ValueError`` naming both shapes when the mask does not fit."""
+    """Raise ``ValueError`` naming both shapes unless the mask broadcasts.
+
+    The mask must broadcast to the image's spatial shape by numpy's rules
+    (a ``(y, x)`` mask serves every frame of a ``(t, y, x)`` image), without
+    growing it.
+    """
     expected = spatial_shape(image_shape, channel_axis)
-    if tuple(mask_shape) != expected:
-        where = "" if channel_axis is None else " without its channel axis"
+    if not mask_broadcasts(tuple(mask_shape), expected):
+        where = "" if channel_axis is None else f" without its channel axis, {expected}"
         raise ValueError(
             f"mask shape {tuple(mask_shape)} does not match image shape "
-            f"{tuple(image_shape)}{where} {expected}"
+            f"{tuple(image_shape)}{where}, and does not broadcast to it"
         )
 
 

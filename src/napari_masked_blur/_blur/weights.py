@@ -75,8 +75,10 @@ def unit_weights(weights: np.ndarray, dtype: np.dtype) -> tuple[np.ndarray, int]
     top = float(np.max(weights, initial=0)) if weights.dtype.kind == "f" else 1.0
     exponent = math.frexp(top)[1] - 1 if top > 0 and math.isfinite(top) else 0
     if abs(exponent) <= _SAFE_EXPONENT:
-        return np.array(weights, dtype=dtype, copy=True), 0
-    return np.ldexp(weights, -exponent).astype(dtype, copy=False), exponent
+        # order="C": a broadcast mask (stride 0) would keep its odd layout.
+        return np.array(weights, dtype=dtype, copy=True, order="C"), 0
+    scaled = np.ldexp(weights, -exponent)
+    return np.ascontiguousarray(scaled.astype(dtype, copy=False)), exponent
 
 
 def absent_labels(mask: np.ndarray, labels: Sequence[int]) -> list[int]:

@@ -15,7 +15,10 @@ viewer, so every figure includes napari's own work (events, re-slicing):
   the output shows, once the volume is done and while it is not;
 - memory: the peak of what the widget allocates (tracemalloc) while a whole
   volume is computed, and during a drag, as the output plus the working
-  set.
+  set;
+- time-lapses (:mod:`.bench_scrub`, measured first, in a fresh process):
+  scrubbing a 20 x 64 x 512 x 512 movie to a frame not yet done, the first
+  plane of a session, and memory while scrubbing and filling.
 
 Needs a display; without one it runs itself again under ``xvfb-run``.  The
 figures are medians.  Times are wall-clock, so a busy machine shows in them.
@@ -31,13 +34,14 @@ import subprocess
 import sys
 import time
 import tracemalloc
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-PLUGIN, WIDGET = "napari-masked-blur", "Masked Gaussian blur"
-TIMEOUT_S = 600.0
+from napari_masked_blur._cli.latency_viewer import Session, ms, table
+
+__all__ = ["main", "table", "write_page"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -50,13 +54,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="small sizes (512^2, 32x256^2): a smoke run",
+        help="small sizes (512^2, 32x256^2, 4x16x128^2): a smoke run",
     )
     parser.add_argument(
         "--part",
-        choices=("all", "paint", "volume"),
+        choices=("all", "paint", "volume", "scrub"),
         default="all",
-        help="only the 2D paint figures, or only the volume figures",
+        help="only the 2D paint figures, the volume figures or the time-lapse "
+        "(scrub) figures",
     )
     parser.add_argument(
         "--markdown",
@@ -74,6 +79,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     volume_shape = (32, 256, 256) if args.quick else (256, 1024, 1024)
     rng = np.random.default_rng(0)
     rows = []
+    if args.part in ("all", "scrub"):  # first: numba's loop not loaded yet
+        from napari_masked_blur._cli.bench_scrub import scrub_latency
+
+        movie_shape = (4, 16, 128, 128) if args.quick else (20, 64, 512, 512)
+        rows += scrub_latency(movie_shape, args.repeats, rng)
     if args.part in ("all", "paint"):
         rows += paint_latency(image_shape, args.repeats, rng)
     if args.part in ("all", "volume"):
@@ -126,95 +136,6 @@ def _rerun_under_xvfb(argv: Sequence[str] | None) -> int:
     return subprocess.call(command)
 
 
-# --- the viewer ----------------------------------------------------------------
-
-
-class Session:
-    """A viewer with the widget docked on one image and mask."""
-
-    def __init__(self, image: np.ndarray, mask: np.ndarray, sigma: float) -> None:
-        import napari
-        from qtpy.QtWidgets import QApplication
-
-        self.viewer = napari.Viewer(show=True)
-        self.app = QApplication.instance()
-        self.image = self.viewer.add_image(image, name="image")
-        self.labels = self.viewer.add_labels(mask, name="mask")
-        if image.ndim == 3:
-            self.viewer.dims.set_current_step(0, image.shape[0] // 2)
-        _, self.widget = self.viewer.window.add_plugin_dock_widget(PLUGIN, WIDGET)
-        self.refreshed, self.refreshed_at = 0, 0.0
-        self.widget["sigma"].value = sigma
-        self.wait(self.complete)
-        self.output = self.viewer.layers["image masked blur"]
-        self.output.events.set_data.connect(self._on_refresh)
-
-    def _on_refresh(self, _event=None) -> None:
-        self.refreshed += 1
-        self.refreshed_at = time.perf_counter()
-
-    @property
-    def plan(self):
-        return self.widget.session.plan
-
-    def complete(self) -> bool:
-        plan = self.plan
-        return plan is not None and plan.complete and not self.widget.runner.busy
-
-    def plane_done(self) -> bool:
-        plan = self.plan
-        plane = plan.displayed_plane() if plan is not None else None
-        return plane is not None and plan.is_done(plane)
-
-    def wait(self, condition: Callable[[], bool]) -> None:
-        """Run the event loop until ``condition()``; raise after TIMEOUT_S.
-
-        A real event loop, checked every millisecond, not a busy
-        ``processEvents`` loop: between events the main thread sleeps and
-        leaves the interpreter to the worker, as in a user's session.
-        """
-        from qtpy.QtCore import QEventLoop, QTimer
-
-        loop, poll = QEventLoop(), QTimer()
-        met = [condition()]
-        deadline = time.perf_counter() + TIMEOUT_S
-
-        def check() -> None:
-            met[0] = met[0] or condition()
-            if met[0] or time.perf_counter() > deadline:
-                loop.quit()
-
-        poll.setInterval(1)
-        poll.timeout.connect(check)
-        poll.start()
-        if not met[0]:
-            loop.exec_()
-        poll.stop()
-        if not met[0]:
-            raise TimeoutError("the widget did not catch up")
-
-    def time_to_refresh(
-        self, action: Callable[[], None], ready: Callable[[], bool], *, after: bool
-    ) -> float:
-        """Seconds from ``action`` to the output refresh that makes ``ready()``.
-
-        The clock starts after the action returns when ``after`` (a paint:
-        from the moment its pixels are in the mask), else before it (a
-        slider or plane move: napari's own work is part of the wait).
-        """
-        seen = self.refreshed
-        start = time.perf_counter()
-        action()
-        if after:
-            start = time.perf_counter()
-        self.wait(lambda: self.refreshed > seen and ready())
-        return self.refreshed_at - start
-
-    def close(self) -> None:
-        self.wait(lambda: not self.widget.runner.busy)
-        self.viewer.close()
-
-
 # --- the measurements ---------------------------------------------------------------
 
 
@@ -248,8 +169,8 @@ def paint_latency(shape, repeats, rng) -> list[tuple[str, str]]:
     session.close()
     size = "x".join(map(str, shape))
     return [
-        (f"paint-to-pixels, stroke end, {size}, sigma 3", _ms(strokes)),
-        (f"paint-to-pixels, during a drag, {size}, sigma 3", _ms(drags)),
+        (f"paint-to-pixels, stroke end, {size}, sigma 3", ms(strokes)),
+        (f"paint-to-pixels, during a drag, {size}, sigma 3", ms(drags)),
     ]
 
 
@@ -298,15 +219,15 @@ def volume_latency(shape, repeats, rng) -> list[tuple[str, str]]:
     tracemalloc.stop()
     session.close()
     return [
-        (f"slider-to-pixels, {size} uint16, displayed plane", _ms(sliders)),
+        (f"slider-to-pixels, {size} uint16, displayed plane", ms(sliders)),
         (
             f"slider drag at 30 moves/s, {size}: plane updates per second",
             f"{statistics.median(rates):.1f} (drags: "
             + ", ".join(f"{rate:.1f}" for rate in rates)
             + ")",
         ),
-        (f"plane-to-pixels, {size}, volume done", _ms(done_moves)),
-        (f"plane-to-pixels, {size}, volume not done", _ms(fresh_moves)),
+        (f"plane-to-pixels, {size}, volume done", ms(done_moves)),
+        (f"plane-to-pixels, {size}, volume not done", ms(fresh_moves)),
         (
             f"memory while computing {size}: output + working set",
             f"{output_bytes / 2**20:.0f} MiB + {working_set / 2**20:.0f} MiB",
@@ -335,18 +256,6 @@ def drag_rate(session: Session, seconds: float) -> float:
     session.wait(lambda: time.perf_counter() - start >= seconds)
     mover.stop()
     return (session.refreshed - seen) / (time.perf_counter() - start)
-
-
-def _ms(samples: Sequence[float]) -> str:
-    return f"{statistics.median(samples) * 1e3:.0f} ms (n={len(samples)})"
-
-
-def table(rows: Sequence[tuple[str, str]]) -> str:
-    """The figures as a Markdown table."""
-    width = max(len(what) for what, _ in rows)
-    lines = [f"| {'latency (median)':<{width}} | value |", f"|{'-' * (width + 2)}|---|"]
-    lines += [f"| {what:<{width}} | {value} |" for what, value in rows]
-    return "\n".join(lines)
 
 
 if __name__ == "__main__":

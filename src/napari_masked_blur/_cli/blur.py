@@ -133,6 +133,13 @@ def _add_blur_options(parser: argparse.ArgumentParser) -> None:
         type=int,
         help="axis of the image holding channels, each blurred alone",
     )
+    parser.add_argument(
+        "--axes",
+        type=_ints,
+        help="the axes to smooth (e.g. 1,2 for the y and x of a t,y,x movie; "
+        "negative as --axes=-2,-1); the others are frames, each blurred "
+        "alone; default: every axis but --channel-axis",
+    )
 
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
@@ -239,6 +246,7 @@ def _lazy_result(args: argparse.Namespace, output: Path) -> tuple[Any, tuple]:
             spacing=args.spacing,
             channel_axis=args.channel_axis,
             method=args.method,
+            axes=args.axes,
         )
         out_chunks = _output_chunks(image, args.chunks)
         result = masked_gaussian_windows(

@@ -34,6 +34,7 @@ def multiscale_masked_gaussian(
     mask : array_like or sequence of array_like
         One mask per level, or one full-resolution mask, which is then
         subsampled to each level by nearest neighbour (so label ids survive).
+        A mask may have fewer axes than the image (it broadcasts).
     options : BlurOptions
         Checked against level 0 and its mask; sigma in level-0 pixels.
 
@@ -73,10 +74,12 @@ def _masks_per_level(
                 f"got {len(mask)} mask levels for {len(levels)} image levels"
             )
         return list(mask)
-    return [
-        nearest_subsample(mask, spatial_shape(level.shape, channel_axis))
-        for level in levels
-    ]
+    masks = []
+    for level in levels:
+        space = spatial_shape(tuple(level.shape), channel_axis)
+        # A mask with fewer axes serves every frame: subsample its own axes.
+        masks.append(nearest_subsample(mask, space[len(space) - len(mask.shape) :]))
+    return masks
 
 
 def nearest_subsample(array: Any, shape: Sequence[int]) -> Any:

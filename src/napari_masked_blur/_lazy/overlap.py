@@ -14,6 +14,9 @@ border, the border rule.  So each output chunk is the in-memory
   its border needs the far side of the image: there dask's ``"periodic"``
   boundary brings that side over (dask "periodic" = scipy "wrap").
 
+Frame axes (those ``options.axes`` leaves out) have radius 0, so chunks
+along time never overlap.
+
 ``per_label`` is exact too: a label's pixels see only their own label's
 pixels within ``r``, and the grown block holds all of them.  Chunks thinner
 than ``r`` are merged for the computation (dask needs ``depth <= chunk``) and
@@ -34,7 +37,7 @@ import numpy as np
 from dask.array.overlap import ensure_minimum_chunksize, overlap, trim_internal
 
 from napari_masked_blur._blur.dense import normalized_quotient
-from napari_masked_blur._blur.options import BlurOptions, output_dtype
+from napari_masked_blur._blur.options import BlurOptions, output_dtype, spatial_shape
 from napari_masked_blur._blur.region import blur_whole
 from napari_masked_blur._blur.weights import check_weights
 
@@ -83,8 +86,12 @@ def _prepare(image: Any, mask: Any, axis: int | None) -> tuple[da.Array, da.Arra
 
     The channel axis gets one chunk (channels are few and are blurred
     together), and the mask gets a length-1 axis in its place so that it
-    lines up with the image block by block.
+    lines up with the image block by block.  A mask with fewer axes than the
+    image is broadcast lazily: each block reads only its own part of it.
     """
+    space = spatial_shape(tuple(image.shape), axis)
+    if tuple(mask.shape) != space:
+        mask = da.broadcast_to(_to_dask(mask, "auto"), space)
     image, mask = _as_dask(image, mask, axis)
     if axis is not None:
         image = image.rechunk({axis: -1})

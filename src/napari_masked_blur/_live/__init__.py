@@ -5,8 +5,11 @@
   painted, the rest of a volume in chunks), most urgent first, and
   :func:`~.plan.compute_piece`, which computes one;
 - :mod:`.edits`: the box an edit changed (napari's paint events read by duck
-  typing, an undo seen as a difference) and the displayed plane;
-- :mod:`.chunks`: the chunks of a volume, nearest to the displayed plane first.
+  typing, an undo seen as a difference; a 2D mask's edit over every frame)
+  and the displayed plane;
+- :mod:`.chunks`: the chunks of a volume, the displayed frame first, then
+  nearest to the displayed plane;
+- :mod:`.axes`: which axes of a layer are smoothed, from its axis labels.
 
 May import :mod:`napari_masked_blur._blur`; never napari, Qt or dask.
 """

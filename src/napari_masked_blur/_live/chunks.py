@@ -25,19 +25,25 @@ def chunk_boxes(
     axes: Sequence[int],
     steps: Sequence[int],
     start: Sequence[int],
+    frames: Sequence[int] = (),
 ) -> list[Box]:
     """Boxes tiling ``shape`` along ``axes``, nearest to ``start`` first.
 
     Each box spans the other axes whole and ``steps[i]`` pixels along
     ``axes[i]``.  Ordered by distance (in chunks) from the chunk holding
     index ``start`` (one per axis in ``axes``), so the planes around the one
-    on display are finished first.
+    on display are finished first.  Distance along the ``frames`` axes (time)
+    counts first: the whole displayed frame, then the frames next to it.
     """
     ranges = [range(0, shape[a], s) for a, s in zip(axes, steps, strict=True)]
     home = [p // s for p, s in zip(start, steps, strict=True)]
 
-    def distance(corner: tuple[int, ...]) -> int:
-        return sum(abs(c // s - h) for c, s, h in zip(corner, steps, home, strict=True))
+    def distance(corner: tuple[int, ...]) -> tuple[int, int]:
+        far = [
+            (axis in frames, abs(c // s - h))
+            for axis, c, s, h in zip(axes, corner, steps, home, strict=True)
+        ]
+        return sum(d for f, d in far if f), sum(d for f, d in far if not f)
 
     boxes = []
     for corner in sorted(itertools.product(*ranges), key=distance):

@@ -89,3 +89,44 @@ def plane_box(
         slice(0, n) if axis in displayed else slice(int(p), int(p) + 1)
         for axis, (n, p) in enumerate(zip(shape, position, strict=True))
     )
+
+
+def broadcast_box(box: Box, mask_shape: Sequence[int], shape: Sequence[int]) -> Box:
+    """A box of a mask that broadcasts to ``shape``, as a box of ``shape``.
+
+    A mask with fewer axes (or length-1 axes) serves every index there, so
+    an edit of it reaches all of them: those axes are taken whole.
+    """
+    lead = len(shape) - len(mask_shape)
+    grown = [slice(0, n) for n in shape[:lead]]
+    for s, m, n in zip(box, mask_shape, shape[lead:], strict=True):
+        grown.append(slice(0, n) if m == 1 and n != 1 else s)
+    return tuple(grown)
+
+
+def frame_part(box: Box, frames: Sequence[int], position: Sequence[int]) -> Box | None:
+    """``box`` cut to the displayed index along each frame axis.
+
+    None when ``box`` spans only the displayed frame already (nothing to
+    cut), or does not hold the displayed frame at all.
+    """
+    part = list(box)
+    for axis in frames:
+        s, p = box[axis], position[axis]
+        if not s.start <= p < s.stop:
+            return None
+        part[axis] = slice(p, p + 1)
+    part = tuple(part)
+    return None if part == tuple(box) else part
+
+
+def mask_box(box: Box, mask_shape: Sequence[int]) -> Box:
+    """The part of a mask that broadcasts to ``box``'s shape lying under ``box``.
+
+    The inverse of :func:`broadcast_box`: the mask's own (trailing) axes,
+    and its length-1 axes whole.
+    """
+    tail = box[len(box) - len(mask_shape) :]
+    return tuple(
+        slice(0, 1) if m == 1 else s for s, m in zip(tail, mask_shape, strict=True)
+    )

@@ -12,6 +12,11 @@ Images with at most two spatial axes are computed whole, then patched where
 the mask changes.  Volumes are tracked plane by plane (every axis but the
 last two): the displayed plane comes first, then mask patches, then the
 rest of the volume in chunks, nearest to the displayed plane first.
+
+Time-lapses: the frame axes (those not smoothed, such as time) have radius
+0.  The rest of a movie is done frame by frame, the displayed frame first,
+then its neighbours; a patch that reaches several frames (a 2D mask painted
+over a movie) is done in the displayed frame first, then in all of them.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from napari_masked_blur._blur.boxes import Box, box_union, grow_box
 from napari_masked_blur._blur.options import BlurOptions
 from napari_masked_blur._blur.region import blur_region, blur_whole
 from napari_masked_blur._live.chunks import chunk_boxes, chunk_steps
-from napari_masked_blur._live.edits import plane_box
+from napari_masked_blur._live.edits import frame_part, plane_box
 
 # Scratch bytes of one chunk of a volume (20 bytes a pixel, see chunk_steps):
 # one plane of 1024 x 1024 (more of smaller planes), well under a tenth of a
@@ -61,6 +66,8 @@ class LivePlan:
         Border mode "wrap": a change near one border reaches the other.
     budget : int
         Working-set bytes for one chunk of a volume.
+    frames : tuple of int
+        The frame axes (not smoothed): the displayed frame is done first.
     """
 
     def __init__(
@@ -70,8 +77,11 @@ class LivePlan:
         *,
         wrap: bool = False,
         budget: int = LIVE_CHUNK_BUDGET,
+        frames: Sequence[int] = (),
     ) -> None:
         self.shape = tuple(shape)
+        self._frames = tuple(frames)
+        self._rest: Box | None = None  # patches of the frames not on display
         self._radius = tuple(radius)
         self._wrap = wrap
         self.volume = len(self.shape) > 2
@@ -115,7 +125,14 @@ class LivePlan:
         if self._dirty is not None:
             box, self._dirty = self._dirty, None
             grown = grow_box(box, self._radius, self.shape, wrap=self._wrap)
-            return Work("patch", grown)
+            shown = frame_part(grown, self._frames, self._position)
+            if shown is None:
+                return Work("patch", grown)
+            self._rest = box_union(self._rest, grown)
+            return Work("patch", shown)
+        if self._rest is not None:
+            rest, self._rest = self._rest, None
+            return Work("patch", rest)
         if self.volume and background:
             for box in self._chunks():
                 if not self.is_done(box):
@@ -134,7 +151,7 @@ class LivePlan:
         if work.kind == "full":
             self._full_pending = True
         elif work.kind == "patch":
-            self.changed(work.region)
+            self._rest = box_union(self._rest, work.region)
 
     # -- state --------------------------------------------------------------
     def displayed_plane(self) -> Box | None:
@@ -158,7 +175,8 @@ class LivePlan:
     @property
     def complete(self) -> bool:
         """Nothing left to compute."""
-        return bool(self.done.all()) and self._dirty is None and not self._full_pending
+        pending = self._dirty is not None or self._rest is not None
+        return bool(self.done.all()) and not pending and not self._full_pending
 
     def progress(self) -> tuple[int, int]:
         """(planes done, planes in all) for a progress bar."""
@@ -166,7 +184,8 @@ class LivePlan:
 
     def _chunks(self) -> list[Box]:
         planes = tuple(range(len(self.shape) - 2))
-        return chunk_boxes(self.shape, planes, self._steps, self._position[:-2])
+        start = self._position[:-2]
+        return chunk_boxes(self.shape, planes, self._steps, start, self._frames)
 
 
 def compute_piece(

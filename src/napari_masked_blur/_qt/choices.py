@@ -1,4 +1,4 @@
-"""What the widget offers to choose from, and what its free-text field means.
+"""What the widget offers to choose from.
 
 Our own output layers are never offered as inputs.  Labels layers come first
 among the masks (they are what a mask usually is); an Image layer can be a
@@ -45,15 +45,6 @@ def label_choices(mask: napari.layers.Layer | None) -> Choices:
     """ "all" (0) and each label id present in an in-memory label mask."""
     ids = [] if mask is None else present_label_ids(mask.data)
     return [("all", 0)] + [(str(i), i) for i in ids]
-
-
-def per_axis_sigma(text: str) -> list[float] | None:
-    """The per-axis sigma field ("1, 2, 2" or "1 2 2") as numbers; None if empty."""
-    text = text.strip()
-    try:
-        return [float(v) for v in text.replace(",", " ").split()] or None
-    except ValueError:
-        raise ValueError(f"per-axis sigma {text!r} is not a list of numbers") from None
 
 
 def mask_shape_only(mask: napari.layers.Layer) -> SimpleNamespace:

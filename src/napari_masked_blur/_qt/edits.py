@@ -18,7 +18,12 @@ import numpy as np
 from qtpy.QtCore import QTimer
 
 from napari_masked_blur._blur.boxes import Box
-from napari_masked_blur._live.edits import changed_box, paint_box, update_box
+from napari_masked_blur._live.edits import (
+    changed_box,
+    mask_box,
+    paint_box,
+    update_box,
+)
 from napari_masked_blur._live.plan import LivePlan
 from napari_masked_blur._qt.connections import Connections
 
@@ -91,7 +96,8 @@ class EditWatcher:
         """Keep a copy of the mask (of the displayed plane, for volumes).
 
         An edit napari does not announce (a script writing into the data)
-        shows later as a difference from it.
+        shows later as a difference from it.  The plane is cut to the mask's
+        own axes: a 2D mask over a movie is kept whole.
         """
         plan = self.plan
         if not isinstance(self.mask, napari.layers.Labels) or plan is None:
@@ -101,8 +107,12 @@ class EditWatcher:
         if plan.volume and plane is None:
             self._snapshot = None  # 3D view: no cheap way to spot an undo
             return
-        part = self.mask.data if plane is None else self.mask.data[plane]
-        self._snapshot = (plane, np.array(part, copy=True))
+        self._snapshot = (plane, np.array(self._mask_part(plane), copy=True))
+
+    def _mask_part(self, plane: Box | None) -> Any:
+        """The mask under the image's ``plane`` (all of it for None)."""
+        data = self.mask.data
+        return data if plane is None else data[mask_box(plane, data.shape)]
 
     # -- napari's events ---------------------------------------------------
     def _view_moved(self, _event: Any = None) -> None:
@@ -154,7 +164,8 @@ class EditWatcher:
             # snapshot, tells.
             self._check_snapshot()
             return
-        box = paint_box((atom for item in moved for atom in item), self.plan.shape)
+        atoms = (atom for item in moved for atom in item)
+        box = paint_box(atoms, self.mask.data.shape)
         if box is not None:
             self._edited(box)
 
@@ -162,17 +173,18 @@ class EditWatcher:
         if self._snapshot is None or self.plan is None:
             return
         plane, seen = self._snapshot
-        if self.mask.data.shape != self.plan.shape:
-            return  # new mask data: the widget starts over (events.data)
         if plane is not None and plane != self.plan.displayed_plane():
             return  # a re-slice to another plane: nothing was edited
-        now = self.mask.data if plane is None else self.mask.data[plane]
-        box = changed_box(seen, np.asarray(now))
+        now = np.asarray(self._mask_part(plane))
+        if now.shape != seen.shape:
+            return  # new mask data: the widget starts over (events.data)
+        box = changed_box(seen, now)
         if box is not None:
             if plane is not None:
+                part = mask_box(plane, self.mask.data.shape)
                 box = tuple(
                     slice(p.start + b.start, p.start + b.stop)
-                    for p, b in zip(plane, box, strict=True)
+                    for p, b in zip(part, box, strict=True)
                 )
             self._edited(box)
 

@@ -93,7 +93,7 @@ class RepeatButtons(Container):
         buttons[0].clicked.connect(self.copy_python)
         buttons[1].clicked.connect(self.save_settings)
         buttons[2].clicked.connect(self.load_settings)
-        widget.insert(len(widget) - 1, self)  # above the widget's status line
+        widget.insert_row(self)
 
     # -- the record of each computation ------------------------------------
     def started(self, image: napari.layers.Image, mask: napari.layers.Layer) -> None:

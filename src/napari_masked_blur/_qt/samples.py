@@ -1,4 +1,4 @@
-"""Offline sample data for the plugin: a 2D and a 3D image, each with a mask.
+"""Offline sample data: a 2D image, a 3D volume and a time-lapse, with masks.
 
 Both are made on the spot (skimage's ``coins`` ships inside its wheel), so
 they work without a network.  Each function returns napari ``LayerData``
@@ -86,4 +86,44 @@ def noisy_volume_with_mask(seed: int = 0) -> list[LayerData]:
     return [
         (clean + noise, {"name": "noisy volume", **scale}, "image"),
         (labels, {"name": "volume mask", **scale}, "labels"),
+    ]
+
+
+def drifting_cells_timelapse(seed: int = 0) -> list[LayerData]:
+    """A noisy time-lapse (20 x 128 x 128, uint16) of drifting cells, and two masks.
+
+    Six round cells (radius 7-12 px) drift across the field, each at its own
+    constant speed (up to 1.5 px a frame), on a dim background with Poisson
+    noise; the whole field brightens by 5 % a frame, so that smoothing across
+    time would show.  The axes are labelled ``("t", "y", "x")``: the widget
+    smooths y and x only.
+
+    The masks: the cells of every frame as labels (ids 1-6, following each
+    cell), and one fixed 2D region of interest for the whole movie (a disk
+    of radius 40 px in the middle), which napari shows over every frame.
+    """
+    frames, size = 20, 128
+    rng = np.random.default_rng(seed)
+    start = rng.uniform(25, size - 25, (6, 2))
+    velocity = rng.uniform(-1.5, 1.5, (6, 2))
+    radii = rng.uniform(7, 12, 6)
+    rows, cols = np.mgrid[0:size, 0:size]
+    clean = np.empty((frames, size, size), np.float32)
+    labels = np.zeros((frames, size, size), np.uint8)
+    for t in range(frames):
+        level = 200.0 * (1 + 0.05 * t)
+        clean[t] = level
+        for cell, (center, radius) in enumerate(
+            zip(start + velocity * t, radii, strict=True), start=1
+        ):
+            inside = (rows - center[0]) ** 2 + (cols - center[1]) ** 2 <= radius**2
+            clean[t][inside] = 5 * level
+            labels[t][inside] = cell
+    image = rng.poisson(clean).astype(np.uint16)
+    roi = ((rows - size / 2) ** 2 + (cols - size / 2) ** 2 <= 40**2).astype(np.uint8)
+    axes = {"axis_labels": ("t", "y", "x")}
+    return [
+        (image, {"name": "drifting cells", **axes}, "image"),
+        (labels, {"name": "cells (every frame)", **axes}, "labels"),
+        (roi, {"name": "ROI (all frames)", "axis_labels": ("y", "x")}, "labels"),
     ]

@@ -29,8 +29,10 @@ from napari.utils.notifications import show_error
 from qtpy.QtCore import QTimer
 
 from napari_masked_blur._blur.boxes import Box, box_pixels
-from napari_masked_blur._blur.options import BlurOptions
+from napari_masked_blur._blur.options import BlurOptions, spatial_shape
+from napari_masked_blur._live.edits import broadcast_box
 from napari_masked_blur._live.plan import LivePlan, Work, compute_piece
+from napari_masked_blur._qt.arrays import lazy_output, mask_array
 from napari_masked_blur._qt.edits import EditWatcher
 from napari_masked_blur._qt.output import OutputLayers
 from napari_masked_blur._qt.progress import ProgressBars
@@ -67,13 +69,19 @@ class LiveSession:
     on_status : callable
         ``on_status(text)``: a line for the widget's status label (done, or
         failed).
+    on_shown : callable, optional
+        ``on_shown()`` after each result is written into the output.
     """
 
     def __init__(
-        self, viewer: napari.viewer.Viewer, on_status: Callable[[str], None]
+        self,
+        viewer: napari.viewer.Viewer,
+        on_status: Callable[[str], None],
+        on_shown: Callable[[], None] | None = None,
     ) -> None:
         self._viewer = viewer
         self._on_status = on_status
+        self._on_shown = on_shown
         self.runner = LatestRunner(
             self._on_result, self._on_error, self._on_busy, self._on_dropped
         )
@@ -112,7 +120,10 @@ class LiveSession:
             self.outputs.write_full(image, lazy_output(image, mask, options))
             return
         self.plan = LivePlan(
-            mask.data.shape, options.radius, wrap=options.mode == "wrap"
+            spatial_shape(image.data.shape, options.channel_axis),
+            options.radius,
+            wrap=options.mode == "wrap",
+            frames=options.frame_axes,
         )
         self.plan.view(*self.watcher.view())
         self.watcher.plan = self.plan
@@ -140,7 +151,7 @@ class LiveSession:
             )
             args = (
                 np.asarray(self._image.data),
-                _mask_array(self._mask),
+                mask_array(self._mask),
                 self._options,
                 work.region,
             )
@@ -197,7 +208,10 @@ class LiveSession:
                 QTimer.singleShot(0, self._restart_lazy)
             return
         if self.plan is not None:
-            self.plan.changed(box)
+            # A mask with fewer axes than the image serves every frame.
+            self.plan.changed(
+                broadcast_box(box, self._mask.data.shape, self.plan.shape)
+            )
             # Programmatic edits are announced before their pixels are
             # written: read the mask a turn of the event loop later.
             QTimer.singleShot(0, self.pump)
@@ -274,6 +288,8 @@ class LiveSession:
             self._write_region(job, values)
         job.plan.finished(job.work)
         self.progress.advance(job.plan.progress()[0])
+        if self._on_shown is not None:
+            self._on_shown()
 
     def _show_stale(self, job: LiveJob, values: np.ndarray) -> None:
         if job.work.region is None:
@@ -313,32 +329,3 @@ class LiveSession:
 def _compute(*args: Any) -> np.ndarray:
     """What every piece runs: ``compute_piece``, looked up at each call."""
     return compute_piece(*args)
-
-
-def lazy_output(
-    image: napari.layers.Image, mask: napari.layers.Layer, options: BlurOptions
-) -> Any:
-    """The lazy (dask) output of a dask-backed or multiscale image layer."""
-    from napari_masked_blur._lazy.multiscale import multiscale_masked_gaussian
-    from napari_masked_blur._lazy.overlap import masked_gaussian_lazy
-
-    data = mask.data
-    if isinstance(mask, napari.layers.Image) and not mask.multiscale:
-        data = _as_certainty(data)
-    if image.multiscale:
-        levels = list(image.data)
-        data = list(data) if mask.multiscale else data
-        return multiscale_masked_gaussian(levels, data, options)
-    return masked_gaussian_lazy(image.data, data, options)
-
-
-def _mask_array(mask: napari.layers.Layer) -> np.ndarray:
-    """The mask layer's data as the blur reads it: an Image layer is a certainty map."""
-    data = np.asarray(mask.data)
-    if isinstance(mask, napari.layers.Image):
-        return _as_certainty(data)
-    return data
-
-
-def _as_certainty(data: Any) -> Any:
-    return data if data.dtype.kind == "f" else data.astype(np.float32)

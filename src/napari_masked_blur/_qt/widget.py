@@ -9,49 +9,47 @@ No blur math lives here.
 
 How it treats the cases napari leaves open:
 
-- The mask must have the image's shape (without the RGB axis).  napari would
-  show a 2D mask over a 3D image aligned to the last axes, but a blur needs
-  one weight per pixel, so any other shape gets a notification naming both
+- The mask has the image's shape (without the RGB axis), or fewer axes: a
+  2D mask over a time-lapse serves every frame, as napari draws it (aligned
+  to the last axes).  Painting it updates every frame, the displayed one
+  first.  A mask that does not broadcast gets a notification naming both
   shapes, and the output is left as it was.
+- Axes labelled as time or channels are frames, never smoothed; an
+  unlabelled 4D image is frames of volumes (see
+  :mod:`napari_masked_blur._live.axes`).  "smooth over" shows and changes
+  which axes are smoothed (:mod:`napari_masked_blur._qt.axes`).
 - RGB(A) layers are blurred per channel (``channel_axis=-1``).
 - An Image layer as mask is a certainty map (float weights); then the
   ``labels`` and ``per_label`` controls do not apply and are disabled.
-- Per-axis sigma: a text field ("1, 2, 2"); when filled it replaces the slider.
-  With "physical units" on, sigma (slider or per-axis) is in the image layer's
-  units and divided by its ``scale`` to give pixels.
+- Per-axis sigma: one field per smoothed axis, named after it; when "sigma
+  per axis" is on they replace the slider.  With "physical units" on, sigma
+  (slider or per-axis) is in the image layer's units and divided by its
+  ``scale`` to give pixels.
 """
 
 import contextlib
 
 import napari
-from magicgui.widgets import (
-    CheckBox,
-    ComboBox,
-    Container,
-    FloatSlider,
-    Label,
-    LineEdit,
-    PushButton,
-)
+from magicgui.widgets import CheckBox, ComboBox, Container, Label, PushButton
 from napari.utils.notifications import show_warning
 from qtpy.QtCore import QTimer
 from qtpy.QtWidgets import QApplication
 
 from napari_masked_blur._blur.options import MODES, OUTSIDE_POLICIES, BlurOptions
+from napari_masked_blur._qt.axes import AxesControls
 from napari_masked_blur._qt.choices import (
     image_choices,
     label_choices,
     mask_choices,
     mask_shape_only,
-    per_axis_sigma,
 )
 from napari_masked_blur._qt.connections import CloseWatcher, Connections
 from napari_masked_blur._qt.grid import button_text, grid_of, toggle_side_by_side
 from napari_masked_blur._qt.repeat import RepeatButtons
 from napari_masked_blur._qt.runner import LatestRunner
 from napari_masked_blur._qt.session import LiveSession
+from napari_masked_blur._qt.warm import PlaneLoopWarmer
 
-SIGMA_MAX = 50.0
 NO_IMAGE_HINT = "Add an image layer (File > Open Sample > Masked blur for a demo)."
 NO_MASK_HINT = "Add a Labels layer as mask (Layers > New Labels) and paint in it."
 
@@ -67,12 +65,17 @@ class MaskedBlurWidget(Container):
 
     def __init__(self, viewer: napari.viewer.Viewer) -> None:
         self._viewer = viewer
+        # Planes of a volume or movie use numba's compiled loop: loaded on a
+        # thread of its own once the first result shows (numpy's until then).
+        self._warmer = PlaneLoopWarmer()
         self._make_controls()
         super().__init__(widgets=self._controls())
         # Patches while painting, the displayed plane of a volume first, lazy
         # outputs for dask and multiscale layers: all the session's work.
-        self._session = LiveSession(viewer, on_status=self._show_status)
-        self._repeat = RepeatButtons(self, viewer)  # docks above the status line
+        self._session = LiveSession(
+            viewer, on_status=self._show_status, on_shown=self._warmer.start_pending
+        )
+        self._repeat = RepeatButtons(self, viewer)  # a row above the status line
         self._viewer_connections = Connections()
         self._layer_connections = Connections()  # to the chosen image and mask
         self._wired_pair: tuple[object, object] = (None, None)  # (image, mask)
@@ -94,15 +97,8 @@ class MaskedBlurWidget(Container):
             name="mask",
             choices=lambda _: mask_choices(self._viewer, _chosen(self, "_image")),
         )
-        self._sigma = FloatSlider(
-            name="sigma", label="sigma (px)", min=0.0, max=SIGMA_MAX, value=3.0
-        )
-        self._sigma_per_axis = LineEdit(
-            name="sigma_per_axis",
-            label="per-axis sigma",
-            tooltip="One sigma per axis, e.g. '1, 2, 2'; replaces the slider.",
-        )
-        self._physical = CheckBox(name="physical", text="sigma in image units")
+        # sigma, smooth over, sigma per axis, the per-axis fields, units
+        self._axes = AxesControls(self._on_option)
         self._outside = ComboBox(name="outside", choices=OUTSIDE_POLICIES)
         self._label_ids = ComboBox(
             name="labels", choices=lambda _: label_choices(_chosen(self, "_mask"))
@@ -119,9 +115,7 @@ class MaskedBlurWidget(Container):
             self._hint,
             self._image,
             self._mask,
-            self._sigma,
-            self._sigma_per_axis,
-            self._physical,
+            *self._axes.widgets(),
             self._outside,
             self._label_ids,
             self._per_label,
@@ -129,16 +123,20 @@ class MaskedBlurWidget(Container):
             self._live,
             self._run,
             self._grid,
+            # Rows added later (e.g. settings buttons) go here, above the
+            # status line: see insert_row.
             self._status,
         ]
+
+    def insert_row(self, row) -> None:
+        """Add a widget (e.g. a row of buttons) just above the status line."""
+        self.insert(self.index(self._status), row)
 
     def _connect(self) -> None:
         self._image.changed.connect(self._on_image_chosen)
         self._mask.changed.connect(self._on_mask_chosen)
-        options = (self._sigma, self._sigma_per_axis, self._outside, self._label_ids)
-        for widget in (*options, self._per_label, self._mode):
+        for widget in (self._outside, self._label_ids, self._per_label, self._mode):
             widget.changed.connect(self._on_option)
-        self._physical.changed.connect(self._on_physical)
         self._live.changed.connect(self._on_option)
         self._run.clicked.connect(lambda: self.request(force=True))
         self._grid.clicked.connect(self.toggle_grid)
@@ -165,7 +163,7 @@ class MaskedBlurWidget(Container):
 
     def _on_image_chosen(self, _value=None) -> None:
         self._mask.reset_choices()
-        self._update_sigma_label()
+        self._axes.show_image(self._image.value)
         self._on_mask_chosen()
 
     def _on_mask_chosen(self, _value=None) -> None:
@@ -173,21 +171,11 @@ class MaskedBlurWidget(Container):
         self._label_ids.reset_choices()
         is_label_mask = isinstance(self._mask.value, napari.layers.Labels)
         self._label_ids.enabled = self._per_label.enabled = is_label_mask
+        self._warmer.warm_for(self._image.value, self._mask.value)
         self.request()
 
     def _on_option(self, _value=None) -> None:
         self.request()
-
-    def _on_physical(self, _value=None) -> None:
-        self._update_sigma_label()
-        self.request()
-
-    def _update_sigma_label(self) -> None:
-        image = self._image.value
-        unit = "px"
-        if self._physical.value and image is not None:
-            unit = f"{image.units[-1]:~}"
-        self._sigma.label = f"sigma ({unit})"
 
     def _wire_layers(self) -> None:
         """Follow data changes of the chosen image and mask (and only those)."""
@@ -244,7 +232,10 @@ class MaskedBlurWidget(Container):
         except ValueError as exc:
             return self._refuse(f"{image.name!r} / {mask.name!r}: {exc}")
         self._last_warning = ""
-        description = f"{image.name!r}, sigma {_format_sigma(options.sigma)} px"
+        smoothed = [
+            s for a, s in enumerate(options.sigma) if a not in options.frame_axes
+        ]
+        description = f"{image.name!r}, sigma {_format_sigma(smoothed)} px"
         if not self.runner.busy:
             # Not on every tick of a slider drag: each new text relayouts the
             # dock, and that repaint holds the interpreter the worker needs
@@ -265,13 +256,14 @@ class MaskedBlurWidget(Container):
             A control's value does not fit these layers (the message says
             which and why).
         """
-        sigma = per_axis_sigma(self._sigma_per_axis.value)
         label_mask = isinstance(mask, napari.layers.Labels)
+        self._axes.show_image(image)
         return BlurOptions.check(
             image.data,
             mask_shape_only(mask),
-            sigma or self._sigma.value,
-            spacing=tuple(image.scale) if self._physical.value else None,
+            self._axes.value(),
+            axes=self._axes.axes,
+            spacing=tuple(image.scale) if self._axes.physical.value else None,
             outside=self._outside.value,
             labels=(self._label_ids.value or None) if label_mask else None,
             per_label=self._per_label.value and label_mask,
@@ -312,6 +304,7 @@ class MaskedBlurWidget(Container):
             return
         self._closed = True
         self._session.close()
+        self._warmer.close()
         self._layer_connections.disconnect_all()
         self._viewer_connections.disconnect_all()
         # At interpreter exit Qt objects go in no fixed order, and an exception
@@ -323,6 +316,7 @@ class MaskedBlurWidget(Container):
         # The thread must not outlive the interpreter's shutdown.
         self._on_close()
         self.runner.wait(timeout=30.0)
+        self._warmer.wait(timeout=30.0)
 
     @property
     def session(self) -> LiveSession:
@@ -341,7 +335,7 @@ def _chosen(widget: MaskedBlurWidget, name: str):
     return None if combo is None else combo.value
 
 
-def _format_sigma(sigma: tuple[float, ...]) -> str:
+def _format_sigma(sigma: list[float]) -> str:
     values = {round(s, 2) for s in sigma}
     if len(values) == 1:
         return f"{values.pop():g}"

@@ -1,0 +1,138 @@
+"""The viewer the latency benchmarks drive: napari, the widget docked, a clock.
+
+Shared by :mod:`.bench_latency` (paint, slider, planes) and :mod:`.bench_scrub`
+(time-lapses).
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+PLUGIN, WIDGET = "napari-masked-blur", "Masked Gaussian blur"
+TIMEOUT_S = 600.0
+
+
+class Session:
+    """A viewer with the widget docked on one image and mask.
+
+    Volumes are shown at their middle plane; 4D images (frames of volumes)
+    at their middle plane.  With ``first_plane`` the widget is docked with
+    "live update" off, the layers are added, and ``first_plane_s`` is the
+    seconds from turning "live update" on until the first displayed plane
+    is done: the first plane of a session, napari's own work on the new
+    layers aside.  With ``wait_all`` False only the displayed plane is
+    waited for (the rest fills in the background).
+    """
+
+    def __init__(
+        self,
+        image: np.ndarray,
+        mask: np.ndarray,
+        sigma: float,
+        *,
+        axis_labels: Sequence[str] | None = None,
+        wait_all: bool = True,
+        first_plane: bool = False,
+    ) -> None:
+        import napari
+        from qtpy.QtWidgets import QApplication
+
+        self.viewer = napari.Viewer(show=True)
+        self.app = QApplication.instance()
+        self.image = self.viewer.add_image(image, name="image", axis_labels=axis_labels)
+        self.labels = self.viewer.add_labels(mask, name="mask")
+        if image.ndim >= 3:
+            self.viewer.dims.set_current_step(image.ndim - 3, image.shape[-3] // 2)
+        self.refreshed, self.refreshed_at = 0, 0.0
+        start = time.perf_counter()
+        _, self.widget = self.viewer.window.add_plugin_dock_widget(PLUGIN, WIDGET)
+        self.wait(lambda: self.plane_done() or self.complete())
+        self.first_plane_s = time.perf_counter() - start
+        self.widget["sigma"].value = sigma
+        self.wait(self.complete if wait_all else self.plane_done)
+        self.output = self.viewer.layers["image masked blur"]
+        self.output.events.set_data.connect(self._on_refresh)
+
+    def _dock(self) -> None:
+        _, self.widget = self.viewer.window.add_plugin_dock_widget(PLUGIN, WIDGET)
+
+    def _on_refresh(self, _event=None) -> None:
+        self.refreshed += 1
+        self.refreshed_at = time.perf_counter()
+
+    @property
+    def plan(self):
+        return self.widget.session.plan
+
+    def complete(self) -> bool:
+        plan = self.plan
+        return plan is not None and plan.complete and not self.widget.runner.busy
+
+    def plane_done(self) -> bool:
+        plan = self.plan
+        plane = plan.displayed_plane() if plan is not None else None
+        return plane is not None and plan.is_done(plane)
+
+    def wait(self, condition: Callable[[], bool]) -> None:
+        """Run the event loop until ``condition()``; raise after TIMEOUT_S.
+
+        A real event loop, checked every millisecond, not a busy
+        ``processEvents`` loop: between events the main thread sleeps and
+        leaves the interpreter to the worker, as in a user's session.
+        """
+        from qtpy.QtCore import QEventLoop, QTimer
+
+        loop, poll = QEventLoop(), QTimer()
+        met = [condition()]
+        deadline = time.perf_counter() + TIMEOUT_S
+
+        def check() -> None:
+            met[0] = met[0] or condition()
+            if met[0] or time.perf_counter() > deadline:
+                loop.quit()
+
+        poll.setInterval(1)
+        poll.timeout.connect(check)
+        poll.start()
+        if not met[0]:
+            loop.exec_()
+        poll.stop()
+        if not met[0]:
+            raise TimeoutError("the widget did not catch up")
+
+    def time_to_refresh(
+        self, action: Callable[[], None], ready: Callable[[], bool], *, after: bool
+    ) -> float:
+        """Seconds from ``action`` to the output refresh that makes ``ready()``.
+
+        The clock starts after the action returns when ``after`` (a paint:
+        from the moment its pixels are in the mask), else before it (a
+        slider or plane move: napari's own work is part of the wait).
+        """
+        seen = self.refreshed
+        start = time.perf_counter()
+        action()
+        if after:
+            start = time.perf_counter()
+        self.wait(lambda: self.refreshed > seen and ready())
+        return self.refreshed_at - start
+
+    def close(self) -> None:
+        self.wait(lambda: not self.widget.runner.busy)
+        self.viewer.close()
+
+
+def ms(samples: Sequence[float]) -> str:
+    return f"{statistics.median(samples) * 1e3:.0f} ms (n={len(samples)})"
+
+
+def table(rows: Sequence[tuple[str, str]]) -> str:
+    """The figures as a Markdown table."""
+    width = max(len(what) for what, _ in rows)
+    lines = [f"| {'latency (median)':<{width}} | value |", f"|{'-' * (width + 2)}|---|"]
+    lines += [f"| {what:<{width}} | {value} |" for what, value in rows]
+    return "\n".join(lines)

@@ -1,0 +1,44 @@
+"""What the blur reads from the layers: a mask layer's weights, a lazy output.
+
+An Image layer chosen as mask is a certainty map (float weights); a Labels
+layer is read as it is.  Dask-backed and multiscale images get a lazy (dask)
+output, which napari computes only where it is displayed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import napari
+import numpy as np
+
+from napari_masked_blur._blur.options import BlurOptions
+
+
+def lazy_output(
+    image: napari.layers.Image, mask: napari.layers.Layer, options: BlurOptions
+) -> Any:
+    """The lazy (dask) output of a dask-backed or multiscale image layer."""
+    from napari_masked_blur._lazy.multiscale import multiscale_masked_gaussian
+    from napari_masked_blur._lazy.overlap import masked_gaussian_lazy
+
+    data = mask.data
+    if isinstance(mask, napari.layers.Image) and not mask.multiscale:
+        data = as_certainty(data)
+    if image.multiscale:
+        levels = list(image.data)
+        data = list(data) if mask.multiscale else data
+        return multiscale_masked_gaussian(levels, data, options)
+    return masked_gaussian_lazy(image.data, data, options)
+
+
+def mask_array(mask: napari.layers.Layer) -> np.ndarray:
+    """The mask layer's data as the blur reads it: an Image layer is a certainty map."""
+    data = np.asarray(mask.data)
+    if isinstance(mask, napari.layers.Image):
+        return as_certainty(data)
+    return data
+
+
+def as_certainty(data: Any) -> Any:
+    return data if data.dtype.kind == "f" else data.astype(np.float32)

@@ -1,0 +1,148 @@
+"""Time-lapses in a real viewer: time is never smoothed; a 2D mask serves all frames."""
+
+import numpy as np
+import pytest
+
+import napari_masked_blur._qt.widget as widget_module
+from napari_masked_blur import masked_gaussian
+from napari_masked_blur._blur.warm import is_warming
+
+PLUGIN, WIDGET = "napari-masked-blur", "Masked Gaussian blur"
+TIMEOUT_MS = 60_000
+MOVIE = (6, 40, 48)
+
+
+def movie_and_masks():
+    """A movie whose frame 3 is bright, a 3D label mask and one 2D ROI."""
+    rng = np.random.default_rng(2)
+    movie = rng.integers(100, 200, MOVIE).astype(np.uint16)
+    movie[3] += 1000
+    labels = np.zeros(MOVIE, np.uint8)
+    for t in range(MOVIE[0]):
+        labels[t, 5:30, 4 + 2 * t : 30 + 2 * t] = 1
+    roi = np.zeros(MOVIE[1:], np.uint8)
+    roi[8:32, 6:40] = 1
+    return movie, labels, roi
+
+
+def dock(viewer):
+    _, widget = viewer.window.add_plugin_dock_widget(PLUGIN, WIDGET)
+    return widget
+
+
+def wait_complete(qtbot, widget):
+    live = widget.session
+    qtbot.waitUntil(
+        lambda: live.plan is not None and live.plan.complete and not widget.runner.busy,
+        timeout=TIMEOUT_MS,
+    )
+
+
+def out_of(viewer, name):
+    return viewer.layers[f"{name} masked blur"].data
+
+
+def close(out, expected):
+    return np.allclose(out, expected, rtol=1e-5, atol=1e-3, equal_nan=True)
+
+
+def test_a_labelled_movie_is_blurred_frame_by_frame(make_napari_viewer, qtbot):
+    viewer = make_napari_viewer(strict_qt=True)
+    movie, labels, _ = movie_and_masks()
+    viewer.add_image(movie, name="movie", axis_labels=("t", "y", "x"))
+    viewer.add_labels(labels, name="cells", axis_labels=("t", "y", "x"))
+    widget = dock(viewer)
+    assert widget["smooth_over"].value == (1, 2)
+    assert widget["smooth_over"].current_choice == "y, x"
+    wait_complete(qtbot, widget)
+    out = out_of(viewer, "movie")
+    expected = masked_gaussian(movie, labels, 3.0, axes=(1, 2))
+    assert close(out, expected)
+    inside = labels[2] > 0  # the frame before the bright one keeps its level
+    assert abs(out[2][inside].mean() - movie[2][inside].mean()) < 5
+    widget["smooth_over"].value = (0, 1, 2)  # the user asks for time too
+    wait_complete(qtbot, widget)
+    assert close(out_of(viewer, "movie"), masked_gaussian(movie, labels, 3.0))
+
+
+def test_an_unlabelled_4d_image_is_frames_of_volumes(make_napari_viewer, qtbot):
+    viewer = make_napari_viewer(strict_qt=True)
+    rng = np.random.default_rng(3)
+    movie = rng.random((3, 8, 24, 26)).astype(np.float32)
+    mask = rng.random((8, 24, 26)) > 0.3  # one (z, y, x) mask for every time
+    viewer.add_image(movie, name="tzyx")
+    viewer.add_labels(mask.astype(np.uint16), name="roi")
+    widget = dock(viewer)
+    # numba's plane loop loads once the first result shows; numpy meanwhile
+    assert is_warming(np.float32, np.uint16)
+    qtbot.waitUntil(lambda: not is_warming(np.float32, np.uint16), timeout=TIMEOUT_MS)
+    assert widget["smooth_over"].current_choice == "z, y, x"
+    widget["per_axis"].value = True
+    assert [f.label for f in widget["sigma_axes"]] == ["z (px)", "y (px)", "x (px)"]
+    widget["sigma_axes"]["sigma_1"].value = 1.0
+    wait_complete(qtbot, widget)
+    expected = masked_gaussian(movie, mask, (1.0, 3.0, 3.0), axes=(1, 2, 3))
+    assert close(out_of(viewer, "tzyx"), expected)
+
+
+@pytest.fixture
+def roi_movie(make_napari_viewer, qtbot, regions):
+    """A (t, y, x) movie with one 2D ROI, displayed at frame 4, caught up."""
+    viewer = make_napari_viewer(strict_qt=True)
+    movie, _, roi = movie_and_masks()
+    viewer.add_image(movie, name="movie", axis_labels=("t", "y", "x"))
+    labels = viewer.add_labels(roi, name="roi")
+    viewer.dims.set_current_step(0, 4)
+    widget = dock(viewer)
+    wait_complete(qtbot, widget)
+    return viewer, widget, movie, labels, regions
+
+
+def test_a_2d_mask_serves_every_frame_and_painting_it_updates_them(roi_movie, qtbot):
+    viewer, widget, movie, labels, regions = roi_movie
+    assert regions[0][0] == slice(4, 5), "the displayed frame first"
+    assert close(out_of(viewer, "movie"), masked_gaussian(movie, labels.data, 3.0,
+                                                          axes=(1, 2)))  # fmt: skip
+    before = out_of(viewer, "movie")
+    regions.clear()
+    rows, cols = np.meshgrid(np.arange(34, 38), np.arange(10, 14), indexing="ij")
+    labels.data_setitem((rows.ravel(), cols.ravel()), 1)
+    expected = masked_gaussian(movie, labels.data, 3.0, axes=(1, 2))
+    qtbot.waitUntil(
+        lambda: close(out_of(viewer, "movie"), expected), timeout=TIMEOUT_MS
+    )
+    wait_complete(qtbot, widget)
+    assert out_of(viewer, "movie") is before, "patched, not recomputed whole"
+    assert regions[0][0] == slice(4, 5), "the displayed frame first"
+    assert regions[1][0] == slice(0, MOVIE[0]), "then every frame"
+
+
+def test_scrubbing_time_computes_the_new_frame_first(roi_movie, qtbot):
+    viewer, widget, movie, labels, regions = roi_movie
+    widget["sigma"].value = 1.5  # a new plan, displayed at frame 4
+    qtbot.waitUntil(lambda: bool(regions) and widget.runner.busy, timeout=TIMEOUT_MS)
+    regions.clear()
+    viewer.dims.set_current_step(0, 1)
+    wait_complete(qtbot, widget)
+    frame_1 = (slice(1, 2), slice(0, MOVIE[1]), slice(0, MOVIE[2]))
+    assert frame_1 in regions
+    firsts = [r for r in regions if r[0].start == 1]
+    assert regions.index(firsts[0]) <= 1, "at most the piece running came before"
+    expected = masked_gaussian(movie, labels.data, 1.5, axes=(1, 2))
+    assert close(out_of(viewer, "movie"), expected)
+
+
+def test_a_mask_that_cannot_broadcast_is_named_once(
+    make_napari_viewer, qtbot, monkeypatch
+):
+    viewer = make_napari_viewer(strict_qt=True)
+    movie, _, _ = movie_and_masks()
+    viewer.add_image(movie, name="movie", axis_labels=("t", "y", "x"))
+    warnings = []
+    monkeypatch.setattr(widget_module, "show_warning", warnings.append)
+    viewer.add_labels(np.zeros((40, 47), np.uint8), name="wrong")
+    widget = dock(viewer)
+    qtbot.waitUntil(lambda: bool(warnings), timeout=TIMEOUT_MS)
+    assert warnings[0].count("(40, 47)") == 1 and warnings[0].count("(6, 40, 48)") == 1
+    assert "movie masked blur" not in viewer.layers
+    assert not widget.runner.busy
