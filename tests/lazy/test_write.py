@@ -44,7 +44,7 @@ def test_write_lazy_rechunks_misaligned_chunks_for_zarr(tmp_path, volume):
 
 def test_write_lazy_refuses_an_existing_output(tmp_path, volume):
     np.save(tmp_path / "o.npy", np.arange(2))
-    with pytest.raises(FileExistsError, match="pass overwrite"):
+    with pytest.raises(FileExistsError, match="pass --overwrite"):
         write_lazy(da.from_array(volume), tmp_path / "o.npy")
     write_lazy(da.from_array(volume), tmp_path / "o.npy", overwrite=True)
     np.testing.assert_array_equal(np.load(tmp_path / "o.npy"), volume)

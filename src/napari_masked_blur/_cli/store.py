@@ -1,0 +1,103 @@
+"""Compute and write every chunk: threads here, or a dask.distributed cluster.
+
+Whatever stops the work (an error, Ctrl-C, SIGTERM), no chunk is written
+after it has stopped: threads are shut out of the target and waited for,
+and a local cluster's workers are stopped (a remote cluster's work
+cancelled) before the caller removes the partial output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import sys
+import threading
+from typing import Any
+
+from napari_masked_blur._cli.signals import signals_held
+
+
+def store_chunks(result: Any, target: Any, args: argparse.Namespace) -> None:
+    """Compute and write every chunk, with a progress bar on stderr."""
+    if args.scheduler is None and args.workers is None:
+        _store_on_threads(result, target)
+    else:
+        _store_on_cluster(result, target, args)
+
+
+def _store_on_threads(result: Any, target: Any) -> None:
+    import dask.array as da
+    from dask.diagnostics import ProgressBar
+
+    closable = ClosableTarget(target)
+    try:
+        with ProgressBar(out=sys.stderr):
+            da.store(result, closable, lock=False, scheduler="threads")
+    finally:
+        closable.close()
+
+
+def _store_on_cluster(result: Any, target: Any, args: argparse.Namespace) -> None:
+    import dask.array as da
+    from distributed import Client, LocalCluster, progress
+
+    # Leaving the stack stops a local cluster's workers, or cancels the work
+    # on a remote one, before the partial output is removed.
+    with contextlib.ExitStack() as stack:
+        address = args.scheduler
+        if address is None:
+            with signals_held():
+                address = stack.enter_context(
+                    LocalCluster(
+                        n_workers=args.workers,
+                        threads_per_worker=1,
+                        host="127.0.0.1",
+                        dashboard_address=None,
+                    )
+                )
+        client = stack.enter_context(Client(address, timeout="30s"))
+        future = client.compute(da.store(result, target, lock=False, compute=False))
+        try:
+            with contextlib.redirect_stdout(sys.stderr):
+                progress(future, multi=False)
+            future.result()
+        except KeyboardInterrupt:
+            # Workers busy in a chunk take a moment to stop; the nanny's
+            # warnings about it are not news to someone who stopped the run.
+            logging.getLogger("distributed").setLevel(logging.ERROR)
+            raise
+        finally:
+            future.cancel()
+
+
+class ClosableTarget:
+    """A store target that can be shut: later writes are dropped, and
+    :meth:`close` waits for the writes under way.
+
+    After Ctrl-C dask's worker threads finish the chunks they hold; closing
+    first means none of them writes (or, for Zarr, re-creates folders) in
+    the partial output once it has been removed.
+    """
+
+    def __init__(self, target: Any) -> None:
+        self.target, self.closed, self.writing = target, False, 0
+        self.condition = threading.Condition()
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        with self.condition:
+            if self.closed:
+                return
+            self.writing += 1
+        try:
+            self.target[key] = value
+        finally:
+            with self.condition:
+                self.writing -= 1
+                self.condition.notify_all()
+
+    def close(self, timeout: float = 60.0) -> None:
+        """Drop every later write; wait (up to ``timeout`` s) for those under way."""
+        with self.condition:
+            self.closed = True
+            self.condition.wait_for(lambda: self.writing == 0, timeout)
