@@ -67,16 +67,19 @@ def stop_on_signals() -> Iterator[None]:
 
 @contextlib.contextmanager
 def signals_held() -> Iterator[None]:
-    """Hold Ctrl-C, SIGTERM and SIGHUP back while processes are started.
+    """Start worker processes that Ctrl-C does not reach.
 
     A terminal's Ctrl-C goes to every process of its group, the workers of a
-    local cluster too: one caught while it still imports prints its
-    traceback, and the parent, caught half-way through starting them, leaves
-    the cluster to be closed at exit.  So SIGINT is blocked in this thread
-    (the processes and threads started here inherit the block: Ctrl-C never
-    reaches a worker, which its nanny stops with SIGTERM) and SIGTERM or
-    SIGHUP are noted; on leaving, SIGINT is unblocked, so one that came is
-    delivered now, and a noted signal is raised as :class:`Stopped`.
+    local cluster too: one caught while it still imports prints a traceback.
+    So while the block runs SIGINT is ignored, which the processes started
+    inherit for life (their nanny stops them with SIGTERM, not SIGINT).
+    This thread blocks SIGINT meanwhile, so that Linux keeps a Ctrl-C
+    pending, delivered on leaving, rather than dropping it; but a thread
+    that does not block it (a BLAS thread) may take it first, and then that
+    Ctrl-C is lost and must be pressed again.  SIGTERM and SIGHUP are noted
+    and raised as :class:`Stopped` on leaving (also in place of an error
+    they caused, such as a worker they killed), so that the parent is never
+    stopped half-way through starting the cluster.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -87,8 +90,13 @@ def signals_held() -> Iterator[None]:
         for signum in STOP_SIGNALS
     }
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    previous[signal.SIGINT] = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         yield
+    except Exception:
+        if noted:  # what failed, failed for the signal (a worker it stopped)
+            raise Stopped(noted[0]) from None
+        raise
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import os
+import signal
 import sys
 import threading
 from typing import Any
@@ -40,35 +42,71 @@ def _store_on_threads(result: Any, target: Any) -> None:
 
 def _store_on_cluster(result: Any, target: Any, args: argparse.Namespace) -> None:
     import dask.array as da
-    from distributed import Client, LocalCluster, progress
 
     # Leaving the stack stops a local cluster's workers, or cancels the work
     # on a remote one, before the partial output is removed.
     with contextlib.ExitStack() as stack:
+        started: list[Any] = []
+        try:
+            client = _connect(stack, args, started)
+            future = client.compute(da.store(result, target, lock=False, compute=False))
+            stack.callback(future.cancel)
+            with contextlib.redirect_stdout(sys.stderr):
+                progress_bar(future)
+            future.result()
+        except BaseException:
+            for cluster in started:
+                _kill_workers(cluster)
+            raise
+
+
+def _connect(
+    stack: contextlib.ExitStack, args: argparse.Namespace, started: list[Any]
+) -> Any:
+    """A client of ``--scheduler``, or of a local cluster of ``--workers``
+    processes (appended to ``started``), closed with ``stack``."""
+    # Signals wait until the cluster is whole, and Ctrl-C never reaches its
+    # workers; the import is inside too, lest some module's bare except
+    # swallow a Ctrl-C.
+    with signals_held():
+        from distributed import Client, LocalCluster
+
         address = args.scheduler
         if address is None:
-            with signals_held():
-                address = stack.enter_context(
-                    LocalCluster(
-                        n_workers=args.workers,
-                        threads_per_worker=1,
-                        host="127.0.0.1",
-                        dashboard_address=None,
-                    )
-                )
-        client = stack.enter_context(Client(address, timeout="30s"))
-        future = client.compute(da.store(result, target, lock=False, compute=False))
-        try:
-            with contextlib.redirect_stdout(sys.stderr):
-                progress(future, multi=False)
-            future.result()
-        except KeyboardInterrupt:
-            # Workers busy in a chunk take a moment to stop; the nanny's
-            # warnings about it are not news to someone who stopped the run.
+            # The nanny's warnings (a worker restarted, slow to stop) are about
+            # processes the user never sees.
             logging.getLogger("distributed").setLevel(logging.ERROR)
-            raise
-        finally:
-            future.cancel()
+            address = LocalCluster(
+                n_workers=args.workers,
+                threads_per_worker=1,
+                host="127.0.0.1",
+                dashboard_address=None,
+            )
+            started.append(stack.enter_context(address))
+        return stack.enter_context(Client(address, timeout="30s"))
+
+
+def progress_bar(future: Any) -> None:
+    """distributed's progress bar for ``future``, drawn until it is done."""
+    from distributed import progress
+
+    progress(future, multi=False)
+
+
+def _kill_workers(cluster: Any) -> None:
+    """Kill a local cluster's worker processes at once.
+
+    They ignore Ctrl-C (see :func:`.signals.signals_held`), and one in the
+    middle of a chunk is slow to close: killed, none of them writes into the
+    partial output after it is removed, or logs the scheduler's going.
+    """
+    logging.getLogger("distributed").setLevel(logging.CRITICAL)
+    for nanny in cluster.workers.values():
+        process = getattr(getattr(nanny, "process", None), "process", None)
+        pid = getattr(process, "pid", None)
+        if pid:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
 
 
 class ClosableTarget:
