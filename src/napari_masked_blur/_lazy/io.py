@@ -230,8 +230,13 @@ def _check_strips(path: Path, series: Any) -> None:
     """Refuse a TIFF whose strips or tiles reach past the end of the file."""
     size = os.path.getsize(path)
     for page in series.pages:
-        pieces = zip(page.dataoffsets, page.databytecounts, strict=True)
-        ends = [offset + count for offset, count in pieces]
+        offsets, counts = page.dataoffsets, page.databytecounts
+        if len(offsets) != len(counts):
+            raise ValueError(
+                f"the file is damaged: page {page.index} has {len(offsets)} "
+                f"strip or tile offsets but {len(counts)} byte counts"
+            )
+        ends = [offset + count for offset, count in zip(offsets, counts, strict=True)]
         if max(ends, default=0) > size:
             raise ValueError(
                 f"the file is truncated: page {page.index} has pixel data up "
