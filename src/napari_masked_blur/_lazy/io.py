@@ -9,9 +9,11 @@ Zarr view.  Writing is :mod:`.write`'s.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -211,11 +213,36 @@ def _tiff_zarr(path: str) -> zarr.Array:
     return opened
 
 
+@contextlib.contextmanager
+def _tifffile_complaints() -> Iterator[list[str]]:
+    """What tifffile logs about a damaged file, kept rather than printed.
+
+    Its errors (a series that does not fit its own metadata, read as
+    another shape instead) mean the file is damaged; its warnings alone are
+    dropped, as the checks below find what matters of them.
+    """
+    complaints: list[str] = []
+    handler = logging.Handler(logging.ERROR)
+    handler.emit = lambda record: complaints.append(record.getMessage())
+    logger = logging.getLogger("tifffile")
+    propagate = logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield complaints
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+
+
 def _open_tiff(path: Path) -> MappedRows | TiffZarr:
-    with tifffile.TiffFile(path) as tif:
+    with _tifffile_complaints() as complaints, tifffile.TiffFile(path) as tif:
         if not tif.series:
             raise ValueError("the file holds no image (no TIFF page)")
         series = tif.series[0]
+        if complaints:  # e.g. "<tifffile.TiffPages @8> invalid page offset 99"
+            said = complaints[0].split("> ", 1)[-1]
+            raise ValueError(f"the file is damaged: {said}")
         offset = series.dataoffset
         shape, dtype = series.shape, series.dtype
         if offset is None:
