@@ -81,7 +81,9 @@ def signals_held() -> Iterator[None]:
     they caused, such as a worker they killed), so that the parent is never
     stopped half-way through starting the cluster.
     """
-    if threading.current_thread() is not threading.main_thread():
+    if threading.current_thread() is not threading.main_thread() or not hasattr(
+        signal, "pthread_sigmask"
+    ):  # Windows: no process groups for Ctrl-C to reach, nor masks
         yield
         return
     noted: list[int] = []

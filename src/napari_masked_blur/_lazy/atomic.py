@@ -56,8 +56,9 @@ def partial_path(output: Path, kind: str = "partial") -> Path:
 
 
 def process_alive(pid: int) -> bool:
-    """Whether a process with this id runs on this machine (ours included)."""
-    if pid == os.getpid():
+    """Whether a process with this id runs on this machine (ours included;
+    on Windows always, so that no partial there is taken for stale)."""
+    if pid == os.getpid() or os.name == "nt":  # Windows' kill would end it
         return True
     try:
         os.kill(pid, 0)
@@ -164,7 +165,7 @@ def _link(source: Path, target: Path) -> bool:
         os.link(source, target, follow_symlinks=False)
     except FileExistsError:
         raise
-    except OSError:
+    except (OSError, NotImplementedError):  # NotImplemented: no linkat here
         return False
     return True
 
