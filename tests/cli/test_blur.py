@@ -12,7 +12,7 @@ import zarr
 from napari_masked_blur import masked_gaussian
 from napari_masked_blur._cli import blur as blur_command
 from napari_masked_blur._cli import main as cli_main
-from napari_masked_blur._cli.store import ClosableTarget
+from napari_masked_blur._cli.store import ClosableTarget, TargetClosed
 
 
 @pytest.fixture
@@ -362,7 +362,7 @@ def test_existing_scheduler_address(files):
     np.testing.assert_allclose(np.load(folder / "out.npy"), expected, atol=1e-3)
 
 
-def test_closed_target_drops_later_writes_and_waits_for_those_under_way():
+def test_closed_target_refuses_later_writes_and_waits_for_those_under_way():
     entered, release, written = threading.Event(), threading.Event(), []
 
     class SlowTarget:
@@ -382,5 +382,6 @@ def test_closed_target_drops_later_writes_and_waits_for_those_under_way():
     release.set()
     closer.join(10)
     writer.join(10)
-    closable["late"] = 2
+    with pytest.raises(TargetClosed):
+        closable["late"] = 2
     assert written == ["first"]

@@ -29,15 +29,39 @@ def store_chunks(result: Any, target: Any, args: argparse.Namespace) -> None:
 
 
 def _store_on_threads(result: Any, target: Any) -> None:
+    """dask's threads compute; this thread only waits.
+
+    A signal's exception (Ctrl-C, SIGTERM) is raised in the main thread
+    wherever it is: inside dask's scheduler loop it could land between a
+    worker thread's start and its registration, leaving a thread that the
+    interpreter then waits for forever at exit.  Here it lands in a
+    ``join``; the target is then closed, so that the chunks in flight end
+    with :class:`TargetClosed` and dask schedules no more.
+    """
     import dask.array as da
     from dask.diagnostics import ProgressBar
 
     closable = ClosableTarget(target)
+    failed: list[BaseException] = []
+
+    def store() -> None:
+        try:
+            da.store(result, closable, lock=False, scheduler="threads")
+        except BaseException as error:  # handed to the main thread
+            failed.append(error)
+
+    worker = threading.Thread(target=store, name="napari-masked-blur store")
     try:
         with ProgressBar(out=sys.stderr):
-            da.store(result, closable, lock=False, scheduler="threads")
+            worker.start()
+            # A signal taken by another thread does not wake a join without
+            # a timeout; its handler runs once this thread runs again.
+            while worker.is_alive():
+                worker.join(0.2)
     finally:
         closable.close()
+    if failed:
+        raise failed[0]
 
 
 def _store_on_cluster(result: Any, target: Any, args: argparse.Namespace) -> None:
@@ -109,13 +133,18 @@ def _kill_workers(cluster: Any) -> None:
                 os.kill(pid, signal.SIGKILL)
 
 
+class TargetClosed(Exception):
+    """A chunk finished after the run was stopped; it is not written."""
+
+
 class ClosableTarget:
-    """A store target that can be shut: later writes are dropped, and
-    :meth:`close` waits for the writes under way.
+    """A store target that can be shut: later writes raise
+    :class:`TargetClosed`, and :meth:`close` waits for the writes under way.
 
     After Ctrl-C dask's worker threads finish the chunks they hold; closing
     first means none of them writes (or, for Zarr, re-creates folders) in
-    the partial output once it has been removed.
+    the partial output once it has been removed, and the error stops dask
+    from starting more.
     """
 
     def __init__(self, target: Any) -> None:
@@ -125,7 +154,7 @@ class ClosableTarget:
     def __setitem__(self, key: Any, value: Any) -> None:
         with self.condition:
             if self.closed:
-                return
+                raise TargetClosed(f"not written after the run stopped: {key!r}")
             self.writing += 1
         try:
             self.target[key] = value
@@ -135,7 +164,7 @@ class ClosableTarget:
                 self.condition.notify_all()
 
     def close(self, timeout: float = 60.0) -> None:
-        """Drop every later write; wait (up to ``timeout`` s) for those under way."""
+        """Refuse every later write; wait (up to ``timeout`` s) for those under way."""
         with self.condition:
             self.closed = True
             self.condition.wait_for(lambda: self.writing == 0, timeout)
