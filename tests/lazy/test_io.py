@@ -10,7 +10,13 @@ import pytest
 import tifffile
 import zarr
 
-from napari_masked_blur._lazy.io import MappedRows, file_format, open_lazy
+from napari_masked_blur._lazy.io import (
+    InputFileError,
+    MappedRows,
+    file_format,
+    open_input,
+    open_lazy,
+)
 
 
 def test_npy_is_read_lazily_and_exactly(tmp_path, volume):
@@ -107,3 +113,37 @@ def test_mapped_rows_match_numpy_for_any_slices(tmp_path):
                 for s, n in zip(starts, shape, strict=True)
             )
             np.testing.assert_array_equal(mapped[key], array[key])
+
+
+@pytest.mark.parametrize("name", ["v.npy", "v.tif", "zip.tif"])
+def test_truncated_file_is_refused_when_opened(tmp_path, volume, name):
+    path = tmp_path / name
+    if name == "v.npy":
+        np.save(path, volume)
+    else:
+        compression = {"compression": "zlib"} if name == "zip.tif" else {}
+        tifffile.imwrite(path, volume, **compression)
+    whole = path.read_bytes()
+    path.write_bytes(whole[: len(whole) // 2])
+    damaged = r"as (npy|tiff): the file is (truncated|damaged)"
+    with pytest.raises(ValueError, match=damaged):
+        open_lazy(path)
+
+
+def test_tiff_without_pages_is_refused(tmp_path):
+    (tmp_path / "empty.tif").write_bytes(b"II*\x00\x00\x00\x00\x00")
+    with pytest.raises(ValueError, match="holds no image"):
+        open_lazy(tmp_path / "empty.tif")
+
+
+def test_failed_reads_and_bad_weights_name_the_file(tmp_path):
+    weights = np.ones((4, 6), np.float32)
+    weights[3, 5] = -2
+    np.save(tmp_path / "w.npy", weights)
+    checked = open_input(tmp_path / "w.npy", weights=True)
+    np.testing.assert_array_equal(checked[:3], weights[:3])
+    with pytest.raises(InputFileError, match=r"w\.npy' holds -2.0 at pixel \(3, 5\)"):
+        checked[2:, 1:]
+    (tmp_path / "w.npy").write_bytes((tmp_path / "w.npy").read_bytes()[:130])
+    with pytest.raises(InputFileError, match=r"cannot read .*w\.npy"):
+        checked[3:]

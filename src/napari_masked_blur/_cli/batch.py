@@ -114,14 +114,9 @@ def _one_cluster(args: argparse.Namespace) -> Iterator[argparse.Namespace]:
     if args.workers is None:
         yield args
         return
-    from distributed import LocalCluster
+    from napari_masked_blur._cli.store import local_cluster
 
-    with LocalCluster(
-        n_workers=args.workers,
-        threads_per_worker=1,
-        host="127.0.0.1",
-        dashboard_address=None,
-    ) as cluster:
+    with local_cluster(args.workers) as address:
         shared = copy.copy(args)
-        shared.scheduler, shared.workers = cluster.scheduler_address, None
+        shared.scheduler, shared.workers = address, None
         yield shared

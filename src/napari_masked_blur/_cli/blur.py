@@ -5,17 +5,17 @@ blurred lazily (:mod:`napari_masked_blur._lazy.windows`) and streamed into
 the output with :func:`dask.array.store`: each output chunk is written as soon as it is
 computed, so memory holds a few chunks (grown by the kernel radius) per
 worker, never the volume.  The output is written under a temporary name in
-its own directory and renamed into place at the end: an error or Ctrl-C
-leaves no half-written output and never touches an existing one.
+its own directory and moved into place at the end
+(:mod:`napari_masked_blur._lazy.atomic`): an error, Ctrl-C, SIGTERM or
+SIGHUP (:mod:`.signals`) leaves no half-written output and never touches
+an existing one.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import math
 import sys
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,8 @@ from napari_masked_blur._cli.arguments import (
 )
 from napari_masked_blur._cli.errors import InputError
 from napari_masked_blur._cli.repeat import add_repeat_options, parse_args
+from napari_masked_blur._cli.signals import exit_status, signal_name, stop_on_signals
+from napari_masked_blur._cli.store import store_chunks
 
 DESCRIPTION = """\
 Gaussian blur of IMAGE inside MASK by normalized convolution, streamed chunk
@@ -53,7 +55,9 @@ examples:
   napari-masked-blur blur images/ masks/ --settings tuned.json -o smooth/
 
 exit status: 0 done, 1 failed while running (or any file of a batch),
-2 bad arguments or input, 130 interrupted.
+2 bad arguments or input (a damaged input file too, even when found while
+reading it), 128 + the signal's number when stopped: 130 Ctrl-C,
+143 SIGTERM, 129 SIGHUP.
 """
 
 
@@ -179,45 +183,58 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parse_args(build_parser(), argv)
     except SystemExit as stop:  # --help, or argparse's own usage error
         return int(stop.code or 0)
-    try:
-        from napari_masked_blur._cli.batch import run
+    with stop_on_signals():
+        try:
+            from napari_masked_blur._cli.batch import run
 
-        return run(args, blur_files)
-    except InputError as error:
-        print(f"napari-masked-blur blur: error: {error}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(
-            "napari-masked-blur blur: interrupted; no output written", file=sys.stderr
-        )
-        return 130
-    except Exception as error:
-        print(
-            f"napari-masked-blur blur: failed: {type(error).__name__}: {error}",
-            file=sys.stderr,
-        )
-        return 1
+            return run(args, blur_files)
+        except InputError as error:
+            return _say(f"error: {error}", 2)
+        except KeyboardInterrupt as stop:
+            return _say(
+                f"stopped by {signal_name(stop)}; no output written, "
+                "the partial one removed",
+                exit_status(stop),
+            )
+        except FileExistsError as error:  # at the output, during the run
+            return _say(f"failed: {error}", 1)
+        except Exception as error:
+            return _say(f"failed: {type(error).__name__}: {error}", 1)
+
+
+def _say(message: str, status: int) -> int:
+    print(f"napari-masked-blur blur: {message}", file=sys.stderr)
+    return status
 
 
 def blur_files(args: argparse.Namespace) -> int:
     """Check everything, then stream the blurred image into ``args.output``."""
+    from napari_masked_blur._lazy.atomic import remove_stale_partials
+    from napari_masked_blur._lazy.io import InputFileError
     from napari_masked_blur._lazy.outputs import output_hooks
+    from napari_masked_blur._lazy.safety import output_path
     from napari_masked_blur._lazy.write import write_lazy
 
-    output = Path(args.output).resolve()
+    output = output_path(args.output)
     result, chunks = _lazy_result(args, output)
     create, finish = output_hooks(
         output, args.record, args.pixel_info, args.channel_axis
     )
-    write_lazy(
-        result,
-        output,
-        chunks=chunks,
-        overwrite=args.overwrite,
-        store=lambda array, target: _store(array, target, args),
-        create=create,
-        finish=finish,
-    )
+    for cleaned in remove_stale_partials(output.parent):
+        _say(cleaned, 0)
+    try:
+        write_lazy(
+            result,
+            output,
+            chunks=chunks,
+            overwrite=args.overwrite,
+            store=lambda array, target: store_chunks(array, target, args),
+            create=create,
+            finish=finish,
+            inputs=(args.image, args.mask),
+        )
+    except InputFileError as error:  # found while reading: bad input all the same
+        raise InputError(f"{error}; no output written") from None
     print(f"wrote {output} {result.shape} {result.dtype}", file=sys.stderr)
     return 0
 
@@ -226,14 +243,14 @@ def _lazy_result(args: argparse.Namespace, output: Path) -> tuple[Any, tuple]:
     """The blurred image as a dask array, every input check already done,
     and the chunk shape for a Zarr output."""
     from napari_masked_blur._lazy.formats import open_image
-    from napari_masked_blur._lazy.io import file_format
+    from napari_masked_blur._lazy.io import open_input
+    from napari_masked_blur._lazy.safety import check_output
     from napari_masked_blur._lazy.windows import masked_gaussian_windows
 
-    _check_output(output, [Path(args.image), Path(args.mask)], args.overwrite)
     try:
-        file_format(output)
-        image = open_image(args.image, args.reader)
-        mask = open_image(args.mask)
+        check_output(output, (args.image, args.mask), overwrite=args.overwrite)
+        image = open_input(args.image, opener=lambda p: open_image(p, args.reader))
+        mask = open_input(args.mask, weights=True, opener=open_image)
         options = BlurOptions.check(
             image,
             mask,
@@ -255,7 +272,7 @@ def _lazy_result(args: argparse.Namespace, output: Path) -> tuple[Any, tuple]:
             options,
             chunks=_work_chunks(out_chunks, image.shape, options),
         )
-    except (FileNotFoundError, ValueError) as error:
+    except (FileNotFoundError, FileExistsError, ValueError) as error:
         raise InputError(str(error)) from None
     return result, out_chunks
 
@@ -300,83 +317,3 @@ def _work_chunks(
         min(c * max(1, math.ceil(2 * r / c)), n)
         for c, r, n in zip(chunks, radius, shape, strict=True)
     )
-
-
-def _check_output(output: Path, inputs: list[Path], overwrite: bool) -> None:
-    if any(output == path.resolve() for path in inputs):
-        raise InputError(f"output {str(output)!r} is one of the inputs")
-    if not output.parent.is_dir():
-        raise InputError(f"output folder {str(output.parent)!r} does not exist")
-    if output.exists() and not overwrite:
-        raise InputError(
-            f"output {str(output)!r} exists; pass --overwrite to replace it"
-        )
-
-
-def _store(result: Any, target: Any, args: argparse.Namespace) -> None:
-    """Compute and write every chunk, with a progress bar on stderr."""
-    import dask.array as da
-
-    if args.scheduler is None and args.workers is None:
-        from dask.diagnostics import ProgressBar
-
-        closable = ClosableTarget(target)
-        try:
-            with ProgressBar(out=sys.stderr):
-                da.store(result, closable, lock=False, scheduler="threads")
-        finally:
-            closable.close()
-        return
-    from distributed import Client, LocalCluster, progress
-
-    if args.scheduler is not None:
-        cluster = contextlib.nullcontext(args.scheduler)
-    else:
-        cluster = LocalCluster(
-            n_workers=args.workers,
-            threads_per_worker=1,
-            host="127.0.0.1",
-            dashboard_address=None,
-        )
-    # Leaving the block stops a local cluster's workers, or cancels the work
-    # on a remote one, before the partial output is removed.
-    with cluster as address, Client(address, timeout="30s") as client:
-        future = client.compute(da.store(result, target, lock=False, compute=False))
-        try:
-            with contextlib.redirect_stdout(sys.stderr):
-                progress(future, multi=False)
-            future.result()
-        finally:
-            future.cancel()
-
-
-class ClosableTarget:
-    """A store target that can be shut: later writes are dropped, and
-    :meth:`close` waits for the writes under way.
-
-    After Ctrl-C dask's worker threads finish the chunks they hold; closing
-    first means none of them writes (or, for Zarr, re-creates folders) in
-    the partial output once it has been removed.
-    """
-
-    def __init__(self, target: Any) -> None:
-        self.target, self.closed, self.writing = target, False, 0
-        self.condition = threading.Condition()
-
-    def __setitem__(self, key: Any, value: Any) -> None:
-        with self.condition:
-            if self.closed:
-                return
-            self.writing += 1
-        try:
-            self.target[key] = value
-        finally:
-            with self.condition:
-                self.writing -= 1
-                self.condition.notify_all()
-
-    def close(self, timeout: float = 60.0) -> None:
-        """Drop every later write; wait (up to ``timeout`` s) for those under way."""
-        with self.condition:
-            self.closed = True
-            self.condition.wait_for(lambda: self.writing == 0, timeout)

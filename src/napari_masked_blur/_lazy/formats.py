@@ -22,7 +22,7 @@ import numpy as np
 import tifffile
 import zarr
 
-from napari_masked_blur._lazy.io import file_format, open_array
+from napari_masked_blur._lazy.io import file_format, open_array, tifffile_complaints
 
 READERS = ("auto", "bioio")
 
@@ -148,7 +148,11 @@ def pixel_info(path: str | os.PathLike, reader: str = "auto") -> PixelInfo:
 
 
 def _tiff_info(path: Path) -> PixelInfo:
-    with tifffile.TiffFile(path) as tif:
+    # A damaged file is named by the reader (.io) with its own message; here
+    # tifffile's log lines are kept off stderr and an empty file is refused.
+    with tifffile_complaints(), tifffile.TiffFile(path) as tif:
+        if not tif.series:
+            raise ValueError("the file holds no image (no TIFF page)")
         axes = tif.series[0].axes.upper()
         if tif.is_ome and tif.ome_metadata:
             return _ome_xml_info(tif.ome_metadata, axes)

@@ -9,9 +9,11 @@ Zarr view.  Writing is :mod:`.write`'s.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -20,9 +22,10 @@ import dask.array as da
 import numpy as np
 import tifffile
 import zarr
+from dask.base import tokenize
 
 FORMATS = ("tiff", "zarr", "npy")
-_SUFFIXES = {".tif": "tiff", ".tiff": "tiff", ".zarr": "zarr", ".npy": "npy"}
+SUFFIXES = {".tif": "tiff", ".tiff": "tiff", ".zarr": "zarr", ".npy": "npy"}
 
 
 def file_format(path: str | os.PathLike) -> str:
@@ -32,13 +35,13 @@ def file_format(path: str | os.PathLike) -> str:
     """
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix in _SUFFIXES:
-        return _SUFFIXES[suffix]
+    if suffix in SUFFIXES:
+        return SUFFIXES[suffix]
     if path.is_dir():
         return "zarr"
     raise ValueError(
         f"cannot tell the format of {str(path)!r}: expected a name ending in "
-        f"{', '.join(_SUFFIXES)}"
+        f"{', '.join(SUFFIXES)}"
     )
 
 
@@ -70,12 +73,37 @@ def open_array(path: str | os.PathLike) -> Any:
     kind = file_format(path)
     try:
         return {"tiff": _open_tiff, "zarr": _open_zarr, "npy": _open_npy}[kind](path)
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        raise ValueError(f"cannot read {str(path)!r} as {kind}: {error}") from error
+    except MemoryError:
+        raise
+    except Exception as error:  # whatever a damaged header makes the parser do
+        raise ValueError(
+            f"cannot read {str(path)!r} as {kind}: {_describe(error)}"
+        ) from error
+
+
+def _describe(error: Exception) -> str:
+    """The error's message, with its type where the message alone says little."""
+    if isinstance(error, (ValueError, OSError)) and str(error):
+        return str(error)
+    return f"{type(error).__name__}: {error}"
+
+
+def _check_size(path: Path, offset: int, shape: Sequence[int], dtype: Any) -> None:
+    """Refuse a raw array whose file is shorter than its header says."""
+    needed = offset + math.prod(shape) * np.dtype(dtype).itemsize
+    size = os.path.getsize(path)
+    if size < needed:
+        raise ValueError(
+            f"the file is truncated: its header describes {tuple(shape)} "
+            f"{np.dtype(dtype)} pixels ending at byte {needed}, but it has "
+            f"{size} bytes"
+        )
 
 
 def stored_chunks(array: Any) -> tuple[int, ...] | None:
     """The chunk shape the array is stored in (Zarr), else None."""
+    if isinstance(array, NamedReads):
+        array = array.array
     return tuple(array.chunks) if isinstance(array, zarr.Array) else None
 
 
@@ -185,14 +213,62 @@ def _tiff_zarr(path: str) -> zarr.Array:
     return opened
 
 
+@contextlib.contextmanager
+def tifffile_complaints() -> Iterator[list[str]]:
+    """What tifffile logs about a damaged file, kept rather than printed.
+
+    Its errors (a series that does not fit its own metadata, read as
+    another shape instead) mean the file is damaged; its warnings alone are
+    dropped, as the checks below find what matters of them.
+    """
+    complaints: list[str] = []
+    handler = logging.Handler(logging.ERROR)
+    handler.emit = lambda record: complaints.append(record.getMessage())
+    logger = logging.getLogger("tifffile")
+    propagate = logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield complaints
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+
+
 def _open_tiff(path: Path) -> MappedRows | TiffZarr:
-    with tifffile.TiffFile(path) as tif:
+    with tifffile_complaints() as complaints, tifffile.TiffFile(path) as tif:
+        if not tif.series:
+            raise ValueError("the file holds no image (no TIFF page)")
         series = tif.series[0]
+        if complaints:  # e.g. "<tifffile.TiffPages @8> invalid page offset 99"
+            said = complaints[0].split("> ", 1)[-1]
+            raise ValueError(f"the file is damaged: {said}")
         offset = series.dataoffset
         shape, dtype = series.shape, series.dtype
+        if offset is None:
+            _check_strips(path, series)
     if offset is not None:
+        _check_size(path, offset, shape, dtype)
         return MappedRows(path, offset, shape, dtype)
     return TiffZarr(path)
+
+
+def _check_strips(path: Path, series: Any) -> None:
+    """Refuse a TIFF whose strips or tiles reach past the end of the file."""
+    size = os.path.getsize(path)
+    for page in series.pages:
+        offsets, counts = page.dataoffsets, page.databytecounts
+        if len(offsets) != len(counts):
+            raise ValueError(
+                f"the file is damaged: page {page.index} has {len(offsets)} "
+                f"strip or tile offsets but {len(counts)} byte counts"
+            )
+        ends = [offset + count for offset, count in zip(offsets, counts, strict=True)]
+        if max(ends, default=0) > size:
+            raise ValueError(
+                f"the file is truncated: page {page.index} has pixel data up "
+                f"to byte {max(ends)}, but the file has {size} bytes"
+            )
 
 
 def _open_npy(path: Path) -> Any:
@@ -208,6 +284,7 @@ def _open_npy(path: Path) -> Any:
         offset = file.tell()
     if fortran_order or dtype.hasobject:
         return np.load(path, mmap_mode="r")
+    _check_size(path, offset, shape, dtype)
     return MappedRows(path, offset, shape, dtype)
 
 
@@ -227,3 +304,66 @@ def _multiscale_level0(attrs: dict[str, Any], path: Path) -> str:
             "give the path of an array inside it"
         )
     return multiscales[0]["datasets"][0]["path"]
+
+
+class InputFileError(ValueError):
+    """An input file found damaged, or holding values it may not, while its
+    pixels were read: bad input, though found only once the work started."""
+
+
+def open_input(
+    path: str | os.PathLike,
+    *,
+    weights: bool = False,
+    opener: Callable[[str | os.PathLike], Any] | None = None,
+) -> NamedReads:
+    """``opener(path)`` (default :func:`open_array`), whose reads name the file
+    when they fail.
+
+    With ``weights``, floating pixels are certainty weights: each read checks
+    them finite and >= 0, so a NaN is reported with the file and the pixel.
+    """
+    return NamedReads((opener or open_array)(path), str(path), weights)
+
+
+class NamedReads:
+    """An opened array whose failed reads raise :class:`InputFileError`
+    naming the file (and, for bad weights, the pixel)."""
+
+    def __init__(self, array: Any, path: str, weights: bool) -> None:
+        self.array, self.path = array, path
+        self.weights = weights and np.dtype(array.dtype).kind == "f"
+        self.shape, self.dtype = tuple(array.shape), np.dtype(array.dtype)
+        self.ndim, self.size = len(self.shape), math.prod(self.shape)
+        self.chunks = getattr(array, "chunks", None)
+
+    def __getitem__(self, key: Any) -> np.ndarray:
+        try:
+            values = np.asarray(self.array[key])
+        except MemoryError:
+            raise
+        except Exception as error:  # a file cut or changed under us
+            raise InputFileError(
+                f"cannot read {self.path!r}: {_describe(error)}"
+            ) from error
+        if self.weights:
+            self._check_weights(values, key)
+        return values
+
+    def _check_weights(self, values: np.ndarray, key: Any) -> None:
+        bad = ~np.isfinite(values) | (values < 0)
+        if not bad.any():
+            return
+        local = np.unravel_index(int(np.argmax(bad)), values.shape)
+        try:
+            starts = [s.start or 0 for s in index_slices(key, self.ndim)]
+        except TypeError:  # not slices: say where in the piece read
+            starts = [0] * values.ndim
+        pixel = tuple(int(s + i) for s, i in zip(starts, local, strict=True))
+        raise InputFileError(
+            f"mask {self.path!r} holds {values[local]} at pixel {pixel}; "
+            "certainty weights must be finite and >= 0"
+        )
+
+    def __dask_tokenize__(self) -> tuple:
+        return (type(self).__name__, self.path, self.weights, tokenize(self.array))

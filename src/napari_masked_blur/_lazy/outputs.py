@@ -15,7 +15,8 @@ package version, the input names) where its readers look:
                MapAnnotation (namespace ``napari-masked-blur``)
 ``.tif``       TIFF whose ImageDescription is JSON holding ``record``
 ``.npy``       ``record`` in the sidecar ``NAME.npy.json``, written
-               atomically before the array is renamed into place
+               atomically once the array is in place (an output refused
+               at the final move leaves no sidecar)
 =============  ==============================================================
 """
 

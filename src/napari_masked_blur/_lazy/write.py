@@ -3,14 +3,14 @@
 Writers are targets for :func:`dask.array.store`: every chunk is written
 where it belongs as soon as it is computed, so nothing but the chunks in
 flight is ever held in memory.  The file is written under a temporary name
-in its folder and renamed into place once complete.
+in its folder and moved into place once complete (:mod:`.atomic`), after
+:mod:`.safety` has checked that nothing of the user's is lost by it.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,13 @@ import numpy as np
 import tifffile
 import zarr
 
+from napari_masked_blur._lazy.atomic import (
+    move_into_place,
+    partial_path,
+    remove_path,
+)
 from napari_masked_blur._lazy.io import RawArray, file_format, index_slices
+from napari_masked_blur._lazy.safety import check_output, output_path
 
 
 def write_lazy(
@@ -32,13 +38,16 @@ def write_lazy(
     store: Callable[[da.Array, Any], None] | None = None,
     create: Callable[..., Any] | None = None,
     finish: Callable[[Path, Path], None] | None = None,
+    inputs: Sequence[str | os.PathLike] = (),
 ) -> None:
     """Write a dask array to ``path`` (format from the name), chunk by chunk.
 
     The file is written under a temporary name in the same folder and
-    renamed into place once complete: an error or Ctrl-C leaves nothing
-    half-written, and an existing ``path`` (replaced only with
-    ``overwrite``) stays intact until the new one is whole.
+    moved into place once complete (:mod:`.atomic`): an error or Ctrl-C
+    leaves nothing half-written, and an existing ``path`` (replaced only
+    with ``overwrite``) stays intact until the new one is whole.  A file
+    that appears at ``path`` during the run is not replaced without
+    ``overwrite``; a symbolic link at ``path`` is refused, never followed.
 
     Parameters
     ----------
@@ -61,16 +70,25 @@ def write_lazy(
         target instead of :func:`create_target` (``attributes`` unused):
         :func:`.outputs.output_hooks` gives one per format.
     finish : callable, optional
-        ``finish(temporary_path, path)`` runs once every chunk is written,
-        before the rename (e.g. a sidecar file, written first).
+        ``finish(temporary_path, path)`` runs once the output is in place
+        (e.g. a sidecar file): an output refused at the final move gets none.
+    inputs : sequence of path
+        Files and Zarr arrays that ``array`` reads: ``path`` may not be,
+        hold or lie in one of them or their Zarr store (:mod:`.safety`).
+
+    Raises
+    ------
+    FileExistsError
+        ``path`` exists, or appeared during the run, and ``overwrite`` is false.
+    ValueError
+        ``path`` is refused by :func:`~.safety.check_output`.
     """
-    path = Path(path).resolve()
-    if path.exists() and not overwrite:
-        raise FileExistsError(f"{str(path)!r} exists; pass overwrite to replace it")
+    path = output_path(path)
+    check_output(path, inputs, overwrite=overwrite)
     chunks = chunks or tuple(axis[0] for axis in array.chunks)
     if not _whole_multiples(array.chunks, chunks):
         array = array.rechunk(chunks)
-    partial = path.with_name(f".{path.stem}.partial-{os.getpid()}{path.suffix}")
+    partial = partial_path(path)
     try:
         if create is None:
             target = create_target(
@@ -82,9 +100,9 @@ def write_lazy(
             da.store(array, target, lock=False)
         else:
             store(array, target)
+        move_into_place(partial, path, overwrite=overwrite)
         if finish is not None:
             finish(partial, path)
-        _move_into_place(partial, path)
     finally:
         remove_path(partial)
 
@@ -98,29 +116,6 @@ def _whole_multiples(
         all(start % c == 0 for start in np.cumsum((0, *axis[:-1])))
         for axis, c in zip(dask_chunks, chunks, strict=True)
     )
-
-
-def _move_into_place(partial: Path, output: Path) -> None:
-    """Rename the finished output into place, replacing an old one last."""
-    if not output.exists() or (partial.is_file() and output.is_file()):
-        os.replace(partial, output)  # atomic
-        return
-    old = output.with_name(f".{output.stem}.old-{os.getpid()}{output.suffix}")
-    os.replace(output, old)
-    try:
-        os.replace(partial, output)
-    except OSError:
-        os.replace(old, output)
-        raise
-    remove_path(old)
-
-
-def remove_path(path: Path) -> None:
-    """Remove a file or folder if it is there."""
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path, ignore_errors=True)
-    elif path.exists() or path.is_symlink():
-        path.unlink()
 
 
 def create_target(
