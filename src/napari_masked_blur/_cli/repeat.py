@@ -207,24 +207,23 @@ def physical_sigma(
     return tuple(sigma), tuple(spacing)
 
 
+def cli_settings(args: argparse.Namespace) -> BlurSettings:
+    """The options of ``args`` as settings: each field from its namesake
+    (the settings' default where ``args`` has none).
+
+    ``BlurOptions.check(image, mask, **cli_settings(args).kwargs)`` checks
+    what the command blurs with.
+    """
+    given = vars(args)
+    names = [f.name for f in fields(BlurSettings)]
+    return BlurSettings(**{name: given[name] for name in names if name in given})
+
+
 def record(args: argparse.Namespace) -> dict[str, Any]:
     """What an output says of how it was made: the settings document, the
     package version and the input names."""
-    settings = BlurSettings(
-        sigma=args.sigma,
-        units=args.units,
-        spacing=args.spacing,
-        axes=getattr(args, "axes", None),
-        outside=args.outside,
-        labels=args.labels,
-        per_label=args.per_label,
-        mode=args.mode,
-        truncate=args.truncate,
-        method=args.method,
-        channel_axis=args.channel_axis,
-    )
     return {
-        "settings": settings.to_dict(),
+        "settings": cli_settings(args).to_dict(),
         "version": package_version(),
         "image": os.fspath(args.image),
         "mask": os.fspath(args.mask),
