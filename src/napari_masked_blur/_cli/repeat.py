@@ -20,6 +20,7 @@ from typing import Any
 from napari_masked_blur._blur.frames import rule_axes
 from napari_masked_blur._blur.settings import (
     BlurSettings,
+    is_physical,
     load_settings,
     package_version,
 )
@@ -27,7 +28,6 @@ from napari_masked_blur._cli.errors import InputError
 from napari_masked_blur._engines import METHODS
 
 READERS = ("auto", "bioio")
-PIXEL_UNITS = ("pixel", "pixels", "px")
 
 
 def add_repeat_options(parser: argparse.ArgumentParser) -> None:
@@ -99,12 +99,6 @@ def settings_defaults(settings: BlurSettings) -> dict[str, Any]:
     if values["labels"] is not None:
         values["labels"] = list(values["labels"])
     return values
-
-
-def is_physical(units: str | Sequence[str] | None) -> bool:
-    """Whether sigma is in a length unit rather than in pixels."""
-    units = [units] if isinstance(units, str) else list(units or [])
-    return any(u.lower() not in PIXEL_UNITS for u in units)
 
 
 def prepare(args: argparse.Namespace) -> None:

@@ -46,7 +46,6 @@ _METRES = {
     "m": 1.0,
     "meter": 1.0,
 }
-PIXEL_UNITS = ("pixel", "pixels", "px")
 EXTRA_HINT = "pip install 'napari-masked-blur[formats]'"
 
 
