@@ -24,32 +24,11 @@ from napari_masked_blur._blur.region import blur_whole
 from napari_masked_blur._qt import control_settings
 from napari_masked_blur._qt.output import METADATA_KEY
 from napari_masked_blur._qt.snippet import LayerSource, python_snippet
+from tests.qt.conftest import TIMEOUT_MS, dock, ramp_and_labels, wait_idle
 
-PLUGIN, WIDGET = "napari-masked-blur", "Masked Gaussian blur"
-TIMEOUT_MS = 30_000
 CONTROLS = ("sigma", "physical", "outside", "labels", "per_label", "mode", "live")
 # Per-axis sigma: "smooth over", "sigma per axis" and one field per smoothed axis.
 SIGMA_CONTROLS = ("smooth_over", "per_axis")
-
-
-def image_and_labels(shape=(40, 50)):
-    """A ramp with a bright stripe outside the mask, and labels 1 and 2."""
-    grid = np.indices(shape)
-    image = (grid.sum(axis=0) * 3 + grid[-1]).astype(np.uint16)
-    image[..., 30:33] = 5000
-    mask = np.zeros(shape, np.uint8)
-    mask[..., 5:35, 5:30] = 1
-    mask[..., 5:35, 33:45] = 2
-    return image, mask
-
-
-def dock(viewer):
-    _, widget = viewer.window.add_plugin_dock_widget(PLUGIN, WIDGET)
-    return widget
-
-
-def wait_idle(qtbot, widget):
-    qtbot.waitUntil(lambda: not widget.runner.busy, timeout=TIMEOUT_MS)
 
 
 def output_of(viewer, name="ramp"):
@@ -87,7 +66,7 @@ def set_controls(widget, controls):
 @pytest.fixture
 def small(make_napari_viewer, qtbot):
     viewer = make_napari_viewer(strict_qt=True)
-    image, mask = image_and_labels()
+    image, mask = ramp_and_labels()
     viewer.add_image(image, name="ramp", scale=(2.0, 0.5), units="micrometer")
     viewer.add_labels(mask, name="cells", scale=(2.0, 0.5), units="micrometer")
     widget = dock(viewer)
@@ -243,20 +222,17 @@ def test_the_settings_give_what_the_widget_blurs_with(small, controls):
 # --- Copy as Python -------------------------------------------------------------
 
 
-def test_copied_snippet_rebuilds_a_2d_output_exactly(small, qtbot):
+@pytest.mark.parametrize(
+    "controls",
+    [
+        {"sigma": 2.5, "outside": "zero"},
+        {"per_label": True, "labels": 2, "mode": "reflect"},
+    ],
+    ids=["2d", "per_label"],
+)
+def test_copied_snippet_rebuilds_a_2d_output_exactly(small, qtbot, controls):
     viewer, widget = small
-    widget["sigma"].value = 2.5
-    widget["outside"].value = "zero"
-    wait_idle(qtbot, widget)
-    blurred = run_copied(widget, viewer)
-    np.testing.assert_array_equal(blurred, output_of(viewer).data)
-
-
-def test_copied_snippet_rebuilds_per_label_output_exactly(small, qtbot):
-    viewer, widget = small
-    widget["per_label"].value = True
-    widget["labels"].value = 2
-    widget["mode"].value = "reflect"
+    set_controls(widget, controls)
     wait_idle(qtbot, widget)
     blurred = run_copied(widget, viewer)
     np.testing.assert_array_equal(blurred, output_of(viewer).data)
@@ -281,7 +257,7 @@ def test_copied_snippet_rebuilds_fill_and_a_certainty_mask_exactly(
     make_napari_viewer, qtbot
 ):
     viewer = make_napari_viewer(strict_qt=True)
-    image, mask = image_and_labels()
+    image, mask = ramp_and_labels()
     viewer.add_image(image, name="ramp")
     viewer.add_image((mask > 0).astype(np.uint8) * 3, name="weights")
     widget = dock(viewer)
@@ -299,7 +275,7 @@ def test_copied_snippet_rebuilds_fill_and_a_certainty_mask_exactly(
 
 def test_copied_snippet_rebuilds_a_volume(make_napari_viewer, qtbot):
     viewer = make_napari_viewer(strict_qt=True)
-    image, mask = image_and_labels((6, 40, 50))
+    image, mask = ramp_and_labels((6, 40, 50))
     viewer.add_image(image, name="ramp")
     viewer.add_labels(mask, name="cells")
     widget = dock(viewer)
@@ -314,7 +290,7 @@ def test_copied_snippet_rebuilds_a_volume(make_napari_viewer, qtbot):
 
 def test_copied_snippet_rebuilds_a_time_lapse(make_napari_viewer, qtbot):
     viewer = make_napari_viewer(strict_qt=True)
-    image, mask = image_and_labels((5, 40, 50))
+    image, mask = ramp_and_labels((5, 40, 50))
     image[2] += 3000  # a bright frame, which must not leak into the others
     viewer.add_image(image, name="ramp", axis_labels=("t", "y", "x"))
     viewer.add_labels(mask, name="cells", axis_labels=("t", "y", "x"))
