@@ -137,3 +137,21 @@ def test_a_folder_run_applies_the_rule_file_by_file(tmp_path, movie, capsys):
     np.testing.assert_allclose(
         np.load(tmp_path / "out" / "volume.npy"), volume, atol=1e-6
     )
+
+
+def test_sigma_in_micrometres_needs_no_pixel_size_along_time(tmp_path, movie):
+    frames, mask = movie
+    tifffile.imwrite(
+        tmp_path / "movie.ome.tif", frames, ome=True,
+        metadata={"axes": "TYX", "PhysicalSizeY": 0.5, "PhysicalSizeX": 0.25},
+    )  # fmt: skip
+    np.save(tmp_path / "roi.npy", mask)
+    out = tmp_path / "out.npy"
+    status = blur(
+        tmp_path / "movie.ome.tif", tmp_path / "roi.npy", "--sigma", "1",
+        "--units", "um", "-o", out,
+    )  # fmt: skip
+    assert status == 0
+    # 1 µm is 2 pixels along y and 4 along x, in each frame alone.
+    want = np.stack([masked_gaussian(f, mask, (2.0, 4.0)) for f in frames])
+    np.testing.assert_allclose(np.load(out), want, atol=1e-6)
