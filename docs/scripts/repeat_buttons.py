@@ -19,11 +19,10 @@ namespace, does not give back the output layer's data exactly.
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 import sys
 from pathlib import Path
+
+from _display import rerun_without_display
 
 DOCS = Path(__file__).resolve().parents[1]
 IMAGE = DOCS / "images" / "widget-repeat.png"
@@ -32,12 +31,9 @@ WINDOW = (1400, 800)
 
 
 def main() -> int:
-    if not os.environ.get("DISPLAY") and shutil.which("xvfb-run"):
-        screen = f"-screen 0 {WINDOW[0] + 200}x{WINDOW[1] + 200}x24"
-        command = ["xvfb-run", "-a", "-s", screen, sys.executable, *sys.argv]
-        return subprocess.run(command, check=False).returncode
-    # Pop-up notifications would cover the picture.
-    os.environ["NAPARI_APPLICATION_GUI_NOTIFICATION_LEVEL"] = "error"
+    status = rerun_without_display(WINDOW)
+    if status is not None:
+        return status
     import numpy as np
     from qtpy.QtCore import QPoint, QRect
     from qtpy.QtWidgets import QApplication

@@ -12,24 +12,19 @@ docs/images/.
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 import sys
 from pathlib import Path
+
+from _display import rerun_without_display
 
 OUT = Path(__file__).resolve().parents[1] / "images"
 WINDOW = (1400, 800)
 
 
 def main() -> int:
-    if not os.environ.get("DISPLAY") and shutil.which("xvfb-run"):
-        screen = f"-screen 0 {WINDOW[0] + 200}x{WINDOW[1] + 200}x24"
-        command = ["xvfb-run", "-a", "-s", screen, sys.executable, *sys.argv]
-        return subprocess.run(command, check=False).returncode
-    # Pop-up notifications (napari may warn at start) would cover the
-    # picture; settings from the environment are not saved to the user's file.
-    os.environ["NAPARI_APPLICATION_GUI_NOTIFICATION_LEVEL"] = "error"
+    status = rerun_without_display(WINDOW)
+    if status is not None:
+        return status
     OUT.mkdir(parents=True, exist_ok=True)
     shoot("coins", {"sigma": 8.0}, OUT / "widget-coins.png")
     shoot(

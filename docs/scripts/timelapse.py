@@ -14,11 +14,10 @@ saves the whole window to docs/images/widget-timelapse.png.
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 import sys
 from pathlib import Path
+
+from _display import rerun_without_display
 
 OUT = Path(__file__).resolve().parents[1] / "images" / "widget-timelapse.png"
 WINDOW = (1400, 860)
@@ -26,13 +25,9 @@ FRAME = 12
 
 
 def main() -> int:
-    if not os.environ.get("DISPLAY") and shutil.which("xvfb-run"):
-        screen = f"-screen 0 {WINDOW[0] + 200}x{WINDOW[1] + 200}x24"
-        command = ["xvfb-run", "-a", "-s", screen, sys.executable, *sys.argv]
-        return subprocess.run(command, check=False).returncode
-    # Pop-up notifications would cover the picture; settings from the
-    # environment are not saved to the user's file.
-    os.environ["NAPARI_APPLICATION_GUI_NOTIFICATION_LEVEL"] = "error"
+    status = rerun_without_display(WINDOW)
+    if status is not None:
+        return status
     from napari_masked_blur._cli.demo import open_viewer, wait_until
 
     viewer, widget = open_viewer([], "timelapse")

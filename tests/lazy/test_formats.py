@@ -154,3 +154,21 @@ def test_without_bioio_other_formats_name_the_extra(tmp_path, monkeypatch):
         open_image(tmp_path / "scan.czi")
     with pytest.raises(FileNotFoundError, match="no such file"):
         pixel_info(tmp_path / "absent.czi")
+
+
+@pytest.mark.parametrize(
+    ("axes", "ndim", "labels"),
+    [
+        ("TYX", 3, ("t", "y", "x")),
+        ("TCZYX", 5, ("t", "c", "z", "y", "x")),
+        ("SYX", 3, ("c", "y", "x")),
+        # tifffile's generic axes name nothing: unlabelled.
+        ("QYX", 3, ("", "", "")),
+        ("IQYX", 4, ("",) * 4),
+        # No order, or one that does not fit the array: unlabelled.
+        (None, 2, ("", "")),
+        ("TYX", 4, ("",) * 4),
+    ],
+)
+def test_file_axes_become_labels_for_the_frames_rule(axes, ndim, labels):
+    assert PixelInfo(axes=axes).labels(ndim) == labels

@@ -4,13 +4,21 @@ Settings and caches go to a fresh temporary directory, so neither the user's
 napari settings nor magicgui's persisted values leak into (or out of) a run.
 Viewers are made with ``strict_qt=True``: a leaked Qt widget fails the test.
 Every test ends with no worker left in Qt's thread pool.
+
+Also the helpers the widget's test modules share (imported from
+``tests.qt.conftest``): the small ramp and its labels, docking the widget
+through the real manifest, and waiting until its runner is idle.
 """
 
 import importlib.util
 import os
 import tempfile
 
+import numpy as np
 import pytest
+
+PLUGIN, WIDGET = "napari-masked-blur", "Masked Gaussian blur"
+TIMEOUT_MS = 30_000
 
 _HOME = tempfile.mkdtemp(prefix="napari-masked-blur-gui-")
 os.environ["XDG_CONFIG_HOME"] = os.path.join(_HOME, "config")
@@ -51,3 +59,26 @@ def regions(monkeypatch):
 
     monkeypatch.setattr(session_module, "compute_piece", recording)
     return seen
+
+
+def ramp_and_labels(shape=(40, 50)):
+    """A uint16 ramp (3 a row, 1 a column, 3 a plane) with a bright stripe
+    (5000, columns 30-32) outside the mask, and labels 1 and 2 either side."""
+    grid = np.indices(shape)
+    image = (grid[:-1].sum(axis=0) * 3 + grid[-1]).astype(np.uint16)
+    image[..., 30:33] = 5000  # outside the mask: must not leak in
+    mask = np.zeros(shape, np.uint8)
+    mask[..., 5:35, 5:30] = 1
+    mask[..., 5:35, 33:45] = 2
+    return image, mask
+
+
+def dock(viewer):
+    """The plugin's widget, docked in ``viewer`` through its manifest."""
+    _, widget = viewer.window.add_plugin_dock_widget(PLUGIN, WIDGET)
+    return widget
+
+
+def wait_idle(qtbot, widget):
+    """Wait until the widget's runner has no job left."""
+    qtbot.waitUntil(lambda: not widget.runner.busy, timeout=TIMEOUT_MS)

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import tifffile
 
-from napari_masked_blur._cli.demo import main, open_viewer, read_array
+from napari_masked_blur._cli.demo import SAMPLES, main, open_viewer, read_array
 
 TIMEOUT_S = 180
 
@@ -84,3 +84,35 @@ def test_an_image_alone_gets_an_empty_mask_ready_to_paint(qtbot):
     finally:
         viewer.close()
         qtbot.waitUntil(lambda: not widget.runner.busy, timeout=30_000)
+
+
+def test_demo_opens_the_timelapse_sample_smoothing_y_and_x(qtbot):
+    viewer, widget = open_viewer([], "timelapse")
+    try:
+        names = [layer.name for layer in viewer.layers]
+        assert names[:3] == [
+            "drifting cells",
+            "cells (every frame)",
+            "ROI (all frames)",
+        ]
+        assert widget["image"].value is viewer.layers["drifting cells"]
+        assert tuple(widget["smooth_over"].value) == (1, 2)  # t is frames
+        output = viewer.layers["drifting cells masked blur"]
+        assert output.data.shape == (20, 128, 128)
+        assert viewer.layers.selection.active is widget["mask"].value
+    finally:
+        viewer.close()
+        qtbot.waitUntil(lambda: not widget.runner.busy, timeout=30_000)
+
+
+def test_demo_samples_are_the_plugins_samples():
+    import yaml
+
+    import napari_masked_blur
+
+    manifest = Path(napari_masked_blur.__file__).with_name("napari.yaml")
+    keys = [
+        s["key"]
+        for s in yaml.safe_load(manifest.read_text())["contributions"]["sample_data"]
+    ]
+    assert tuple(keys) == SAMPLES

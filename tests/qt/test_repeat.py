@@ -10,7 +10,6 @@ a few ulps).
 
 from __future__ import annotations
 
-import inspect
 import json
 from types import SimpleNamespace
 
@@ -25,33 +24,11 @@ from napari_masked_blur._blur.region import blur_whole
 from napari_masked_blur._qt import control_settings
 from napari_masked_blur._qt.output import METADATA_KEY
 from napari_masked_blur._qt.snippet import LayerSource, python_snippet
+from tests.qt.conftest import TIMEOUT_MS, dock, ramp_and_labels, wait_idle
 
-PLUGIN, WIDGET = "napari-masked-blur", "Masked Gaussian blur"
-TIMEOUT_MS = 30_000
 CONTROLS = ("sigma", "physical", "outside", "labels", "per_label", "mode", "live")
-# Per-axis sigma: one free-text field, or (with time-lapses) "smooth over",
-# "sigma per axis" and one field per smoothed axis.
-SIGMA_CONTROLS = ("sigma_per_axis", "smooth_over", "per_axis")
-
-
-def image_and_labels(shape=(40, 50)):
-    """A ramp with a bright stripe outside the mask, and labels 1 and 2."""
-    grid = np.indices(shape)
-    image = (grid.sum(axis=0) * 3 + grid[-1]).astype(np.uint16)
-    image[..., 30:33] = 5000
-    mask = np.zeros(shape, np.uint8)
-    mask[..., 5:35, 5:30] = 1
-    mask[..., 5:35, 33:45] = 2
-    return image, mask
-
-
-def dock(viewer):
-    _, widget = viewer.window.add_plugin_dock_widget(PLUGIN, WIDGET)
-    return widget
-
-
-def wait_idle(qtbot, widget):
-    qtbot.waitUntil(lambda: not widget.runner.busy, timeout=TIMEOUT_MS)
+# Per-axis sigma: "smooth over", "sigma per axis" and one field per smoothed axis.
+SIGMA_CONTROLS = ("smooth_over", "per_axis")
 
 
 def output_of(viewer, name="ramp"):
@@ -66,25 +43,13 @@ def run_copied(widget, viewer):
     return namespace["blurred"]
 
 
-def names(widget):
-    return {control.name for control in widget}
-
-
 def control_state(widget):
-    state = {name: widget[name].value for name in CONTROLS}
-    state |= {
-        name: widget[name].value for name in SIGMA_CONTROLS if name in names(widget)
-    }
-    if "sigma_axes" in names(widget):
-        state |= {field.name: field.value for field in widget["sigma_axes"]}
-    return state
+    state = {name: widget[name].value for name in (*CONTROLS, *SIGMA_CONTROLS)}
+    return state | {field.name: field.value for field in widget["sigma_axes"]}
 
 
 def set_sigma_per_axis(widget, values):
-    """Per-axis sigma through whichever controls the widget has."""
-    if "sigma_per_axis" in names(widget):
-        widget["sigma_per_axis"].value = ", ".join(str(v) for v in values)
-        return
+    """Per-axis sigma: "sigma per axis" on, one value per smoothed axis."""
     widget["per_axis"].value = True
     for field, value in zip(widget["sigma_axes"], values, strict=True):
         field.value = value
@@ -101,7 +66,7 @@ def set_controls(widget, controls):
 @pytest.fixture
 def small(make_napari_viewer, qtbot):
     viewer = make_napari_viewer(strict_qt=True)
-    image, mask = image_and_labels()
+    image, mask = ramp_and_labels()
     viewer.add_image(image, name="ramp", scale=(2.0, 0.5), units="micrometer")
     viewer.add_labels(mask, name="cells", scale=(2.0, 0.5), units="micrometer")
     widget = dock(viewer)
@@ -179,6 +144,23 @@ def test_snippet_of_file_layers_gives_the_file_version_as_comments():
     ) in files
 
 
+@pytest.mark.parametrize(
+    ("axes", "flag"), [(None, "--axes 0,1,2"), ((1, 2), "--axes 1,2")]
+)
+def test_snippet_command_names_the_smoothed_axes_of_a_3d_file(axes, flag):
+    # Without --axes the command would pick the frames from the file itself.
+    text = python_snippet(
+        BlurSettings(sigma=2.0, axes=axes),
+        LayerSource("movie", path="/data/movie.tif", ndim=3),
+        LayerSource("roi", path="/data/roi.tif", ndim=2),
+        "1",
+    )
+    command = next(
+        line for line in text.splitlines() if "napari-masked-blur blur" in line
+    )
+    assert command.count("--axes") == 1 and command.endswith(flag)
+
+
 # --- the record in the output layer ------------------------------------------
 
 
@@ -240,20 +222,17 @@ def test_the_settings_give_what_the_widget_blurs_with(small, controls):
 # --- Copy as Python -------------------------------------------------------------
 
 
-def test_copied_snippet_rebuilds_a_2d_output_exactly(small, qtbot):
+@pytest.mark.parametrize(
+    "controls",
+    [
+        {"sigma": 2.5, "outside": "zero"},
+        {"per_label": True, "labels": 2, "mode": "reflect"},
+    ],
+    ids=["2d", "per_label"],
+)
+def test_copied_snippet_rebuilds_a_2d_output_exactly(small, qtbot, controls):
     viewer, widget = small
-    widget["sigma"].value = 2.5
-    widget["outside"].value = "zero"
-    wait_idle(qtbot, widget)
-    blurred = run_copied(widget, viewer)
-    np.testing.assert_array_equal(blurred, output_of(viewer).data)
-
-
-def test_copied_snippet_rebuilds_per_label_output_exactly(small, qtbot):
-    viewer, widget = small
-    widget["per_label"].value = True
-    widget["labels"].value = 2
-    widget["mode"].value = "reflect"
+    set_controls(widget, controls)
     wait_idle(qtbot, widget)
     blurred = run_copied(widget, viewer)
     np.testing.assert_array_equal(blurred, output_of(viewer).data)
@@ -278,7 +257,7 @@ def test_copied_snippet_rebuilds_fill_and_a_certainty_mask_exactly(
     make_napari_viewer, qtbot
 ):
     viewer = make_napari_viewer(strict_qt=True)
-    image, mask = image_and_labels()
+    image, mask = ramp_and_labels()
     viewer.add_image(image, name="ramp")
     viewer.add_image((mask > 0).astype(np.uint8) * 3, name="weights")
     widget = dock(viewer)
@@ -296,7 +275,7 @@ def test_copied_snippet_rebuilds_fill_and_a_certainty_mask_exactly(
 
 def test_copied_snippet_rebuilds_a_volume(make_napari_viewer, qtbot):
     viewer = make_napari_viewer(strict_qt=True)
-    image, mask = image_and_labels((6, 40, 50))
+    image, mask = ramp_and_labels((6, 40, 50))
     viewer.add_image(image, name="ramp")
     viewer.add_labels(mask, name="cells")
     widget = dock(viewer)
@@ -309,13 +288,10 @@ def test_copied_snippet_rebuilds_a_volume(make_napari_viewer, qtbot):
     )
 
 
-@pytest.mark.skipif(
-    "axes" not in inspect.signature(masked_gaussian).parameters,
-    reason="masked_gaussian has no axes= yet (time-lapses)",
-)
 def test_copied_snippet_rebuilds_a_time_lapse(make_napari_viewer, qtbot):
     viewer = make_napari_viewer(strict_qt=True)
-    image, mask = image_and_labels((5, 40, 50))
+    image, mask = ramp_and_labels((5, 40, 50))
+    image[2] += 3000  # a bright frame, which must not leak into the others
     viewer.add_image(image, name="ramp", axis_labels=("t", "y", "x"))
     viewer.add_labels(mask, name="cells", axis_labels=("t", "y", "x"))
     widget = dock(viewer)
@@ -324,9 +300,14 @@ def test_copied_snippet_rebuilds_a_time_lapse(make_napari_viewer, qtbot):
         lambda: widget.session.plan is None or widget.session.plan.complete,
         timeout=TIMEOUT_MS,
     )
+    assert "axes=(1, 2)" in widget["repeat"].snippet()
     blurred = run_copied(widget, viewer)
     np.testing.assert_allclose(
         blurred, output_of(viewer).data, rtol=0, atol=1e-6 * float(np.ptp(image))
+    )
+    frame = masked_gaussian(image[1], mask[1], widget["sigma"].value)
+    np.testing.assert_allclose(
+        blurred[1], frame, rtol=0, atol=1e-6 * float(np.ptp(image))
     )
 
 
@@ -366,20 +347,16 @@ def test_save_then_load_restores_the_controls(small, qtbot, tmp_path, monkeypatc
     assert record["sigma"] == [2.5, 1.25] and record["mode"] == "mirror"
 
 
-def test_a_sigma_beyond_the_slider_goes_to_the_free_text_field_or_is_refused(
-    small, tmp_path, warnings
-):
+def test_a_sigma_beyond_the_slider_is_refused(small, tmp_path, warnings):
     _, widget = small
     path = tmp_path / "big.json"
     path.write_text('{"format": 1, "sigma": 80}')
     widget["repeat"].load_settings(path)
-    if "sigma_per_axis" in names(widget):
-        assert widget["sigma_per_axis"].value == "80.0"
-    else:  # every sigma control stops at the slider's end
-        assert warnings == [
-            "Masked blur: settings not loaded: "
-            f"{path}: sigma 80.0: the widget's sigma goes up to 50.0"
-        ]
+    # Every sigma control stops at the slider's end.
+    assert warnings == [
+        "Masked blur: settings not loaded: "
+        f"{path}: sigma 80.0: the widget's sigma goes up to 50.0"
+    ]
 
 
 BAD_FILES = {

@@ -12,9 +12,7 @@ import napari_masked_blur._qt.widget as widget_module
 from napari_masked_blur import masked_gaussian
 from napari_masked_blur._qt.output import OUTPUT_KEY
 from napari_masked_blur._qt.widget import NO_IMAGE_HINT, NO_MASK_HINT
-
-PLUGIN, WIDGET = "napari-masked-blur", "Masked Gaussian blur"
-TIMEOUT_MS = 30_000
+from tests.qt.conftest import TIMEOUT_MS, dock, ramp_and_labels, wait_idle
 
 
 def same_result(out, expected, image):
@@ -27,26 +25,6 @@ def same_result(out, expected, image):
     return np.allclose(out, expected, rtol=0, atol=tolerance, equal_nan=True)
 
 
-def small_image_and_mask():
-    """A 40 x 50 ramp with a bright stripe, and a mask with labels 1 and 2."""
-    rows, cols = np.mgrid[0:40, 0:50]
-    image = (rows * 3 + cols).astype(np.uint16)
-    image[:, 30:33] = 5000  # outside the mask: must not leak in
-    mask = np.zeros((40, 50), np.uint8)
-    mask[5:35, 5:30] = 1
-    mask[5:35, 33:45] = 2
-    return image, mask
-
-
-def dock(viewer):
-    _, widget = viewer.window.add_plugin_dock_widget(PLUGIN, WIDGET)
-    return widget
-
-
-def wait_idle(qtbot, widget):
-    qtbot.waitUntil(lambda: not widget.runner.busy, timeout=TIMEOUT_MS)
-
-
 def output_of(viewer, image_layer):
     return viewer.layers[f"{image_layer.name} masked blur"]
 
@@ -55,7 +33,7 @@ def output_of(viewer, image_layer):
 def small(make_napari_viewer, qtbot):
     """Viewer with the small image (anisotropic, shifted, coloured) and its mask."""
     viewer = make_napari_viewer(strict_qt=True)
-    image, mask = small_image_and_mask()
+    image, mask = ramp_and_labels()
     layer = viewer.add_image(
         image,
         name="ramp",
@@ -243,7 +221,7 @@ def test_sigma_in_physical_units_uses_the_layer_scale(small, qtbot):
 
 def test_image_layer_as_mask_is_a_certainty_map(make_napari_viewer, qtbot):
     viewer = make_napari_viewer(strict_qt=True)
-    image, _ = small_image_and_mask()
+    image, _ = ramp_and_labels()
     certainty = np.linspace(0, 1, image.size, dtype=np.float32).reshape(image.shape)
     layer = viewer.add_image(image, name="ramp")
     viewer.add_image(certainty, name="certainty")
@@ -257,7 +235,7 @@ def test_image_layer_as_mask_is_a_certainty_map(make_napari_viewer, qtbot):
 
 def test_rgb_image_is_blurred_per_channel(make_napari_viewer, qtbot):
     viewer = make_napari_viewer(strict_qt=True)
-    image, mask = small_image_and_mask()
+    image, mask = ramp_and_labels()
     rgb = np.stack([image % 256, image // 4 % 256, image // 16 % 256], -1)
     layer = viewer.add_image(rgb.astype(np.uint8), name="rgb")
     viewer.add_labels(mask, name="cells")

@@ -40,7 +40,7 @@ from __future__ import annotations
 import json
 import numbers
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from importlib import metadata
 from pathlib import Path
@@ -69,6 +69,12 @@ def package_version() -> str:
         return metadata.version("napari-masked-blur")
     except metadata.PackageNotFoundError:
         return "unknown"
+
+
+def is_physical(units: str | Sequence[str] | None) -> bool:
+    """Whether sigma in ``units`` is in a length unit rather than in pixels."""
+    units = (units,) if isinstance(units, str) else units or ()
+    return any(u.lower() not in PIXEL_UNITS for u in units)
 
 
 @dataclass(frozen=True)
@@ -172,9 +178,7 @@ class BlurSettings:
     @property
     def needs_spacing(self) -> bool:
         """Sigma is in a physical unit and the pixel size is not known yet."""
-        units = (self.units,) if isinstance(self.units, str) else self.units or ()
-        physical = any(u.lower() not in PIXEL_UNITS for u in units)
-        return self.spacing is None and physical
+        return self.spacing is None and is_physical(self.units)
 
     def with_spacing(self, spacing: SigmaLike | None) -> BlurSettings:
         """The same settings with the pixel size ``spacing`` (in ``units``)."""

@@ -1,6 +1,7 @@
 """``napari-masked-blur [IMAGE [MASK]]``: napari with the widget docked and wired.
 
-Without files it opens the coins sample (or ``--sample volume``); with files
+Without files it opens the coins sample (or ``--sample volume``, the 3D
+one, or ``--sample timelapse``, the drifting cells movie); with files
 it opens IMAGE and MASK (an integer/bool mask becomes a Labels layer, a float
 one an Image layer used as certainty; no MASK gives an empty Labels layer to
 paint in).  The first blur is shown side by side with the original, and the
@@ -20,7 +21,7 @@ import numpy as np
 
 PLUGIN = "napari-masked-blur"
 WIDGET = "Masked Gaussian blur"
-SAMPLES = ("coins", "volume")
+SAMPLES = ("coins", "volume", "timelapse")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from collections.abc import Sequence
 from dataclasses import fields
 from typing import Any
 
+from napari_masked_blur._blur.frames import rule_axes
 from napari_masked_blur._blur.settings import (
     BlurSettings,
+    is_physical,
     load_settings,
     package_version,
 )
@@ -25,7 +28,6 @@ from napari_masked_blur._cli.errors import InputError
 from napari_masked_blur._engines import METHODS
 
 READERS = ("auto", "bioio")
-PIXEL_UNITS = ("pixel", "pixels", "px")
 
 
 def add_repeat_options(parser: argparse.ArgumentParser) -> None:
@@ -99,12 +101,6 @@ def settings_defaults(settings: BlurSettings) -> dict[str, Any]:
     return values
 
 
-def is_physical(units: str | Sequence[str] | None) -> bool:
-    """Whether sigma is in a length unit rather than in pixels."""
-    units = [units] if isinstance(units, str) else list(units or [])
-    return any(u.lower() not in PIXEL_UNITS for u in units)
-
-
 def prepare(args: argparse.Namespace) -> None:
     """Read what ``args.image`` says of itself; set ``args`` from it.
 
@@ -127,6 +123,8 @@ def prepare(args: argparse.Namespace) -> None:
     args.pixel_info = info
     if args.channel_axis is None:
         args.channel_axis = info.channel_axis
+    if args.axes is None and getattr(args, "settings", None) is None:
+        args.axes = axes_by_rule(args, info)
     if is_physical(args.units) and args.spacing is None:
         args.sigma, args.spacing = physical_sigma(args, info)
     try:
@@ -135,13 +133,40 @@ def prepare(args: argparse.Namespace) -> None:
         raise InputError(str(error)) from None
 
 
+def axes_by_rule(args: argparse.Namespace, info: Any) -> tuple[int, ...] | None:
+    """The axes to smooth when neither ``--axes`` nor ``--settings`` says.
+
+    The widget's rule (:func:`napari_masked_blur._blur.frames.rule_axes`)
+    on the file's dimension order (OME-TIFF, ImageJ, OME-Zarr, bioio): T and
+    C axes are frames; a file without one (``.npy``, plain Zarr or TIFF) is
+    unlabelled, so a 4D+ image is frames of 3D volumes.  Says which on
+    stderr; None when every axis but the channel axis is smoothed.
+    """
+    from napari_masked_blur._lazy.formats import open_image
+
+    if info.axes:
+        ndim = len(info.axes)
+    else:
+        try:
+            ndim = open_image(args.image, args.reader).ndim
+        except (FileNotFoundError, ValueError) as error:
+            raise InputError(str(error)) from None
+    if args.channel_axis is not None and not -ndim <= args.channel_axis < ndim:
+        return None  # BlurOptions.check names the bad channel axis
+    axes, line = rule_axes(info.labels(ndim), args.channel_axis)
+    print(line, file=sys.stderr)
+    every = ndim - (args.channel_axis is not None)
+    return None if len(axes) == every else axes
+
+
 def physical_sigma(
     args: argparse.Namespace, info: Any
 ) -> tuple[tuple[float, ...], tuple[float, ...]]:
     """Sigma and spacing per smoothed axis from the file's pixel sizes.
 
-    Time (``T``) has no pixel size: in physical units it is not smoothed
-    (sigma 0, spacing 1).  Any other axis without a size is an error.
+    Time (``T``) and the frame axes (those not in ``args.axes``) need no
+    pixel size: they are not smoothed (sigma 0, spacing 1).  Any other axis
+    without a size is an error.
     """
     unit = args.units if isinstance(args.units, str) else args.units[0]
     try:
@@ -159,12 +184,15 @@ def physical_sigma(
         for i in range(len(sizes))
         if args.channel_axis is None or i != args.channel_axis % len(sizes)
     ]
+    chosen = getattr(args, "axes", None)
+    chosen = keep if chosen is None else [a % len(sizes) for a in chosen]
+    frames = {i for i in keep if axes[i] == "T" or i not in chosen}
     sigma = args.sigma
     if not isinstance(sigma, Sequence):
-        sigma = [0.0 if axes[i] == "T" else sigma for i in keep]
+        sigma = [0.0 if i in frames else sigma for i in keep]
     spacing = []
     for i in keep:
-        if sizes[i] is None and axes[i] != "T":
+        if sizes[i] is None and i not in frames:
             raise InputError(
                 f"{os.fspath(args.image)!r} has no pixel size along its axis "
                 f"{i} ({axes[i]}) for sigma in {unit!r}: give --spacing"
@@ -173,24 +201,23 @@ def physical_sigma(
     return tuple(sigma), tuple(spacing)
 
 
+def cli_settings(args: argparse.Namespace) -> BlurSettings:
+    """The options of ``args`` as settings: each field from its namesake
+    (the settings' default where ``args`` has none).
+
+    ``BlurOptions.check(image, mask, **cli_settings(args).kwargs)`` checks
+    what the command blurs with.
+    """
+    given = vars(args)
+    names = [f.name for f in fields(BlurSettings)]
+    return BlurSettings(**{name: given[name] for name in names if name in given})
+
+
 def record(args: argparse.Namespace) -> dict[str, Any]:
     """What an output says of how it was made: the settings document, the
     package version and the input names."""
-    settings = BlurSettings(
-        sigma=args.sigma,
-        units=args.units,
-        spacing=args.spacing,
-        axes=getattr(args, "axes", None),
-        outside=args.outside,
-        labels=args.labels,
-        per_label=args.per_label,
-        mode=args.mode,
-        truncate=args.truncate,
-        method=args.method,
-        channel_axis=args.channel_axis,
-    )
     return {
-        "settings": settings.to_dict(),
+        "settings": cli_settings(args).to_dict(),
         "version": package_version(),
         "image": os.fspath(args.image),
         "mask": os.fspath(args.mask),

@@ -46,7 +46,6 @@ _METRES = {
     "m": 1.0,
     "meter": 1.0,
 }
-PIXEL_UNITS = ("pixel", "pixels", "px")
 EXTRA_HINT = "pip install 'napari-masked-blur[formats]'"
 
 
@@ -80,6 +79,20 @@ class PixelInfo:
         return tuple(
             None if s is None else float(f"{s * factor:.12g}") for s in self.sizes
         )
+
+    def labels(self, ndim: int) -> tuple[str, ...]:
+        """One axis label per axis of an ``ndim`` array, for the frames rule.
+
+        ``T`` is ``"t"``, ``C`` and ``S`` are ``"c"``, other letters in lower
+        case.  A file whose order names none of T, C, S, Z (only tifffile's
+        generic ``Q``, ``I``... besides Y and X), or does not match ``ndim``,
+        is unlabelled: ``""`` on every axis.
+        """
+        letters = self.axes or ""
+        known = any(a in "TCSZ" for a in letters)
+        if len(letters) != ndim or not known:
+            return ("",) * ndim
+        return tuple({"T": "t", "C": "c", "S": "c"}.get(a, a.lower()) for a in letters)
 
     @property
     def channel_axis(self) -> int | None:

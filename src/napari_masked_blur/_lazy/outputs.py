@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -80,14 +81,12 @@ def output_hooks(
     channel_axis : int, optional
         The channel axis, when ``info`` does not name one.
     """
-    info = info or PixelInfo()
     kind = file_format(path)
     if is_ome(path):
+        about = About(record, info or PixelInfo(), channel_axis)
         make = _ome_zarr if kind == "zarr" else _ome_tiff
         return (
-            lambda p, shape, dtype, chunks: make(
-                p, shape, dtype, chunks, record, info, channel_axis
-            ),
+            lambda p, shape, dtype, chunks: make(p, shape, dtype, chunks, about),
             None,
         )
     if kind == "tiff":
@@ -98,6 +97,20 @@ def output_hooks(
     if kind == "npy":
         return create, lambda _, final: write_json_atomic(sidecar(final), record)
     return create, None
+
+
+@dataclass(frozen=True)
+class About:
+    """What an OME output says of itself: ``record``, and its axes and pixel
+    sizes (``info``, else named from ``channel_axis``, see :func:`ome_axes`)."""
+
+    record: dict[str, Any]
+    info: PixelInfo
+    channel_axis: int | None = None
+
+    def axes(self, ndim: int) -> str:
+        """The output's OME axis letters."""
+        return ome_axes(ndim, self.info, self.channel_axis)
 
 
 def write_json_atomic(path: Path, document: Any) -> None:
@@ -139,13 +152,7 @@ def _unit_name(unit: str | None, names: dict[float, str]) -> str | None:
 
 
 def _ome_zarr(
-    path: Path,
-    shape: tuple[int, ...],
-    dtype: np.dtype,
-    chunks: tuple[int, ...],
-    record: dict[str, Any],
-    info: PixelInfo,
-    channel_axis: int | None,
+    path: Path, shape: tuple[int, ...], dtype: np.dtype, chunks: tuple, about: About
 ) -> Any:
     """An empty OME-Zarr v0.5 image, its level 0 returned to be filled."""
     try:
@@ -153,7 +160,7 @@ def _ome_zarr(
         from yaozarrs.write.v05 import prepare_image
     except ImportError:
         raise ValueError(f"writing OME-Zarr needs yaozarrs: {EXTRA_HINT}") from None
-    axes = ome_axes(len(shape), info, channel_axis)
+    axes, info = about.axes(len(shape)), about.info
     if "".join(sorted(axes, key=_OME_ORDER.index)) != axes:
         raise ValueError(
             f"OME-Zarr wants its axes in the order t, c, z, y, x; this image's "
@@ -175,7 +182,7 @@ def _ome_zarr(
         path,
         image,
         (shape, dtype),
-        extra_attributes={KEY: record},
+        extra_attributes={KEY: about.record},
         chunks=chunks,
         writer="zarr",
         compression="zstd",
@@ -184,22 +191,17 @@ def _ome_zarr(
 
 
 def _ome_tiff(
-    path: Path,
-    shape: tuple[int, ...],
-    dtype: np.dtype,
-    chunks: tuple[int, ...],
-    record: dict[str, Any],
-    info: PixelInfo,
-    channel_axis: int | None,
+    path: Path, shape: tuple[int, ...], dtype: np.dtype, _chunks: tuple, about: About
 ) -> RawWriter:
     """An empty OME-TIFF with the pixel sizes and ``record`` as an annotation."""
-    axes = ome_axes(len(shape), info, channel_axis)
+    axes = about.axes(len(shape))
+    note = {KEY: json.dumps(about.record)}
     metadata: dict[str, Any] = {
         "axes": axes,
-        "MapAnnotation": {"Namespace": KEY, "Value": {KEY: json.dumps(record)}},
+        "MapAnnotation": {"Namespace": KEY, "Value": note},
     }
-    unit = _unit_name(info.unit, _OME_XML_UNITS)
-    for axis, size in zip(axes, info.sizes or (), strict=False):
+    unit = _unit_name(about.info.unit, _OME_XML_UNITS)
+    for axis, size in zip(axes, about.info.sizes or (), strict=False):
         if axis in "ZYX" and size and unit:
             metadata[f"PhysicalSize{axis}"] = size
             metadata[f"PhysicalSize{axis}Unit"] = unit

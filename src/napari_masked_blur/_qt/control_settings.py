@@ -7,11 +7,9 @@ control values, refusing (before anything is set) what the widget has no
 control for; :func:`set_controls` sets them.  Controls are reached by their
 names (``widget["sigma"]``), as a script would.
 
-Two layouts of the sigma controls are read: one free-text "per-axis sigma"
-field (``sigma_per_axis``), or "smooth over" (``smooth_over``) with "sigma
-per axis" (``per_axis``) and one field per smoothed axis (in the container
-``sigma_axes``, fields ``sigma_<axis>``).  The first is the widget's before
-time-lapses came; once no widget has it, its two functions can go.
+The sigma controls are "smooth over" (``smooth_over``), "sigma per axis"
+(``per_axis``) and one field per smoothed axis (in the container
+``sigma_axes``, fields ``sigma_<axis>``).
 """
 
 from __future__ import annotations
@@ -42,11 +40,6 @@ def controls_settings(
     ``spacing`` and ``units`` are the image layer's scale and units when
     "sigma in image units" is on; ``channel_axis`` is -1 for RGB; ``axes``
     is None when every axis is smoothed.
-
-    Raises
-    ------
-    ValueError
-        The per-axis sigma field is not a list of numbers.
     """
     sigma, axes = _sigma_and_axes(widget, image)
     physical = widget["physical"].value and image is not None
@@ -65,18 +58,7 @@ def controls_settings(
     )
 
 
-def _free_text(widget: Any) -> bool:
-    """Whether per-axis sigma is one free-text field (else one field per axis)."""
-    return any(control.name == "sigma_per_axis" for control in widget)
-
-
 def _sigma_and_axes(widget: Any, image: napari.layers.Image | None):
-    if _free_text(widget):
-        # Only this layout has the parser of its field.
-        from napari_masked_blur._qt.choices import per_axis_sigma
-
-        text = widget["sigma_per_axis"].value
-        return per_axis_sigma(text) or widget["sigma"].value, None
     fields = widget["sigma_axes"]
     per_axis = widget["per_axis"].value and len(fields)
     sigma = tuple(f.value for f in fields) if per_axis else widget["sigma"].value
@@ -108,9 +90,7 @@ def control_steps(
         _check_fixed(settings)
         steps = [
             (("physical",), settings.spacing is not None or settings.needs_spacing),
-            *(_free_text_steps if _free_text(widget) else _field_steps)(
-                widget, settings
-            ),
+            *_field_steps(widget, settings),
             (("outside",), settings.outside),
             (("labels",), _label_id(widget, settings.labels)),
             (("per_label",), settings.per_label),
@@ -141,16 +121,6 @@ def _label_id(widget: Any, labels: tuple[int, ...] | None) -> int:
             f"mask (present: {present})"
         )
     return labels[0]
-
-
-def _free_text_steps(widget: Any, settings: BlurSettings) -> list[Step]:
-    if settings.axes is not None:
-        raise ValueError(f"axes {list(settings.axes)!r}: the widget smooths every axis")
-    sigma, slider = settings.sigma, widget["sigma"]
-    if isinstance(sigma, float) and slider.min <= sigma <= slider.max:
-        return [(("sigma_per_axis",), ""), (("sigma",), sigma)]
-    values = sigma if isinstance(sigma, tuple) else (sigma,)
-    return [(("sigma_per_axis",), ", ".join(repr(v) for v in values))]
 
 
 def _field_steps(widget: Any, settings: BlurSettings) -> list[Step]:

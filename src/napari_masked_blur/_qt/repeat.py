@@ -206,6 +206,7 @@ def layer_source(layer: napari.layers.Layer, mask: bool = False) -> LayerSource:
         name=layer.name,
         path=layer.source.path,
         multiscale=bool(layer.multiscale),
+        ndim=int(layer.ndim) + bool(getattr(layer, "rgb", False)),
         as_weights=mask
         and isinstance(layer, napari.layers.Image)
         and dtype_kind != "f",

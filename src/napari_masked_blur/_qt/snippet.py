@@ -43,12 +43,15 @@ class LayerSource:
     as_weights : bool
         A mask that is an Image layer of integers: the widget reads it as
         float32 certainty weights, and so must the snippet.
+    ndim : int
+        The number of axes of its data (0: not known).
     """
 
     name: str
     path: str | None = None
     multiscale: bool = False
     as_weights: bool = False
+    ndim: int = 0
 
     def expression(self) -> str:
         """Python for the layer's data as the blur reads it."""
@@ -155,17 +158,28 @@ def _from_files(
             f"#   mask = {readers[1][1].format(path=_text(mask_path))}{weights}",
             "#   blurred = masked_gaussian(image, mask, ...)  # as above",
         ]
-    lines += ["# or in a shell:", "#   " + _command(settings, image.path, mask_path)]
+    lines += ["# or in a shell:", "#   " + _command(settings, image, mask_path)]
     return lines
 
 
-def _command(settings: BlurSettings, image_path: str, mask_path: str) -> str:
-    """The ``napari-masked-blur blur`` command line for the same options."""
-    image = PurePath(image_path)
-    ending = image.suffix.lower() if image.suffix.lower() in _CLI_ENDINGS else ".tif"
-    output = f"{image.stem}_blurred{ending}"
-    words = ["napari-masked-blur", "blur", image_path, mask_path, "-o", output]
-    for key, value in settings.changed().items():
+def _command(settings: BlurSettings, image: LayerSource, mask_path: str) -> str:
+    """The ``napari-masked-blur blur`` command line for the same options.
+
+    Without ``--axes`` the command picks the frames from the file's axis
+    order, so every axis smoothed here is named (for 3 axes or more).
+    """
+    path = PurePath(image.path)
+    ending = path.suffix.lower() if path.suffix.lower() in _CLI_ENDINGS else ".tif"
+    output = f"{path.stem}_blurred{ending}"
+    words = ["napari-masked-blur", "blur", image.path, mask_path, "-o", output]
+    changed = settings.changed()
+    channel = settings.channel_axis
+    if settings.axes is None and image.ndim - (channel is not None) >= 3:
+        every = [
+            a for a in range(image.ndim) if channel is None or a != channel % image.ndim
+        ]
+        changed["axes"] = tuple(every)
+    for key, value in changed.items():
         flag = "--" + key.replace("_", "-")
         if value is True:
             words.append(flag)
