@@ -33,7 +33,7 @@ from napari_masked_blur._cli.arguments import (
     _positive_int,
 )
 from napari_masked_blur._cli.errors import InputError
-from napari_masked_blur._cli.repeat import add_repeat_options, parse_args
+from napari_masked_blur._cli.repeat import add_repeat_options, cli_settings, parse_args
 from napari_masked_blur._cli.signals import exit_status, signal_name, stop_on_signals
 from napari_masked_blur._cli.store import store_chunks
 
@@ -142,7 +142,8 @@ def _add_blur_options(parser: argparse.ArgumentParser) -> None:
         type=_ints,
         help="the axes to smooth (e.g. 1,2 for the y and x of a t,y,x movie; "
         "negative as --axes=-2,-1); the others are frames, each blurred "
-        "alone; default: every axis but --channel-axis",
+        "alone; default: from the file's axis order (T and C axes are frames; "
+        "with none, a 4D+ image is frames of z,y,x volumes), said on stderr",
     )
 
 
@@ -251,20 +252,7 @@ def _lazy_result(args: argparse.Namespace, output: Path) -> tuple[Any, tuple]:
         check_output(output, (args.image, args.mask), overwrite=args.overwrite)
         image = open_input(args.image, opener=lambda p: open_image(p, args.reader))
         mask = open_input(args.mask, weights=True, opener=open_image)
-        options = BlurOptions.check(
-            image,
-            mask,
-            args.sigma,
-            outside=args.outside,
-            labels=args.labels,
-            per_label=args.per_label,
-            mode=args.mode,
-            truncate=args.truncate,
-            spacing=args.spacing,
-            channel_axis=args.channel_axis,
-            method=args.method,
-            axes=args.axes,
-        )
+        options = BlurOptions.check(image, mask, **cli_settings(args).kwargs)
         out_chunks = _output_chunks(image, args.chunks)
         result = masked_gaussian_windows(
             image,

@@ -30,11 +30,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import tifffile
 
 from napari_masked_blur._lazy.formats import EXTRA_HINT, PixelInfo, metres
 from napari_masked_blur._lazy.io import file_format
-from napari_masked_blur._lazy.write import RawWriter, create_target
+from napari_masked_blur._lazy.write import RawWriter, create_target, create_tiff
 
 KEY = "napari-masked-blur"
 OME_SUFFIXES = (".ome.zarr", ".ome.tif", ".ome.tiff")
@@ -218,17 +217,4 @@ def _raw_tiff(
     path: Path, shape: tuple[int, ...], dtype: np.dtype, **metadata: Any
 ) -> RawWriter:
     """An empty uncompressed TIFF at full size, filled chunk by chunk."""
-    nbytes = int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
-    tifffile.imwrite(
-        path,
-        shape=shape,
-        dtype=dtype,
-        photometric="minisblack",
-        bigtiff=nbytes > 2**31,
-        **metadata,
-    )
-    with tifffile.TiffFile(path) as tif:
-        offset = tif.series[0].dataoffset
-    if offset is None:
-        raise ValueError(f"tifffile wrote {str(path)!r} with non-contiguous pixels")
-    return RawWriter(path, offset, shape, dtype)
+    return RawWriter(path, create_tiff(path, shape, dtype, **metadata), shape, dtype)

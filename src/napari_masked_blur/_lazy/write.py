@@ -144,21 +144,28 @@ def create_target(
         target.attrs.update(attributes or {})
         return target
     if kind == "tiff":
-        offset = _create_tiff(path, shape, dtype)
+        offset = create_tiff(path, shape, dtype)
     else:
         offset = _create_npy(path, shape, dtype)
     return RawWriter(path, offset, shape, dtype)
 
 
-def _create_tiff(path: str | os.PathLike, shape: tuple[int, ...], dtype: Any) -> int:
-    """Write an empty uncompressed TIFF; return where its pixels start."""
-    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+def create_tiff(
+    path: str | os.PathLike, shape: tuple[int, ...], dtype: Any, **metadata: Any
+) -> int:
+    """Write an empty uncompressed TIFF; return where its pixels start.
+
+    ``metadata`` goes to :func:`tifffile.imwrite` (``description``,
+    ``metadata``, ``ome``, ...).
+    """
+    nbytes = int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
     tifffile.imwrite(
         path,
         shape=shape,
         dtype=dtype,
         photometric="minisblack",
         bigtiff=nbytes > 2**31,
+        **metadata,
     )
     with tifffile.TiffFile(path) as tif:
         offset = tif.series[0].dataoffset
