@@ -264,3 +264,18 @@ def test_live_chunks_of_a_huge_radius_are_sized_by_the_image():
     steps = chunk_steps(shape, axes, (10**300,) * 4)
     assert steps == chunk_steps(shape, axes, (10**6,) * 4)
     assert steps[-1] > 1  # the window is 3 planes deep, not 2e300
+
+
+@pytest.mark.parametrize("scale", [2.0**120, 2.0**-120])
+def test_weights_far_from_one_give_masked_gaussian_the_result_of_scale_one(scale):
+    # Large enough for the fused pass, whose loops are made ready first: it
+    # must hand weights far from 1 to the route that rescales them.
+    from napari_masked_blur._engines import fused_ready
+
+    rng = np.random.default_rng(3)
+    image = (1000 * rng.random((300, 300))).astype(np.float32)
+    weights = rng.random(image.shape).astype(np.float32)
+    assert fused_ready((image.dtype, weights.dtype, image.dtype), wait=True)
+    one = masked_gaussian(image, weights, 2.0)
+    scaled = masked_gaussian(image, weights * np.float32(scale), 2.0)
+    np.testing.assert_allclose(scaled, one, rtol=1e-5, atol=1e-3)

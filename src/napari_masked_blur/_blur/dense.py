@@ -19,7 +19,9 @@ from __future__ import annotations
 import numpy as np
 
 from napari_masked_blur._blur.boxes import (
+    Box,
     bounding_box,
+    box_pixels,
     grow_box,
     region_window,
     with_channel,
@@ -30,9 +32,17 @@ from napari_masked_blur._blur.weights import (
     mask_inside,
     place_region,
     unit_weights,
+    weight_exponent,
     zero_missing,
 )
-from napari_masked_blur._engines import gaussian_smooth_scaled, unscaled
+from napari_masked_blur._engines import (
+    FUSED_FROM_SIZE,
+    fused_masked_blur,
+    fused_suits,
+    gaussian_smooth_scaled,
+    prepare_fused,
+    unscaled,
+)
 
 
 def masked_blur(
@@ -52,15 +62,134 @@ def masked_blur(
     space = mask.shape
     if options.outside == "fill":
         box = grow_box(box, options.radius, space, wrap=options.mode == "wrap")
+    fused = _fused_blur(image, mask, inside, box, options)
+    if fused is not None:
+        return fused
     window, inner = region_window(box, space, options.radius, options.mode)
-    quotient, _ = normalized_quotient(
+    # [0]: the certainty is let go here, before the output is made beside
+    # the quotient (held, it cost another window of memory at the peak).
+    quotient = normalized_quotient(
         image[with_channel(window, axis)],
         # Weights as they are (a float certainty map) or 0/1; checked above.
         mask[window] if mask.dtype.kind == "f" else inside[window],
         options,
-    )
+    )[0]
     quotient = quotient[with_channel(inner, axis)]
-    return place_region(image, quotient, box, inside, options.outside, axis)
+    if box_pixels(inner) < box_pixels(window):
+        # Only the box is placed: keep its part alone beside the output (a
+        # 64x512x512 ball at sigma 3: peak 1.3x the image as float32, not 1.5x).
+        quotient = quotient.copy()
+    out = place_region(image, quotient, box, inside, options.outside, axis)
+    _prepare_fused_later(image, mask, inside, box, options)
+    return out
+
+
+def _fused_blur(
+    image: np.ndarray,
+    mask: np.ndarray,
+    inside: np.ndarray,
+    box: Box,
+    options: BlurOptions,
+) -> np.ndarray | None:
+    """The same result in one fused pass, or None where that pass does not apply.
+
+    The fused pass (:func:`~napari_masked_blur._engines.fused_masked_blur`)
+    takes ``method="auto"`` without a channel axis, once its compiled loops
+    are ready, for boxes large enough to be worth it; it writes the box,
+    and the outside policy is written around it here.
+    """
+    use = _fused_use(image, mask, inside, box, options)
+    if use is None:
+        return None
+    weights, dtype = use
+    out = np.empty(image.shape, dtype)
+    done = fused_masked_blur(
+        image,
+        weights,
+        out,
+        box,
+        options.sigma,
+        mode=options.engine_mode,
+        truncate=options.truncate,
+        shift=_shift(image, weights, dtype),
+        certainty=mask.dtype.kind == "f",
+        outside=options.outside,
+        start=False,  # started after this call: see _prepare_fused_later
+    )
+    if not done:
+        return None
+    _fill_around(out, image, box, options.outside)
+    return out
+
+
+def _fused_use(
+    image: np.ndarray,
+    mask: np.ndarray,
+    inside: np.ndarray,
+    box: Box,
+    options: BlurOptions,
+) -> tuple[np.ndarray, np.dtype] | None:
+    """Weights and output type for the fused pass; None where it does not suit."""
+    if (
+        options.method != "auto"
+        or options.channel_axis is not None
+        or box_pixels(box) < FUSED_FROM_SIZE
+    ):
+        return None
+    dtype = output_dtype(image.dtype)
+    if not fused_suits(
+        mask.shape, options.sigma, options.engine_mode, dtype, options.truncate
+    ):
+        return None
+    # Label ids are never weights: with chosen labels, the pixels inside.
+    certainty = mask.dtype.kind == "f"
+    if certainty and weight_exponent(mask) != 0:
+        return None  # far from 1: rescaled (unit_weights) on the engines' route
+    return (mask if certainty or options.labels is None else inside), dtype
+
+
+def _prepare_fused_later(
+    image: np.ndarray,
+    mask: np.ndarray,
+    inside: np.ndarray,
+    box: Box,
+    options: BlurOptions,
+) -> None:
+    """After a blur the fused pass would have taken: get its loops ready.
+
+    Started once the result is made, so that numba's import (on a background
+    thread, holding the GIL much of the time) does not slow this first call.
+    """
+    use = _fused_use(image, mask, inside, box, options)
+    if use is not None:
+        prepare_fused((image.dtype, use[0].dtype, use[1]))
+
+
+def _shift(image: np.ndarray, weights: np.ndarray, dtype: np.dtype) -> float:
+    """One weighted, finite pixel's value in float32 (see smooth_quotient), else 0."""
+    if dtype != np.float32:
+        return 0.0
+    heaviest = int(np.argmax(weights))  # a bool mask: its first True
+    value = image.flat[heaviest]
+    if weights.flat[heaviest] > 0 and np.isfinite(value):
+        return float(value)
+    finite = np.flatnonzero((weights > 0) & np.isfinite(image))
+    return float(image.flat[finite[0]]) if finite.size else 0.0
+
+
+def _fill_around(out: np.ndarray, image: np.ndarray, box: Box, outside: str) -> None:
+    """Write the outside policy into ``out`` everywhere but ``box``.
+
+    No weight reaches there, so with "fill" the quotient is 0/0: NaN.
+    """
+    for axis, span in enumerate(box):
+        head = (*box[:axis], slice(0, span.start))
+        tail = (*box[:axis], slice(span.stop, None))
+        for part in (head, tail):
+            if outside == "keep":
+                out[part] = image[part]
+            else:
+                out[part] = 0 if outside == "zero" else np.nan
 
 
 def normalized_quotient(

@@ -72,13 +72,23 @@ def unit_weights(weights: np.ndarray, dtype: np.dtype) -> tuple[np.ndarray, int]
     largest is within ``2**±64`` keep exponent 0 and are only copied: far
     from float32's limits, and the common case costs no extra pass.
     """
-    top = float(np.max(weights, initial=0)) if weights.dtype.kind == "f" else 1.0
-    exponent = math.frexp(top)[1] - 1 if top > 0 and math.isfinite(top) else 0
-    if abs(exponent) <= _SAFE_EXPONENT:
+    exponent = weight_exponent(weights)
+    if exponent == 0:
         # order="C": a broadcast mask (stride 0) would keep its odd layout.
         return np.array(weights, dtype=dtype, copy=True, order="C"), 0
     scaled = np.ldexp(weights, -exponent)
     return np.ascontiguousarray(scaled.astype(dtype, copy=False)), exponent
+
+
+def weight_exponent(weights: np.ndarray) -> int:
+    """The power of two :func:`unit_weights` divides ``weights`` by: 0 for
+    integer or bool weights, and for float weights whose largest is within
+    ``2**±64`` of 1; else the exponent that brings it into ``[1, 2)``."""
+    if weights.dtype.kind != "f":
+        return 0
+    top = float(np.max(weights, initial=0))
+    exponent = math.frexp(top)[1] - 1 if top > 0 and math.isfinite(top) else 0
+    return exponent if abs(exponent) > _SAFE_EXPONENT else 0
 
 
 def absent_labels(mask: np.ndarray, labels: Sequence[int]) -> list[int]:

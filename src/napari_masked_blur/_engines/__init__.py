@@ -23,6 +23,12 @@ Whatever the method, an axis whose kernel reaches across the image is
 filtered first by one folded matrix (:mod:`._wide`), whose cost does not
 grow with sigma; the engine then smooths the other axes.
 
+Beside them, :func:`fused_masked_blur` (``_fused``) does the whole masked
+blur of a raw image and mask in one pass, weighing, filtering, dividing and
+applying the outside policy as rows come out; ``_blur.dense`` takes it for
+``method="auto"`` where it suits the input (:func:`fused_suits`) and its
+compiled loops are ready.
+
 The contract every engine keeps
 -------------------------------
 - ``arrays`` are finite float32 or float64, C-contiguous, all of one shape
@@ -49,6 +55,14 @@ import numpy as np
 
 from napari_masked_blur._engines._axes import extend_index, one_blas_thread
 from napari_masked_blur._engines._band import smooth_band
+from napari_masked_blur._engines._fused import (
+    FUSED_FROM_SIZE,
+    POLICIES,
+    fused_masked_blur,
+    fused_ready,
+    fused_suits,
+    prepare_fused,
+)
 from napari_masked_blur._engines._kernel import (
     ZERO_BEYOND,
     folded_taps,
@@ -212,14 +226,20 @@ _ENGINES = {
 
 __all__ = [
     "BORDER_MODES",
+    "FUSED_FROM_SIZE",
     "METHODS",
+    "POLICIES",
     "choose_engine",
     "extend_index",
     "folded_taps",
+    "fused_masked_blur",
+    "fused_ready",
+    "fused_suits",
     "gaussian_kernel1d",
     "gaussian_smooth",
     "gaussian_smooth_scaled",
     "kernel_radius",
     "one_blas_thread",
+    "prepare_fused",
     "unscaled",
 ]

@@ -93,6 +93,9 @@ def smooth_opencv(
     ]
     border = getattr(cv2, _BORDERS[mode]) | cv2.BORDER_ISOLATED
 
+    if arrays[0].ndim == 2:
+        return _smooth_images(arrays, kernels, border)
+
     def in_plane(array: np.ndarray) -> np.ndarray:
         return _smooth_last_two_axes(array, kernels[-2:], border)
 
@@ -117,6 +120,27 @@ def smooth_opencv(
     return arrays
 
 
+def _smooth_images(
+    arrays: Sequence[np.ndarray], kernels: list[np.ndarray | None], border: int
+) -> list[np.ndarray]:
+    """2D arrays one after the other, each result written into a spare array.
+
+    The spare is a new array for the first, then the input of the one
+    before: numerator and weights and one more at the peak, not both
+    results beside both inputs (the peak memory of a masked blur), and no
+    copying back.
+    """
+    one = np.ones(1, arrays[0].dtype)
+    kernel_y, kernel_x = (_or(k, one) for k in kernels)
+    spare = np.empty_like(arrays[0])
+    results = []
+    for array in arrays:
+        cv2.sepFilter2D(array, -1, kernel_x, kernel_y, dst=spare, borderType=border)
+        results.append(spare)
+        spare = array
+    return results
+
+
 def _smooth_last_two_axes(
     array: np.ndarray, kernels: list[np.ndarray | None], border: int
 ) -> np.ndarray:
@@ -133,9 +157,7 @@ def _smooth_last_two_axes(
     if kernel_y is None and kernel_x is None:
         return array
     if array.ndim == 2:
-        return cv2.sepFilter2D(
-            array, -1, _or(kernel_x, one), _or(kernel_y, one), borderType=border
-        )
+        return _smooth_images([array], kernels, border)[0]
     _filter_planes(array, _or(kernel_x, one), _or(kernel_y, one), border)
     return array
 
