@@ -66,8 +66,9 @@ class MaskedBlurWidget(Container):
     def __init__(self, viewer: napari.viewer.Viewer) -> None:
         self._viewer = viewer
         # Planes of a volume or movie use numba's compiled loop: loaded on a
-        # thread of its own once the first result shows (numpy's until then).
-        self._warmer = PlaneLoopWarmer()
+        # thread of its own once the first result shows, or at once when
+        # there is nothing to compute (numpy's taps until then).
+        self._warmer = PlaneLoopWarmer(busy=lambda: self.runner.busy)
         self._label_list = LabelChoices()  # the mask's ids, read once per change
         self._make_controls()
         super().__init__(widgets=self._controls())
@@ -175,6 +176,8 @@ class MaskedBlurWidget(Container):
         self._label_ids.enabled = self._per_label.enabled = is_label_mask
         self._warmer.warm_for(self._image.value, self._mask.value)
         self.request()
+        if not self.runner.busy:  # e.g. "live update" off: nothing to wait for
+            self._warmer.start_pending(idle=True)
 
     def _on_option(self, _value=None) -> None:
         self.request()
