@@ -65,9 +65,8 @@ class MaskedBlurWidget(Container):
 
     def __init__(self, viewer: napari.viewer.Viewer) -> None:
         self._viewer = viewer
-        # Planes of a volume or movie use numba's compiled loop: loaded on a
-        # thread of its own once the first result shows, or at once when
-        # there is nothing to compute (numpy's taps until then).
+        # Planes of a volume or movie use numba's compiled loop, loaded on a
+        # thread of its own when nothing runs (numpy's taps until then).
         self._warmer = PlaneLoopWarmer(busy=lambda: self.runner.busy)
         self._label_list = LabelChoices()  # the mask's ids, read once per change
         self._make_controls()
@@ -170,7 +169,6 @@ class MaskedBlurWidget(Container):
 
     def _on_mask_chosen(self, _value=None) -> None:
         self._wire_layers()
-        self._label_list.forget()
         self._label_ids.reset_choices()
         is_label_mask = isinstance(self._mask.value, napari.layers.Labels)
         self._label_ids.enabled = self._per_label.enabled = is_label_mask
@@ -213,9 +211,8 @@ class MaskedBlurWidget(Container):
 
     def _on_painted(self, _event=None) -> None:
         # A label id painted for the first time joins the "labels" choices.
-        # Only then: listing the ids takes a pass over the whole mask, more
-        # than the live update of a stroke.  Erasing may have removed one:
-        # the next listing reads the mask again.
+        # Only then: listing the ids takes a pass over the whole mask.  An
+        # erased id goes at the next listing.
         self._label_list.forget()
         if self._mask.value.selected_label not in self._label_ids.choices:
             QTimer.singleShot(0, self._label_ids.reset_choices)
