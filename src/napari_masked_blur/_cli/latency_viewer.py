@@ -49,16 +49,21 @@ class Session:
         import napari
         from qtpy.QtWidgets import QApplication
 
+        before = set(_gl_widgets())
         self.viewer = napari.Viewer(show=True)
         self.app = QApplication.instance()
         self.refreshed, self.refreshed_at = 0, 0.0
         # time_to_draw's condition, checked at each draw of the canvas
         self._until: Callable[[], bool] | None = None
         self.drawn_at = 0.0
-        # napari has no public "painted" signal; the benchmark alone reads
-        # the canvas's vispy draw event, which fires once a frame is drawn.
-        canvas = self.viewer.window._qt_viewer.canvas
-        canvas.events.draw.connect(self._on_draw, position="last")
+        # napari has no public "painted" signal: Qt's frameSwapped of the
+        # viewer's OpenGL canvas (the one made with it) fires once a frame
+        # has been drawn and handed to the screen.
+        canvases = set(_gl_widgets()) - before
+        if not canvases:
+            raise RuntimeError("no OpenGL canvas came with the viewer")
+        for canvas in canvases:
+            canvas.frameSwapped.connect(self._on_draw)
         if first_plane:
             self._dock()
             self.widget["live"].value = False
@@ -93,7 +98,7 @@ class Session:
         self.refreshed += 1
         self.refreshed_at = time.perf_counter()
 
-    def _on_draw(self, _event=None) -> None:
+    def _on_draw(self) -> None:
         if self._until is not None and self._until():
             self.drawn_at, self._until = time.perf_counter(), None
 
@@ -102,9 +107,9 @@ class Session:
     ) -> float:
         """Seconds from before ``action`` until a draw of the canvas finds ``ready()``.
 
-        ``ready()`` (e.g. the displayed plane is done) is asked at the end
-        of each draw: results are written on the main thread, so the first
-        draw that finds it true is the first to show them.
+        ``ready()`` (e.g. the displayed plane is done) is asked after each
+        frame the canvas draws: results are written on the main thread, so
+        the first frame that finds it true is the first to show them.
         """
         self._until = ready
         start = time.perf_counter()
@@ -172,6 +177,17 @@ class Session:
     def close(self) -> None:
         self.wait(lambda: not self.widget.runner.busy)
         self.viewer.close()
+
+
+def _gl_widgets() -> list:
+    """The OpenGL widgets of the application (napari's canvases among them)."""
+    from qtpy.QtWidgets import QApplication
+
+    try:
+        from qtpy.QtOpenGLWidgets import QOpenGLWidget  # Qt 6
+    except ImportError:
+        from qtpy.QtWidgets import QOpenGLWidget  # Qt 5
+    return [w for w in QApplication.allWidgets() if isinstance(w, QOpenGLWidget)]
 
 
 def ms(samples: Sequence[float]) -> str:
