@@ -1,8 +1,11 @@
 """Time-lapses in a real viewer: time is never smoothed; a 2D mask serves all frames."""
 
+import threading
+
 import numpy as np
 import pytest
 
+import napari_masked_blur._qt.choices as choices_module
 import napari_masked_blur._qt.widget as widget_module
 from napari_masked_blur import masked_gaussian
 from napari_masked_blur._blur.warm import is_warming
@@ -146,3 +149,57 @@ def test_a_mask_that_cannot_broadcast_is_named_once(
     assert warnings[0].count("(40, 47)") == 1 and warnings[0].count("(6, 40, 48)") == 1
     assert "movie masked blur" not in viewer.layers
     assert not widget.runner.busy
+
+
+def _warm_up_threads():
+    return [t for t in threading.enumerate() if t.name == "numba warm-up"]
+
+
+def test_opened_with_live_off_the_widget_warms_the_plane_loop_at_once(
+    make_napari_viewer, qtbot
+):
+    viewer = make_napari_viewer(strict_qt=True)
+    widget = dock(viewer)
+    widget["live"].value = False
+    rng = np.random.default_rng(4)
+    movie = rng.random((2, 6, 20, 22))  # float64: a type of its own
+    mask = (rng.random((6, 20, 22)) > 0.4).astype(np.uint8)
+    viewer.add_image(movie, name="tzyx")
+    viewer.add_labels(mask, name="roi")
+    # Nothing to compute, yet the loop loads: the first plane finds it ready.
+    assert is_warming(np.float64, np.uint8)
+    assert "tzyx masked blur" not in viewer.layers
+    qtbot.waitUntil(lambda: not is_warming(np.float64, np.uint8), timeout=TIMEOUT_MS)
+    for thread in _warm_up_threads():
+        thread.join(TIMEOUT_MS / 1000)
+    assert not _warm_up_threads()
+    assert not widget.runner.busy and "tzyx masked blur" not in viewer.layers
+    widget["live"].value = True
+    wait_complete(qtbot, widget)
+    expected = masked_gaussian(movie, mask, 3.0, axes=(1, 2, 3))
+    assert close(out_of(viewer, "tzyx"), expected)
+
+
+def test_adding_a_layer_does_not_read_the_mask_again(
+    make_napari_viewer, qtbot, monkeypatch
+):
+    reads = []
+    real = choices_module.present_label_ids
+    monkeypatch.setattr(
+        choices_module, "present_label_ids", lambda data: reads.append(1) or real(data)
+    )
+    viewer = make_napari_viewer(strict_qt=True)
+    movie, labels, _ = movie_and_masks()
+    viewer.add_image(movie, name="movie", axis_labels=("t", "y", "x"))
+    mask = viewer.add_labels(labels, name="cells", axis_labels=("t", "y", "x"))
+    widget = dock(viewer)
+    wait_complete(qtbot, widget)  # the output layer was added meanwhile
+    assert widget["labels"].choices == (0, 1)
+    read = len(reads)
+    viewer.add_image(movie[:1], name="other")
+    viewer.layers.remove("other")
+    assert len(reads) == read, "the mask did not change"
+    mask.selected_label = 3  # a new id painted joins the choices
+    mask.paint((2, 10, 10), 3)
+    qtbot.waitUntil(lambda: 3 in widget["labels"].choices, timeout=TIMEOUT_MS)
+    wait_complete(qtbot, widget)

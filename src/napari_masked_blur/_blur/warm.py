@@ -3,8 +3,10 @@
 The displayed plane of a volume or movie is reduced by kernel taps in a loop
 compiled by numba (:mod:`.plane_taps`): compiled once per type of image and
 mask (about 1.3 s), cached on disk (then about 0.2 s to load, after 0.4 s to
-import numba).  The widget loads it on a thread of its own as soon as it
-knows the layers (:func:`begin_warming`, then :func:`warm_plane_loop`).  While
+import numba).  The widget notes the types as soon as it knows the layers
+(:func:`begin_warming`) and loads the loop on a thread of its own
+(:func:`warm_plane_loop`) once nothing is being computed: when it opens with
+"live update" off, else once its first result shows.  While
 that runs, :func:`~.region.blur_region` reduces the planes of those types
 with numpy's taps instead (:func:`is_warming`), which needs no compiled code:
 the first plane of a session then comes without the wait.

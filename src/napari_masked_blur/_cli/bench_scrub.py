@@ -5,15 +5,18 @@ shown in 2D at its middle plane, sigma 2 over z, y and x (time is a frame
 axis, never smoothed):
 
 - scrub-to-pixels: the time slider moved to a frame not yet computed, until
-  that frame's displayed plane shows (the rest of the movie fills in the
-  background meanwhile); and to a frame already done;
-- the first plane of a session: the widget open with "live update" off,
-  the movie and its mask added, from turning "live update" on to the first
-  displayed plane, in a process where numba's plane loop was not loaded yet
-  (the widget warms it on a thread; meanwhile planes take numpy's taps);
-  the same once more at the end, the same way (output and mask removed,
-  the mask added again, "live update" on), and how much longer the first is
-  than that and than a later plane (the median scrub to a frame not done);
+  the canvas has drawn that frame's displayed plane (the rest of the movie
+  fills in the background meanwhile); and to a frame already done;
+- the first plane of a session: the widget opened first, "live update"
+  turned off, the movie and its mask added; after a user's pause
+  (:data:`~.latency_viewer.USER_PAUSE_S`, in which the widget warms numba's
+  plane loop on a thread) from turning "live update" on until the canvas
+  has drawn the first displayed plane, output layer made included, in a
+  process that had not computed a plane yet; the same once more at the
+  end, the same way (output and mask removed, "live update" off, the mask
+  added again, the pause, "live update" on), and how much longer the first
+  is than that and than a later plane (the median scrub to a frame not
+  done);
 - memory: the peak of what the widget allocates (tracemalloc) while
   scrubbing and while the background fills the movie, as the output plus
   the working set.
@@ -57,10 +60,8 @@ def scrub_latency(
         if frame is None:
             break
         fresh.append(
-            session.time_to_refresh(
-                lambda t=frame: dims.set_current_step(0, t),
-                session.plane_done,
-                after=False,
+            session.time_to_draw(
+                lambda t=frame: dims.set_current_step(0, t), session.plane_done
             )
         )
     later = statistics.median(fresh) if fresh else float("nan")
@@ -70,10 +71,8 @@ def scrub_latency(
         if frame is None:
             break
         done.append(
-            session.time_to_refresh(
-                lambda t=frame: dims.set_current_step(0, t),
-                session.plane_done,
-                after=False,
+            session.time_to_draw(
+                lambda t=frame: dims.set_current_step(0, t), session.plane_done
             )
         )
     working_set = _fill_peak(session, rng)
@@ -90,11 +89,11 @@ def scrub_latency(
         (
             "first plane (live on to pixels): first of a session, again",
             f"{first * 1e3:.0f} ms, {again * 1e3:.0f} ms: "
-            f"+{(first - again) * 1e3:.0f} ms",
+            f"{(first - again) * 1e3:+.0f} ms",
         ),
         (
             "first plane of a session over a later plane (scrub, not done)",
-            f"+{(first - later) * 1e3:.0f} ms",
+            f"{(first - later) * 1e3:+.0f} ms",
         ),
         (
             f"memory scrubbing and filling {size}: output + working set",
@@ -133,10 +132,7 @@ def _first_plane_again(session: Session, mask: np.ndarray) -> float:
     viewer.layers.remove(session.labels)
     widget["live"].value = False
     session.labels = viewer.add_labels(mask, name="mask")
-    start = time.perf_counter()
-    widget["live"].value = True
-    session.wait(session.plane_done)
-    return time.perf_counter() - start
+    return session.first_plane_after_pause()
 
 
 def _fill_peak(session: Session, rng: np.random.Generator) -> int:

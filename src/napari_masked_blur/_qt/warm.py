@@ -8,6 +8,7 @@ it loads, planes of those types are reduced by numpy.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import napari
 import numpy as np
@@ -32,10 +33,22 @@ class PlaneLoopWarmer:
     A plain daemon thread, not the live session's runner: the runner's
     thread stays free for the planes, which take numpy's path until the
     loop is ready.  :meth:`warm_for` notes the types; the thread starts at
-    :meth:`start_pending`, once the first result is on the screen.
+    :meth:`start_pending`: once the first result is on the screen, or, when
+    the widget opens with no plane to compute ("live update" off), right
+    away, so that the first plane the user asks for finds the loop loaded.
+
+    Parameters
+    ----------
+    busy : callable, optional
+        ``busy()``: whether a piece is being computed.  A warm-up started
+        with nothing to compute (:meth:`start_pending` with ``idle``) that
+        finds a piece under way waits for that piece's result on the
+        screen: loading the loop holds the interpreter and would hold the
+        piece back.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, busy: Callable[[], bool] | None = None) -> None:
+        self._busy = busy
         self._done: set[tuple[str, str]] = set()
         self._pending: list[tuple[str, str]] = []
         self._threads: list[threading.Thread] = []
@@ -59,12 +72,19 @@ class PlaneLoopWarmer:
         self._done.add(key)
         self._pending.append(key)
 
-    def start_pending(self) -> None:
-        """Start the warm-ups noted so far, a moment from now (a result is shown)."""
-        if self._pending:
-            QTimer.singleShot(START_DELAY_MS, self._start)
+    def start_pending(self, idle: bool = False) -> None:
+        """Start the warm-ups noted so far, a moment from now.
 
-    def _start(self) -> None:
+        Called when a result is shown, and with ``idle`` when the layers are
+        chosen with nothing to compute: then a piece under way a moment
+        from now puts the warm-up off until its result shows.
+        """
+        if self._pending:
+            QTimer.singleShot(START_DELAY_MS, lambda: self._start(idle))
+
+    def _start(self, idle: bool = False) -> None:
+        if idle and not self._closed and self._busy is not None and self._busy():
+            return  # kept pending: the piece's result calls start_pending
         pending, self._pending = self._pending, []
         for key in pending:
             if self._closed:
@@ -75,6 +95,11 @@ class PlaneLoopWarmer:
             )
             self._threads.append(thread)
             thread.start()
+
+    @property
+    def warming(self) -> bool:
+        """Whether a warm-up is noted or running (tests wait on it)."""
+        return bool(self._pending) or any(t.is_alive() for t in self._threads)
 
     def wait(self, timeout: float) -> bool:
         """Wait up to ``timeout`` seconds for every warm-up; whether all ended."""

@@ -38,8 +38,8 @@ from qtpy.QtWidgets import QApplication
 from napari_masked_blur._blur.options import MODES, OUTSIDE_POLICIES, BlurOptions
 from napari_masked_blur._qt.axes import AxesControls
 from napari_masked_blur._qt.choices import (
+    LabelChoices,
     image_choices,
-    label_choices,
     mask_choices,
     mask_shape_only,
 )
@@ -65,9 +65,10 @@ class MaskedBlurWidget(Container):
 
     def __init__(self, viewer: napari.viewer.Viewer) -> None:
         self._viewer = viewer
-        # Planes of a volume or movie use numba's compiled loop: loaded on a
-        # thread of its own once the first result shows (numpy's until then).
-        self._warmer = PlaneLoopWarmer()
+        # Planes of a volume or movie use numba's compiled loop, loaded on a
+        # thread of its own when nothing runs (numpy's taps until then).
+        self._warmer = PlaneLoopWarmer(busy=lambda: self.runner.busy)
+        self._label_list = LabelChoices()  # the mask's ids, read once per change
         self._make_controls()
         super().__init__(widgets=self._controls())
         # Patches while painting, the displayed plane of a volume first, lazy
@@ -101,7 +102,7 @@ class MaskedBlurWidget(Container):
         self._axes = AxesControls(self._on_option)
         self._outside = ComboBox(name="outside", choices=OUTSIDE_POLICIES)
         self._label_ids = ComboBox(
-            name="labels", choices=lambda _: label_choices(_chosen(self, "_mask"))
+            name="labels", choices=lambda _: self._label_list(_chosen(self, "_mask"))
         )
         self._per_label = CheckBox(name="per_label", text="each label on its own")
         self._mode = ComboBox(name="mode", label="border", choices=MODES)
@@ -173,6 +174,8 @@ class MaskedBlurWidget(Container):
         self._label_ids.enabled = self._per_label.enabled = is_label_mask
         self._warmer.warm_for(self._image.value, self._mask.value)
         self.request()
+        if not self.runner.busy:  # e.g. "live update" off: nothing to wait for
+            self._warmer.start_pending(idle=True)
 
     def _on_option(self, _value=None) -> None:
         self.request()
@@ -202,13 +205,15 @@ class MaskedBlurWidget(Container):
         self._check_scheduled = False
         if self._closed or self._mask.value is None:
             return
+        self._label_list.forget()
         self._label_ids.reset_choices()
         self.request()
 
     def _on_painted(self, _event=None) -> None:
         # A label id painted for the first time joins the "labels" choices.
-        # Only then: listing the ids takes a pass over the whole mask, more
-        # than the live update of a stroke.
+        # Only then: listing the ids takes a pass over the whole mask.  An
+        # erased id goes at the next listing.
+        self._label_list.forget()
         if self._mask.value.selected_label not in self._label_ids.choices:
             QTimer.singleShot(0, self._label_ids.reset_choices)
 
