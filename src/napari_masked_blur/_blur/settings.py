@@ -37,6 +37,7 @@ when the settings are used.
 
 from __future__ import annotations
 
+import functools
 import json
 import numbers
 import os
@@ -63,8 +64,13 @@ PIXEL_UNITS = ("pixel", "pixels", "px")
 _HEADER = ("format", "version")
 
 
+@functools.cache
 def package_version() -> str:
-    """The installed version of napari-masked-blur ("unknown" when not installed)."""
+    """The installed version of napari-masked-blur ("unknown" when not installed).
+
+    Cached: reading the installed metadata takes milliseconds, and the widget
+    asks on every change of a control.
+    """
     try:
         return metadata.version("napari-masked-blur")
     except metadata.PackageNotFoundError:
