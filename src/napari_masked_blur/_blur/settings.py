@@ -66,11 +66,7 @@ _HEADER = ("format", "version")
 
 @functools.cache
 def package_version() -> str:
-    """The installed version of napari-masked-blur ("unknown" when not installed).
-
-    Cached: reading the installed metadata takes milliseconds, and the widget
-    asks on every change of a control.
-    """
+    """The installed version of napari-masked-blur ("unknown" when not installed)."""
     try:
         return metadata.version("napari-masked-blur")
     except metadata.PackageNotFoundError:
