@@ -74,6 +74,12 @@ def test_the_shift_is_the_first_weighted_finite_pixel_and_only_in_float32():
     assert window_shift(image, ~mask, None, np.dtype(np.float32)) == 5.0
     assert window_shift(image, mask * False, None, np.dtype(np.float32)) == 0.0
     assert window_shift(image, mask, None, np.dtype(np.float64)) == 0.0
+    # Deeper in a volume: found past the first rows, in the planes' blocks.
+    volume = np.arange(9 * 4 * 5, dtype=np.uint16).reshape(9, 4, 5)
+    inside = np.zeros(volume.shape, bool)
+    inside[6, 2, 3] = inside[7, 0, 0] = True
+    assert window_shift(volume, inside, None, np.dtype(np.float32)) == 6 * 20 + 13
+    assert window_shift(volume, inside * 0, None, np.dtype(np.float32)) == 0.0
 
 
 def narrow_band(kind):

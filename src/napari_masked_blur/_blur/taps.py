@@ -186,27 +186,33 @@ def window_shift(
 
     0 in float64, where the shift is not needed.  Any weighted pixel lies in
     the data's band, which is all the shift asks; the first one in C order is
-    taken, searched a few rows at a time so that the search usually ends in
-    the first block instead of costing a pass over the window.
+    taken.  The search looks at the first few rows, then at planes along
+    axis 0 in blocks that double: it usually ends at once, and costs at most
+    about two passes over the window where nothing in it is weighted.
     """
     if dtype != np.float32:
         return 0.0
-    lines = max(1, _SHIFT_SEARCH_PIXELS // max(1, image.shape[-1]))
     image2, mask2 = np.atleast_2d(image), np.atleast_2d(mask)
-    for lead in np.ndindex(image2.shape[:-2]):
-        for row in range(0, image2.shape[-2], lines):
-            key = (*lead, slice(row, row + lines))
-            values = image2[key]
-            if mask.dtype.kind == "f":
-                found = mask2[key] > 0
-            else:
-                found = inside_labels(mask2[key], labels)
-            if image.dtype.kind == "f":  # not in place: found may be the mask
-                found = found & np.isfinite(values)
-            first = int(np.argmax(found))
-            if found.flat[first]:
-                return float(values.flat[first])
-    return 0.0
+    rows = max(1, _SHIFT_SEARCH_PIXELS // max(1, image2[0].size // image2.shape[1]))
+    probe = (slice(0, 1), slice(0, rows))  # the first rows of the first plane
+    found = _first_weighted(image2[probe], mask2[probe], labels)
+    start, step = 0, 1
+    while found is None and start < image2.shape[0]:
+        key = slice(start, start + step)
+        found = _first_weighted(image2[key], mask2[key], labels)
+        start, step = start + step, 2 * step
+    return 0.0 if found is None else found
+
+
+def _first_weighted(
+    image: np.ndarray, mask: np.ndarray, labels: Labels
+) -> float | None:
+    """The first pixel of ``image`` (C order) that is finite with a weight > 0."""
+    found = mask > 0 if mask.dtype.kind == "f" else inside_labels(mask, labels)
+    if image.dtype.kind == "f":  # not in place: found may be the mask itself
+        found = found & np.isfinite(image)
+    first = int(np.argmax(found)) if found.size else 0
+    return float(image.flat[first]) if found.size and found.flat[first] else None
 
 
 def _apply_taps(taps: np.ndarray, array: np.ndarray, axis: int) -> np.ndarray:
