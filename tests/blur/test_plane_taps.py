@@ -40,6 +40,21 @@ def test_three_planes_worked_by_hand():
     assert numerator.dtype == weights.dtype == np.float32
 
 
+def test_the_shift_is_subtracted_from_each_weighed_pixel_in_the_loop():
+    image = np.array([[[30001, 30003]], [[29999, 30000]]], np.uint16)
+    mask = np.array([[[1, 1]], [[1, 0]]], np.uint8)
+    taps = np.array([[0.5, 0.5]])
+    numerator, weights = reduce_planes(image, mask, None, taps, np.float32, 30000.0)
+    # pixel 0: 0.5*1 + 0.5*(-1); pixel 1: 0.5*3 (the second plane is outside)
+    np.testing.assert_array_equal(numerator, [[[0.0, 1.5]]])
+    np.testing.assert_array_equal(weights, [[[1.0, 0.5]]])
+    certainty = np.array([[[0.25, 0]], [[1, 1]]], np.float32)
+    floats = np.array([[[1e4 + 0.5, np.nan]], [[1e4 - 1, 1e4]]], np.float32)
+    numerator, weights = reduce_planes(floats, certainty, None, taps, "f4", 1e4)
+    np.testing.assert_array_equal(numerator, [[[0.0625 - 0.5, 0.0]]])
+    np.testing.assert_array_equal(weights, [[[0.625, 0.5]]])
+
+
 def test_only_the_chosen_labels_are_inside():
     image = np.array([[10, 20, 30]], np.uint8)
     mask = np.array([[1, 2, 3]], np.int32)

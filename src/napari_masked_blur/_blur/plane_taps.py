@@ -42,8 +42,9 @@ def reduce_planes(
     labels: Labels,
     taps: np.ndarray,
     dtype: np.dtype,
+    shift: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``taps`` applied along axis 0 of ``image * w`` and of ``w``.
+    """``taps`` applied along axis 0 of ``(image - shift) * w`` and of ``w``.
 
     Parameters
     ----------
@@ -59,11 +60,16 @@ def reduce_planes(
         Weight of input plane k in output plane j.
     dtype : dtype
         Type of the result, float32 or float64 (the sums are made in it).
+    shift : float
+        Subtracted from each pixel (converted to ``dtype``) before it is
+        weighed: a value inside the data's band keeps float32 sums of data
+        far from zero precise (see :func:`.taps.window_shift`).
 
     Returns
     -------
     numerator, weights : ndarray, shape (m, ...)
-        ``sum_k taps[j, k] image[k] w[k]`` and ``sum_k taps[j, k] w[k]``.
+        ``sum_k taps[j, k] (image[k] - shift) w[k]`` and
+        ``sum_k taps[j, k] w[k]``.
     """
     if mask.dtype.kind == "f":
         check_weights(mask)
@@ -78,7 +84,8 @@ def reduce_planes(
     rows = max(1, _BLOCK_ELEMENTS // (taps.shape[0] * image.shape[2]))
     arguments = (
         image, mask, mask.dtype.kind == "f", image.dtype.kind == "f",
-        np.ascontiguousarray(taps, dtype), kind, numerator, weights, rows,
+        np.ascontiguousarray(taps, dtype), kind, kind(shift), numerator, weights,
+        rows,
     )  # fmt: skip
 
     def reduce_rows(half: int) -> None:
@@ -110,8 +117,9 @@ def _compiled(function):
 
 @_compiled
 def _reduce_rows(
-    image, mask, certainty, missing, taps, kind, numerator, weights, rows, start, stop
-):
+    image, mask, certainty, missing, taps, kind, shift, numerator, weights, rows,
+    start, stop,
+):  # fmt: skip
     """Rows ``start:stop`` of the outputs, ``rows`` at a time (see reduce_planes).
 
     ``certainty``: the mask's values are the weights (else nonzero means 1);
@@ -132,17 +140,19 @@ def _reduce_rows(
                 for y in range(first, last):
                     _add_row(
                         image[k, y], mask[k, y], certainty, missing, tap, kind,
-                        numerator[j, y], weights[j, y], width,
+                        shift, numerator[j, y], weights[j, y], width,
                     )  # fmt: skip
 
 
 @_compiled
-def _add_row(values, labels, certainty, missing, tap, kind, numerator, weights, width):
-    """One row: ``numerator += tap w values``, ``weights += tap w``."""
+def _add_row(
+    values, labels, certainty, missing, tap, kind, shift, numerator, weights, width
+):
+    """One row: ``numerator += tap w (values - shift)``, ``weights += tap w``."""
     if certainty:  # loops apart, so that each one is vectorized
         for x in range(width):
             weight = tap * kind(labels[x])
-            value = kind(values[x])
+            value = kind(values[x]) - shift
             if missing and not np.isfinite(value):
                 weight, value = kind(0), kind(0)
             numerator[x] += weight * value
@@ -150,7 +160,7 @@ def _add_row(values, labels, certainty, missing, tap, kind, numerator, weights, 
     elif missing:
         for x in range(width):
             weight = tap * kind(labels[x] != 0)
-            value = kind(values[x])
+            value = kind(values[x]) - shift
             if not np.isfinite(value):
                 weight, value = kind(0), kind(0)
             numerator[x] += weight * value
@@ -158,5 +168,5 @@ def _add_row(values, labels, certainty, missing, tap, kind, numerator, weights, 
     else:
         for x in range(width):
             weight = tap * kind(labels[x] != 0)
-            numerator[x] += weight * kind(values[x])
+            numerator[x] += weight * (kind(values[x]) - shift)
             weights[x] += weight

@@ -6,6 +6,11 @@ is separable, those axes are reduced first, by a small matrix of kernel taps
 (:func:`tap_matrix`), and the other axes smoothed afterwards on what is
 left: equal to smoothing everything and cropping, at a fraction of the cost.
 Numpy (and, for the planes of a volume, :mod:`.plane_taps`).
+
+In float32 the image is shifted by ``c``, the value of one weighted pixel of
+the window, as the dense path does (:func:`.dense.smooth_quotient`): the
+taps and the smoothing see ``(x - c) w``, and ``c`` is added back to the
+quotient, so rounding follows the data's spread rather than its magnitude.
 """
 
 from __future__ import annotations
@@ -37,6 +42,9 @@ from napari_masked_blur._engines import (
 # 2**20 pixels, 68 ms with 2**18 (same run, busy 2-core machine).
 _BLOCK_PIXELS = 2**18
 
+# Pixels per step of the search for the shift's pixel (window_shift).
+_SHIFT_SEARCH_PIXELS = 2**12
+
 
 def tapped_axes(
     inner: Box, window_shape: Sequence[int], radius: Sequence[int]
@@ -65,7 +73,8 @@ def blur_tapped(
     Along the ``tapped`` axes the Gaussian is evaluated at the rows of
     ``inner`` alone, as ``taps @ array``; the remaining axes are then
     smoothed by the engine on what is left.  Separability makes this equal
-    to smoothing everything and cropping.
+    to smoothing everything and cropping.  In float32 the quotient is
+    ``G*((x - c) w) / G*w + c``, with ``c`` from :func:`window_shift`.
     """
     dtype, sigma, labels = output_dtype(image.dtype), options.sigma, options.labels
     taps = {
@@ -76,7 +85,8 @@ def blur_tapped(
     }
     if mask.dtype.kind == "f":  # certainty weights of any scale: see unit_weights
         mask = unit_weights(mask, mask.dtype)[0]
-    numerator, weights = _tapped_products(image, mask, labels, taps, dtype)
+    shift = window_shift(image, mask, labels, dtype)
+    numerator, weights = _tapped_products(image, mask, labels, taps, dtype, shift)
     rest = [0.0 if axis in tapped else s for axis, s in enumerate(sigma)]
     # Only the quotient is kept, so the smoothing may stay scaled.
     (numerator, certainty), _ = gaussian_smooth_scaled(
@@ -91,6 +101,8 @@ def blur_tapped(
     reached = certainty > 0
     quotient = np.full(numerator.shape, np.nan, dtype=dtype)
     np.divide(numerator, certainty, out=quotient, where=reached)
+    if shift:
+        quotient += dtype.type(shift)  # NaN (no weight in reach) stays NaN
     inside = (
         inside_labels(mask[inner], labels)
         if mask.dtype.kind != "f"
@@ -105,8 +117,9 @@ def _tapped_products(
     labels: Labels,
     taps: dict[int, np.ndarray],
     dtype: np.dtype,
+    shift: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``taps`` applied to ``image * w`` and to ``w`` along their axes.
+    """``taps`` applied to ``(image - shift) * w`` and to ``w`` along their axes.
 
     Taps along axis 0 alone (the planes of a volume, the common case) are
     applied in one compiled pass (:mod:`.plane_taps`).
@@ -119,7 +132,7 @@ def _tapped_products(
         # Imported here: numba takes half a second to import.
         from napari_masked_blur._blur.plane_taps import reduce_planes
 
-        return reduce_planes(image, mask, labels, taps[0], dtype)
+        return reduce_planes(image, mask, labels, taps[0], dtype, shift)
     shape = [taps[a].shape[0] if a in taps else n for a, n in enumerate(image.shape)]
     numerator, weights = np.empty(shape, dtype), np.empty(shape, dtype)
     free = [a for a in range(image.ndim) if a not in taps]
@@ -132,7 +145,7 @@ def _tapped_products(
             slice(start, start + rows) if a == split else slice(None)
             for a in range(image.ndim)
         )
-        n, w = _products(image[key], mask[key], labels, dtype)
+        n, w = _products(image[key], mask[key], labels, dtype, shift)
         for axis, matrix in taps.items():
             n, w = _apply_taps(matrix, n, axis), _apply_taps(matrix, w, axis)
         numerator[key], weights[key] = n, w
@@ -147,15 +160,59 @@ def _tapped_products(
 
 
 def _products(
-    image: np.ndarray, mask: np.ndarray, labels: Labels, dtype: np.dtype
+    image: np.ndarray,
+    mask: np.ndarray,
+    labels: Labels,
+    dtype: np.dtype,
+    shift: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``(image * w, w)`` in ``dtype``; non-finite image pixels get ``w = 0``."""
+    """``((image - shift) * w, w)`` in ``dtype``; non-finite pixels get ``w = 0``."""
     weights = mask_to_weights(mask, labels).astype(dtype, copy=False)
     # The product is made in the output type straight from the image's own
     # type: a separate astype would cost a second pass over memory.
-    numerator = np.multiply(image, weights, dtype=dtype)
+    if shift:  # the block is in cache: the second pass stays there
+        numerator = np.subtract(image, dtype.type(shift), dtype=dtype)
+        numerator *= weights
+    else:
+        numerator = np.multiply(image, weights, dtype=dtype)
     zero_missing(image, weights, numerator)
     return numerator, weights
+
+
+def window_shift(
+    image: np.ndarray, mask: np.ndarray, labels: Labels, dtype: np.dtype
+) -> float:
+    """The value ``c`` of one weighted, finite pixel of the window; 0 if none.
+
+    0 in float64, where the shift is not needed.  Any weighted pixel lies in
+    the data's band, which is all the shift asks; the first one in C order is
+    taken.  The search looks at the first few rows, then at planes along
+    axis 0 in blocks that double: it usually ends at once, and costs at most
+    about two passes over the window where nothing in it is weighted.
+    """
+    if dtype != np.float32:
+        return 0.0
+    image2, mask2 = np.atleast_2d(image), np.atleast_2d(mask)
+    rows = max(1, _SHIFT_SEARCH_PIXELS // max(1, image2[0].size // image2.shape[1]))
+    probe = (slice(0, 1), slice(0, rows))  # the first rows of the first plane
+    found = _first_weighted(image2[probe], mask2[probe], labels)
+    start, step = 0, 1
+    while found is None and start < image2.shape[0]:
+        key = slice(start, start + step)
+        found = _first_weighted(image2[key], mask2[key], labels)
+        start, step = start + step, 2 * step
+    return 0.0 if found is None else found
+
+
+def _first_weighted(
+    image: np.ndarray, mask: np.ndarray, labels: Labels
+) -> float | None:
+    """The first pixel of ``image`` (C order) that is finite with a weight > 0."""
+    found = mask > 0 if mask.dtype.kind == "f" else inside_labels(mask, labels)
+    if image.dtype.kind == "f":  # not in place: found may be the mask itself
+        found = found & np.isfinite(image)
+    first = int(np.argmax(found)) if found.size else 0
+    return float(image.flat[first]) if found.size and found.flat[first] else None
 
 
 def _apply_taps(taps: np.ndarray, array: np.ndarray, axis: int) -> np.ndarray:
