@@ -10,6 +10,7 @@ import pytest
 import tifffile
 import zarr
 
+from napari_masked_blur._api import masked_gaussian
 from napari_masked_blur._cli import blur as blur_command
 from napari_masked_blur._cli.store import store_chunks
 
@@ -310,6 +311,17 @@ def test_nan_in_a_certainty_mask_is_bad_input_and_leaves_nothing(tmp_path, capsy
     assert status == 2
     assert "weights.npy' holds nan at pixel (3, 15, 2)" in error_line(capsys)
     assert listing(tmp_path) == before
+
+
+def test_chunks_longer_than_the_image_are_the_whole_axis(pair):
+    # --chunks 2**70 once reached dask's chunk arithmetic and failed there.
+    output = pair / "out.npy"
+    arguments = (pair / "image.npy", pair / "mask.npy", "--sigma", "1")
+    assert blur(*arguments, "--chunks", str(2**70), "-o", output) == 0
+    expected = masked_gaussian(
+        np.load(pair / "image.npy"), np.load(pair / "mask.npy"), 1.0
+    )
+    np.testing.assert_allclose(np.load(output), expected, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize(

@@ -282,6 +282,10 @@ def _output_chunks(image: Any, chunks: int | tuple[int, ...] | None) -> tuple:
             f"--chunks has {len(chunks)} values {chunks} but the image has "
             f"{image.ndim} axes"
         )
+    if chunks is not None:  # a chunk longer than its axis is the whole axis
+        chunks = tuple(
+            min(c, max(n, 1)) for c, n in zip(chunks, image.shape, strict=True)
+        )
     chunks = chunks or stored_chunks(image) or "auto"
     normalized = da.core.normalize_chunks(
         chunks, image.shape, limit="8MiB", dtype=output_dtype(image.dtype)
