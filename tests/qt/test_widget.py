@@ -213,10 +213,13 @@ def test_sigma_in_physical_units_uses_the_layer_scale(small, qtbot):
     widget["per_axis"].value = True
     fields = widget["sigma_axes"]
     assert [f.label for f in fields] == ["y (µm)", "x (µm)"]
+    assert not widget["sigma"].enabled  # the fields replace the slider
     fields["sigma_0"].value, fields["sigma_1"].value = 3.0, 1.0  # µm per axis
     wait_idle(qtbot, widget)
     expected = masked_gaussian(image.data, mask.data, (1.5, 2.0))
     np.testing.assert_array_equal(output_of(viewer, image).data, expected)
+    widget["per_axis"].value = False
+    assert widget["sigma"].enabled
 
 
 def test_image_layer_as_mask_is_a_certainty_map(make_napari_viewer, qtbot):

@@ -98,7 +98,7 @@ class AxesControls:
         for field in self.fields:  # start from the slider's value
             with field.changed.blocked():
                 field.value = self.sigma.value
-        self.fields.visible = self.per_axis.value
+        self._show_fields()
         self._on_change()
 
     def _on_physical(self, _value=None) -> None:
@@ -123,8 +123,15 @@ class AxesControls:
             )
             field.changed.connect(self._changed)
             self.fields.append(field)
-        self.fields.visible = self.per_axis.value and bool(axes)
+        self._show_fields()
         self.sigma.label = f"sigma ({self.unit(axes[-1] if axes else -1)})"
+
+    def _show_fields(self) -> None:
+        # The fields replace the slider: a live slider beside them would show
+        # a sigma that is not the one used.
+        shown = bool(self.per_axis.value and len(self.fields))
+        self.fields.visible = shown
+        self.sigma.enabled = not shown
 
     def unit(self, axis: int) -> str:
         """The unit sigma is given in along data axis ``axis``: "px" or the layer's."""
