@@ -273,10 +273,11 @@ def load_settings(path: str | os.PathLike) -> BlurSettings:
 
 def save_settings(settings: BlurSettings, path: str | os.PathLike) -> None:
     """Write ``settings`` as JSON to ``path``, atomically (all or nothing)."""
-    path = Path(path)
-    text = settings.to_json() + "\n"
-    # Written beside the target, then renamed over it: a reader sees the old
-    # file or the new one, never half of one.
+    write_text_atomic(Path(path), settings.to_json() + "\n")
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` beside ``path``, then rename it over: all or nothing."""
     partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
     try:
         partial.write_text(text, encoding="utf-8")

@@ -39,6 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
+from napari_masked_blur._blur.settings import write_text_atomic
 from napari_masked_blur._cli.latency_viewer import Session, ms, table
 
 __all__ = ["main", "table", "write_page"]
@@ -115,9 +116,7 @@ def write_page(
             "",
         ]
     )
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(page, encoding="utf-8")
-    os.replace(partial, path)
+    write_text_atomic(path, page)
 
 
 def _rerun_under_xvfb(argv: Sequence[str] | None) -> int:

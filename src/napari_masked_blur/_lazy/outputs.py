@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from napari_masked_blur._blur.settings import write_text_atomic
 from napari_masked_blur._lazy.formats import EXTRA_HINT, PixelInfo, metres
 from napari_masked_blur._lazy.io import file_format
 from napari_masked_blur._lazy.write import RawWriter, create_target, create_tiff
@@ -114,12 +115,7 @@ class About:
 
 def write_json_atomic(path: Path, document: Any) -> None:
     """Write ``document`` as JSON to ``path``: all of it or nothing."""
-    partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
-    try:
-        partial.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
+    write_text_atomic(path, json.dumps(document, indent=2) + "\n")
 
 
 def ome_axes(ndim: int, info: PixelInfo, channel_axis: int | None) -> str:
