@@ -14,23 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-# The rule itself lives in _blur, shared with the batch command.
-from napari_masked_blur._blur.frames import (
-    FRAME_LABELS,
-    axis_names,
-    default_axes,
-    is_frame_label,
-    is_unlabelled,
-)
-
-__all__ = [
-    "FRAME_LABELS",
-    "axis_names",
-    "default_axes",
-    "is_frame_label",
-    "is_unlabelled",
-    "smooth_over_choices",
-]
+from napari_masked_blur._blur.frames import axis_names, default_axes
 
 
 def smooth_over_choices(labels: Sequence[str]) -> list[tuple[str, tuple[int, ...]]]:

@@ -1,7 +1,7 @@
 """The widget's axes and sigma controls: which axes are smoothed, sigma per axis.
 
 "smooth over" shows which axes of the image are smoothed (time and channel
-axes are frames, see :mod:`napari_masked_blur._live.axes`) and lets the user
+axes are frames, see :mod:`napari_masked_blur._blur.frames`) and lets the user
 choose others; with "sigma per axis" on, each smoothed axis gets its own
 sigma field, labelled with the axis name and, with "physical units", its
 unit.  Otherwise the sigma slider applies to every smoothed axis.
@@ -14,7 +14,8 @@ from collections.abc import Callable
 import napari
 from magicgui.widgets import CheckBox, ComboBox, Container, FloatSlider, FloatSpinBox
 
-from napari_masked_blur._live.axes import axis_names, smooth_over_choices
+from napari_masked_blur._blur.frames import axis_names
+from napari_masked_blur._live.axes import smooth_over_choices
 
 SIGMA_MAX = 50.0
 

@@ -16,7 +16,7 @@ How it treats the cases napari leaves open:
   shapes, and the output is left as it was.
 - Axes labelled as time or channels are frames, never smoothed; an
   unlabelled 4D image is frames of volumes (see
-  :mod:`napari_masked_blur._live.axes`).  "smooth over" shows and changes
+  :mod:`napari_masked_blur._blur.frames`).  "smooth over" shows and changes
   which axes are smoothed (:mod:`napari_masked_blur._qt.axes`).
 - RGB(A) layers are blurred per channel (``channel_axis=-1``).
 - An Image layer as mask is a certainty map (float weights); then the
