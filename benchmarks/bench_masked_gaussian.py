@@ -18,10 +18,10 @@ from typing import Any, ClassVar
 import numpy as np
 
 from napari_masked_blur import masked_gaussian
-from napari_masked_blur._blur.options import BlurOptions
-from napari_masked_blur._blur.region import blur_region
-from napari_masked_blur._cli.bench_measure import warm_up
-from napari_masked_blur._cli.bench_peers import (
+from napari_masked_blur._math.options import BlurOptions
+from napari_masked_blur._math.region import blur_region
+from napari_masked_blur._bench.measure import warm_up
+from napari_masked_blur._bench.peers import (
     OpenCVFloor,
     disk_case,
     opencv_recipe,

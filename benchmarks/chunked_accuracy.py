@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from napari_masked_blur import masked_gaussian
-from napari_masked_blur._blur.options import BlurOptions
+from napari_masked_blur._math.options import BlurOptions
 from napari_masked_blur._lazy.windows import masked_gaussian_windows
 
 EPS32 = float(np.finfo(np.float32).eps)
@@ -40,7 +40,7 @@ def cases():
 
 
 # sigma 2 (radius 8): chunks of 12 planes give windows only; 16 planes leave
-# a last chunk of 8 <= radius + 1 planes, computed by kernel taps (_blur.taps).
+# a last chunk of 8 <= radius + 1 planes, computed by kernel taps (_math.taps).
 CHUNKINGS = {"12 x 32 x 32": (12, 32, 32), "16 x 32 x 32": (16, 32, 32)}
 
 

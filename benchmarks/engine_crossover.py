@@ -3,7 +3,7 @@
 ``method="auto"`` switches from the banded products to the low-rank engine at
 a kernel radius of ``_engines._LOWRANK_FROM_RADIUS``; this measures why.  Both
 engines smooth the same pair of float32 arrays (numerator and weights, as
-``_blur.dense`` hands them over) of a 2048 x 2048 image, interleaved, and the
+``_math.dense`` hands them over) of a 2048 x 2048 image, interleaved, and the
 script prints the median milliseconds of each per sigma.
 
     .venv/bin/python benchmarks/engine_crossover.py --sigmas 20,30,40,50,60,100,200,400

@@ -26,4 +26,7 @@ fi
 PYTHON=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e ".[test]"
+# Pinned by scripts/constraints.txt (`uv pip compile pyproject.toml --extra test
+# --universal --python-version 3.10`): unpinned, pip's resolver backtracked
+# through dask and bioio down to lxml 2.0.11, whose build fails.
+.venv/bin/python -m pip install -q -c scripts/constraints.txt -e ".[test]"

@@ -72,10 +72,10 @@ def array_modules() -> list[str]:
 def test_the_array_modules_are_found():
     modules = array_modules()
     assert "napari_masked_blur._api" in modules
-    assert "napari_masked_blur._blur.dense" in modules
+    assert "napari_masked_blur._math.dense" in modules
     assert "napari_masked_blur._engines" in modules
     # every room below the GUI, down to its modules
-    for name in ("_blur.options", "_lazy.overlap", "_live.plan", "_cli.blur"):
+    for name in ("_math.options", "_lazy.overlap", "_live.plan", "_cli.blur"):
         assert f"napari_masked_blur.{name}" in modules
 
 

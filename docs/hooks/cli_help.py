@@ -15,7 +15,7 @@ import io
 import os
 import re
 
-from napari_masked_blur import _cli
+from napari_masked_blur import _command
 
 PLACEHOLDER = re.compile(r"^<!-- cli-help:(?P<command>[^>]*)-->$", re.MULTILINE)
 
@@ -28,7 +28,7 @@ def command_help(command: str) -> str:
 
         words = words[1:]
     else:
-        main = _cli.main
+        main = _command.main
     argv = [*words, "--help"]
     out = io.StringIO()
     # argparse wraps to $COLUMNS; fix it so the page does not depend on the

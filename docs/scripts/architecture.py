@@ -3,7 +3,7 @@
 Every module under ``src/napari_masked_blur`` is parsed with :mod:`ast`, not
 imported (so napari, Qt and dask need not be installed), and its imports are
 collected: at module level and inside functions alike.  They are grouped by
-room, the first package below ``napari_masked_blur`` (``_blur``, ``_lazy``,
+room, the first package below ``napari_masked_blur`` (``_math``, ``_lazy``,
 ...), and one arrow is drawn for each room that imports from another: solid
 when some module imports it at module level, dashed when only inside
 functions (imported when first used).  The ``python_name`` entries of the
@@ -67,7 +67,7 @@ ROOMS = {
     "_api": Room((6.0, 5.25), 2.7, "check once, then route"),
     "_live": Room((1.9, 3.90), 3.3, "what the live view computes next"),
     "_lazy": Room((10.1, 3.90), 3.3, "dask, files, pyramids"),
-    "_blur": Room((6.0, 2.45), 4.4, "the masked blur of in-memory arrays"),
+    "_math": Room((6.0, 2.45), 4.4, "the masked blur of in-memory arrays"),
     "_engines": Room((6.0, 1.05), 4.4, "the Gaussian, fast: one contract"),
 }
 # Arrows that would cross a box bend around it (matplotlib's arc3 ``rad``).

@@ -20,8 +20,8 @@ import matplotlib
 matplotlib.use("Agg")
 from matplotlib import pyplot as plt
 
-from napari_masked_blur._cli.bench import shortfalls, table
-from napari_masked_blur._cli.bench_measure import CaseResult, from_json
+from napari_masked_blur._bench.command import shortfalls, table
+from napari_masked_blur._bench.measure import CaseResult, from_json
 
 DOCS = Path(__file__).resolve().parents[1]
 SOURCE = DOCS / "snippets" / "benchmarks.json"

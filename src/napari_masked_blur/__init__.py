@@ -8,11 +8,8 @@ document, shared by the widget, scripts and the command line.
 """
 
 from napari_masked_blur._api import masked_gaussian, normalized_convolution
-from napari_masked_blur._blur.settings import (
-    BlurSettings,
-    load_settings,
-    save_settings,
-)
+from napari_masked_blur._files.settings_file import load_settings, save_settings
+from napari_masked_blur._math.settings import BlurSettings
 
 __version__ = "0.1.0"
 __all__ = [

@@ -2,6 +2,6 @@
 
 import sys
 
-from napari_masked_blur._cli import main
+from napari_masked_blur._command import main
 
 sys.exit(main())

@@ -1,6 +1,6 @@
 """The public functions: check once into :class:`BlurOptions`, then route.
 
-In-memory input goes to :mod:`napari_masked_blur._blur`, dask input to
+In-memory input goes to :mod:`napari_masked_blur._math`, dask input to
 :mod:`napari_masked_blur._lazy` (imported only then: dask is optional).
 """
 
@@ -11,11 +11,11 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from napari_masked_blur._blur.axes import broadcast_mask
-from napari_masked_blur._blur.dense import normalized_quotient
-from napari_masked_blur._blur.options import BlurOptions, SigmaLike, spatial_shape
-from napari_masked_blur._blur.region import blur_whole
-from napari_masked_blur._blur.weights import check_weights, warn_absent_labels
+from napari_masked_blur._math.axes import broadcast_mask
+from napari_masked_blur._math.dense import normalized_quotient
+from napari_masked_blur._math.options import BlurOptions, SigmaLike, spatial_shape
+from napari_masked_blur._math.region import blur_whole
+from napari_masked_blur._math.weights import check_weights, warn_absent_labels
 
 
 def normalized_convolution(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from napari_masked_blur._cli import main
+from napari_masked_blur._command import main
 
 
 def test_help_names_every_subcommand(capsys):

@@ -232,7 +232,7 @@ def test_without_opencv_auto_falls_back_to_numpy_and_stays_exact(monkeypatch):
 
 
 def test_band_without_threadpoolctl_gives_the_same_result(monkeypatch):
-    from napari_masked_blur._engines import _axes
+    from napari_masked_blur._engines import _separable as _axes
 
     rng = np.random.default_rng(11)
     a, b = rng.random((2, 200, 190), np.float32)

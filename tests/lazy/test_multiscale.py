@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from napari_masked_blur import masked_gaussian
-from napari_masked_blur._blur.options import BlurOptions
+from napari_masked_blur._math.options import BlurOptions
 from napari_masked_blur._lazy.multiscale import (
     downsampling_factors,
     multiscale_masked_gaussian,

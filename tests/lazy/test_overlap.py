@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from napari_masked_blur import masked_gaussian, normalized_convolution
-from napari_masked_blur._blur.options import BlurOptions
+from napari_masked_blur._math.options import BlurOptions
 from napari_masked_blur._lazy.overlap import masked_gaussian_lazy
 
 MODES = ("missing", "reflect", "nearest", "mirror", "wrap")

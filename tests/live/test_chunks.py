@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from napari_masked_blur import masked_gaussian
-from napari_masked_blur._blur.options import BlurOptions
-from napari_masked_blur._blur.region import blur_region
+from napari_masked_blur._math.options import BlurOptions
+from napari_masked_blur._math.region import blur_region
 from napari_masked_blur._live.chunks import chunk_boxes, chunk_steps
 from tests.blur.test_region import assert_same_output, label_image
 

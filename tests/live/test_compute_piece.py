@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from napari_masked_blur import masked_gaussian
-from napari_masked_blur._blur.options import BlurOptions
+from napari_masked_blur._math.options import BlurOptions
 from napari_masked_blur._live.plan import compute_piece
 
 

@@ -18,11 +18,11 @@ import pytest
 from qtpy.QtWidgets import QApplication
 
 import napari_masked_blur
-import napari_masked_blur._qt.repeat as repeat_module
+import napari_masked_blur._qt.repeat_buttons as repeat_module
 from napari_masked_blur import BlurSettings, masked_gaussian
-from napari_masked_blur._blur.region import blur_whole
+from napari_masked_blur._math.region import blur_whole
 from napari_masked_blur._qt import control_settings
-from napari_masked_blur._qt.output import METADATA_KEY
+from napari_masked_blur._qt.output_layers import METADATA_KEY
 from napari_masked_blur._qt.snippet import LayerSource, python_snippet
 from tests.qt.conftest import TIMEOUT_MS, dock, ramp_and_labels, wait_idle
 

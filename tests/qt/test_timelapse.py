@@ -8,7 +8,7 @@ import pytest
 import napari_masked_blur._qt.choices as choices_module
 import napari_masked_blur._qt.widget as widget_module
 from napari_masked_blur import masked_gaussian
-from napari_masked_blur._blur.warm import is_warming
+from napari_masked_blur._math.warm import is_warming
 
 PLUGIN, WIDGET = "napari-masked-blur", "Masked Gaussian blur"
 TIMEOUT_MS = 60_000

@@ -10,7 +10,7 @@ from qtpy.QtCore import QThreadPool
 import napari_masked_blur._qt.session as session_module
 import napari_masked_blur._qt.widget as widget_module
 from napari_masked_blur import masked_gaussian
-from napari_masked_blur._qt.output import OUTPUT_KEY
+from napari_masked_blur._qt.output_layers import OUTPUT_KEY
 from napari_masked_blur._qt.widget import NO_IMAGE_HINT, NO_MASK_HINT
 from tests.qt.conftest import TIMEOUT_MS, dock, ramp_and_labels, wait_idle
 

@@ -1,44 +1,15 @@
-"""The ``napari-masked-blur`` command: a demo in napari, batch blur, benchmarks.
+"""The command line's work: ``blur`` (files, folders, chunk by chunk) and the demo.
 
-``napari-masked-blur [IMAGE [MASK]]`` opens napari with the widget docked;
-``napari-masked-blur blur ...`` blurs files in batch (no GUI);
-``napari-masked-blur bench ...`` prints and writes the benchmark table.
-Each subcommand lives in its own module of this package and is imported
-only when used, so ``blur`` works without napari or Qt installed.  This room
-sits on top: it may import every other room but :mod:`napari_masked_blur._qt`
-(the demo reaches the widget through the plugin manifest, as napari does).
+- :mod:`.blur`: ``napari-masked-blur blur``, files of any size, chunk by chunk;
+- :mod:`.batch` with :mod:`.sources`: folders and globs, pairing, resume;
+- :mod:`.repeat_options`: ``--settings``, ``--units`` and the record outputs
+  carry;
+- :mod:`.arguments`, :mod:`.errors`: argument types and the one-line errors;
+- :mod:`.store`: chunks computed and written on threads or a cluster;
+- :mod:`.signals`: SIGTERM and SIGHUP handled like Ctrl-C;
+- :mod:`.demo`: napari opened with the widget docked.
+
+The dispatcher is :mod:`napari_masked_blur._command`.  May import every room
+but :mod:`napari_masked_blur._qt` (the demo reaches the widget through the
+plugin manifest, as napari does) and :mod:`napari_masked_blur._bench`.
 """
-
-from __future__ import annotations
-
-import sys
-from collections.abc import Sequence
-
-USAGE = """\
-usage: napari-masked-blur [IMAGE [MASK]]        open napari with the widget docked
-       napari-masked-blur blur IMAGE MASK ...   blur files in batch (see blur --help)
-       napari-masked-blur bench ...             benchmark against the peers
-
-Without arguments the demo opens the sample data, ready to drag sigma and paint.
-"""
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Dispatch to a subcommand; returns the process exit status."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    if args and args[0] in ("-h", "--help"):
-        from napari_masked_blur._cli.demo import demo_options
-
-        print(USAGE + "\nThe demo's options:\n" + demo_options(), end="")
-        return 0
-    if args and args[0] == "blur":
-        from napari_masked_blur._cli.blur import main as blur_main
-
-        return blur_main(args[1:])
-    if args and args[0] == "bench":
-        from napari_masked_blur._cli.bench import main as bench_main
-
-        return bench_main(args[1:])
-    from napari_masked_blur._cli.demo import main as demo_main
-
-    return demo_main(args)

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from napari_masked_blur._cli.errors import InputError
-from napari_masked_blur._cli.repeat import prepare
+from napari_masked_blur._cli.repeat_options import prepare
 from napari_masked_blur._cli.sources import Job, is_many, plan_jobs
 
 BlurOne = Callable[[argparse.Namespace], int]

@@ -1,12 +1,12 @@
 """``napari-masked-blur blur``: blur files bigger than memory, chunk by chunk.
 
-The image and mask are opened lazily (:mod:`napari_masked_blur._lazy.io`),
+The image and mask are opened lazily (:mod:`napari_masked_blur._files.io`),
 blurred lazily (:mod:`napari_masked_blur._lazy.windows`) and streamed into
 the output with :func:`dask.array.store`: each output chunk is written as soon as it is
 computed, so memory holds a few chunks (grown by the kernel radius) per
 worker, never the volume.  The output is written under a temporary name in
 its own directory and moved into place at the end
-(:mod:`napari_masked_blur._lazy.atomic`): an error, Ctrl-C, SIGTERM or
+(:mod:`napari_masked_blur._files.atomic`): an error, Ctrl-C, SIGTERM or
 SIGHUP (:mod:`.signals`) leaves no half-written output and never touches
 an existing one.
 """
@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from napari_masked_blur._blur.options import (
+from napari_masked_blur._math.options import (
     MODES,
     OUTSIDE_POLICIES,
     BlurOptions,
@@ -33,7 +33,7 @@ from napari_masked_blur._cli.arguments import (
     _positive_int,
 )
 from napari_masked_blur._cli.errors import InputError
-from napari_masked_blur._cli.repeat import add_repeat_options, cli_settings, parse_args
+from napari_masked_blur._cli.repeat_options import add_repeat_options, cli_settings, parse_args
 from napari_masked_blur._cli.signals import exit_status, signal_name, stop_on_signals
 from napari_masked_blur._cli.store import store_chunks
 
@@ -210,11 +210,11 @@ def _say(message: str, status: int) -> int:
 
 def blur_files(args: argparse.Namespace) -> int:
     """Check everything, then stream the blurred image into ``args.output``."""
-    from napari_masked_blur._lazy.atomic import remove_stale_partials
-    from napari_masked_blur._lazy.io import InputFileError
-    from napari_masked_blur._lazy.outputs import output_hooks
-    from napari_masked_blur._lazy.safety import output_path
-    from napari_masked_blur._lazy.write import write_lazy
+    from napari_masked_blur._files.atomic import remove_stale_partials
+    from napari_masked_blur._files.io import InputFileError
+    from napari_masked_blur._files.outputs import output_hooks
+    from napari_masked_blur._files.safety import output_path
+    from napari_masked_blur._files.write import write_lazy
 
     output = output_path(args.output)
     result, chunks = _lazy_result(args, output)
@@ -243,9 +243,9 @@ def blur_files(args: argparse.Namespace) -> int:
 def _lazy_result(args: argparse.Namespace, output: Path) -> tuple[Any, tuple]:
     """The blurred image as a dask array, every input check already done,
     and the chunk shape for a Zarr output."""
-    from napari_masked_blur._lazy.formats import open_image
-    from napari_masked_blur._lazy.io import open_input
-    from napari_masked_blur._lazy.safety import check_output
+    from napari_masked_blur._files.formats import open_image
+    from napari_masked_blur._files.io import open_input
+    from napari_masked_blur._files.safety import check_output
     from napari_masked_blur._lazy.windows import masked_gaussian_windows
 
     try:
@@ -273,7 +273,7 @@ def _output_chunks(image: Any, chunks: int | tuple[int, ...] | None) -> tuple:
     """
     import dask.array as da
 
-    from napari_masked_blur._lazy.io import stored_chunks
+    from napari_masked_blur._files.io import stored_chunks
 
     if isinstance(chunks, int):
         chunks = (chunks,) * image.ndim

@@ -1,7 +1,7 @@
 """How a Gaussian is computed: one small interface, several engines.
 
 Every engine smooths a few same-shaped float arrays with one separable Gaussian
-and one border rule.  :mod:`napari_masked_blur._blur.dense` builds the numerator
+and one border rule.  :mod:`napari_masked_blur._math.dense` builds the numerator
 ``image * weights`` and the ``weights`` themselves and hands both here in one
 call, so an engine can share work between them (threads, shared plans, ...).
 Imports nothing of the package outside this room.
@@ -25,7 +25,7 @@ grow with sigma; the engine then smooths the other axes.
 
 Beside them, :func:`fused_masked_blur` (``_fused``) does the whole masked
 blur of a raw image and mask in one pass, weighing, filtering, dividing and
-applying the outside policy as rows come out; ``_blur.dense`` takes it for
+applying the outside policy as rows come out; ``_math.dense`` takes it for
 ``method="auto"`` where it suits the input (:func:`fused_suits`) and its
 compiled loops are ready.
 
@@ -53,7 +53,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from napari_masked_blur._engines._axes import extend_index, one_blas_thread
+from napari_masked_blur._engines._separable import extend_index, one_blas_thread
 from napari_masked_blur._engines._band import smooth_band
 from napari_masked_blur._engines._fused import (
     FUSED_FROM_SIZE,

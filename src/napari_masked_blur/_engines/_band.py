@@ -26,7 +26,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from napari_masked_blur._engines._axes import axis_by_axis, extend_index
+from napari_masked_blur._engines._separable import axis_by_axis, extend_index
 from napari_masked_blur._engines._kernel import gaussian_kernel1d
 
 # Bytes of input one product reads: keeps the operands in a core's 2 MB

@@ -28,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from napari_masked_blur._engines._axes import extend_index
+from napari_masked_blur._engines._separable import extend_index
 from napari_masked_blur._engines._fused_loader import LOADER
 from napari_masked_blur._engines._kernel import gaussian_kernel1d, kernel_radius
 

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from napari_masked_blur._engines._axes import axis_by_axis, extend_index
+from napari_masked_blur._engines._separable import axis_by_axis, extend_index
 from napari_masked_blur._engines._kernel import gaussian_kernel1d
 
 # Bytes of extended input one chunk holds: keeps the operands in cache.  Rows

@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from napari_masked_blur._engines._axes import one_blas_thread
+from napari_masked_blur._engines._separable import one_blas_thread
 from napari_masked_blur._engines._kernel import folded_taps, kernel_radius
 
 # Bytes of lines one product reads, and of the matrix rows one product uses

@@ -4,10 +4,10 @@
   ``map_overlap`` (what :func:`napari_masked_blur.masked_gaussian` calls for
   dask input);
 - :mod:`.windows`: every chunk reads its own window (streaming files);
-- :mod:`.multiscale`: a pyramid, level by level;
-- :mod:`.io` and :mod:`.write`: TIFF, Zarr and .npy, read lazily and
-  written chunk by chunk, atomically.
+- :mod:`.multiscale`: a pyramid, level by level.
 
-Calls :mod:`napari_masked_blur._blur` for every chunk, never the public
+Files are read and written by :mod:`napari_masked_blur._files`.
+
+Calls :mod:`napari_masked_blur._math` for every chunk, never the public
 functions above it.  May import dask, zarr and tifffile; never napari or Qt.
 """

@@ -3,7 +3,7 @@
 The output at a pixel depends only on the input within the kernel radius
 ``r = int(truncate * sigma + 0.5)`` of it (per axis), plus, at the image
 border, the border rule.  So each output chunk is the in-memory
-:func:`~napari_masked_blur._blur.region.blur_whole` of its chunk grown by ``r``
+:func:`~napari_masked_blur._math.region.blur_whole` of its chunk grown by ``r``
 (``dask.array.map_overlap``, ``depth = r``), cropped back:
 
 - towards a neighbouring chunk the grown block holds the real pixels, so the
@@ -24,7 +24,7 @@ the result is split back into the input's chunks.
 
 Checks that need the data itself (negative or non-finite certainty weights)
 run when a chunk is computed, and raise ``ValueError`` then; every other
-check was made before, by :class:`~napari_masked_blur._blur.options.BlurOptions`.
+check was made before, by :class:`~napari_masked_blur._math.options.BlurOptions`.
 """
 
 from __future__ import annotations
@@ -36,10 +36,10 @@ import dask.array as da
 import numpy as np
 from dask.array.overlap import ensure_minimum_chunksize, overlap, trim_internal
 
-from napari_masked_blur._blur.dense import normalized_quotient
-from napari_masked_blur._blur.options import BlurOptions, output_dtype, spatial_shape
-from napari_masked_blur._blur.region import blur_whole
-from napari_masked_blur._blur.weights import check_weights
+from napari_masked_blur._math.dense import normalized_quotient
+from napari_masked_blur._math.options import BlurOptions, output_dtype, spatial_shape
+from napari_masked_blur._math.region import blur_whole
+from napari_masked_blur._math.weights import check_weights
 
 
 def masked_gaussian_lazy(image: Any, mask: Any, options: BlurOptions) -> da.Array:

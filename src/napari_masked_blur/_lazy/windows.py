@@ -1,6 +1,6 @@
 """A lazy masked blur in which every chunk reads its own window: for files.
 
-Each output chunk is :func:`~napari_masked_blur._blur.region.blur_region` of
+Each output chunk is :func:`~napari_masked_blur._math.region.blur_region` of
 that chunk: it reads the chunk grown by the kernel radius straight from the
 image and mask (zarr arrays, memory maps: anything sliceable) and depends on
 no other task.  Memory then holds only the chunks being computed, whatever
@@ -16,8 +16,8 @@ from typing import Any
 import dask.array as da
 import numpy as np
 
-from napari_masked_blur._blur.options import BlurOptions, output_dtype
-from napari_masked_blur._blur.region import blur_region
+from napari_masked_blur._math.options import BlurOptions, output_dtype
+from napari_masked_blur._math.region import blur_region
 
 
 def masked_gaussian_windows(

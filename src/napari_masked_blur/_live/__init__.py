@@ -9,7 +9,7 @@
   and the displayed plane;
 - :mod:`.chunks`: the chunks of a volume, the displayed frame first, then
   nearest to the displayed plane;
-- :mod:`.axes`: which axes of a layer are smoothed, from its axis labels.
+- :mod:`.smooth_over`: which axes of a layer are smoothed, from its axis labels.
 
-May import :mod:`napari_masked_blur._blur`; never napari, Qt or dask.
+May import :mod:`napari_masked_blur._math`; never napari, Qt or dask.
 """

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from napari_masked_blur._blur.boxes import Box
+from napari_masked_blur._math.boxes import Box
 
 # Default working set of one whole-volume chunk, in bytes.
 CHUNK_BUDGET = 512 * 2**20
@@ -64,7 +64,7 @@ def chunk_steps(
 
     Every axis of ``axes`` but the last gets 1 (one plane at a time).  The
     last gets ``r + 1`` planes, the most for which reducing that axis by a
-    tap matrix pays (see :func:`~napari_masked_blur._blur.taps.tapped_axes`),
+    tap matrix pays (see :func:`~napari_masked_blur._math.taps.tapped_axes`),
     fewer if their scratch would not fit in ``budget``, at least 1.  Small
     chunks also keep a chunk short, so the widget can turn to a new plane
     soon.

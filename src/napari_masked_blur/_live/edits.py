@@ -2,7 +2,7 @@
 
 When a paint changes the mask inside a box ``B``, only the output over ``B``
 grown by the kernel radius can change
-(:func:`~napari_masked_blur._blur.boxes.grow_box`).  Here: the boxes
+(:func:`~napari_masked_blur._math.boxes.grow_box`).  Here: the boxes
 themselves, read from napari's paint events (duck-typed, no napari import),
 from an undo seen as a difference, and the displayed plane of a volume.
 Numpy only.
@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from napari_masked_blur._blur.boxes import Box, bounding_box, box_union, clip_box
+from napari_masked_blur._math.boxes import Box, bounding_box, box_union, clip_box
 
 
 def atom_box(atom: Any, shape: Sequence[int]) -> Box | None:

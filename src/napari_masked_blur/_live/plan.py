@@ -26,9 +26,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from napari_masked_blur._blur.boxes import Box, box_union, grow_box
-from napari_masked_blur._blur.options import BlurOptions
-from napari_masked_blur._blur.region import blur_region, blur_whole
+from napari_masked_blur._math.boxes import Box, box_union, grow_box
+from napari_masked_blur._math.options import BlurOptions
+from napari_masked_blur._math.region import blur_region, blur_whole
 from napari_masked_blur._live.chunks import chunk_boxes, chunk_steps
 from napari_masked_blur._live.edits import frame_part, plane_box
 
@@ -194,7 +194,7 @@ def compute_piece(
     """The output of one piece of work: over ``region``, or whole for None.
 
     A region is computed from the input within the kernel's reach of it
-    only (:func:`~napari_masked_blur._blur.region.blur_region`).
+    only (:func:`~napari_masked_blur._math.region.blur_region`).
     """
     if region is None:
         return blur_whole(image, mask, options)

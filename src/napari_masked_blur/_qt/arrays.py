@@ -12,7 +12,7 @@ from typing import Any
 import napari
 import numpy as np
 
-from napari_masked_blur._blur.options import BlurOptions
+from napari_masked_blur._math.options import BlurOptions
 
 
 def lazy_output(

@@ -12,8 +12,8 @@ from types import SimpleNamespace
 import napari
 import numpy as np
 
-from napari_masked_blur._blur.labels import present_label_ids
-from napari_masked_blur._qt.output import is_output
+from napari_masked_blur._math.labels import present_label_ids
+from napari_masked_blur._qt.output_layers import is_output
 
 Choices = list[tuple[str, object]]
 

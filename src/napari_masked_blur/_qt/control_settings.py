@@ -1,7 +1,7 @@
 """The widget's controls as settings, and settings as the widget's controls.
 
 :func:`controls_settings` reads the controls into a
-:class:`~napari_masked_blur._blur.settings.BlurSettings` holding the options
+:class:`~napari_masked_blur._math.settings.BlurSettings` holding the options
 the widget blurs with; :func:`control_steps` turns settings back into
 control values, refusing (before anything is set) what the widget has no
 control for; :func:`set_controls` sets them.  Controls are reached by their
@@ -20,7 +20,7 @@ from typing import Any
 
 import napari
 
-from napari_masked_blur._blur.settings import BlurSettings
+from napari_masked_blur._math.settings import BlurSettings
 
 # What the widget uses for the options it has no control for.
 WIDGET_FIXED = {"truncate": 4.0, "method": "auto"}

@@ -3,11 +3,11 @@
 :class:`LiveSession` is the one owner of the background runner, the plan of
 what is still missing and the progress bars.  The widget hands it an image,
 a mask and checked options (:meth:`LiveSession.start`); from then on its
-:class:`~napari_masked_blur._qt.edits.EditWatcher` reports edits and view
+:class:`~napari_masked_blur._qt.edit_watcher.EditWatcher` reports edits and view
 moves, the :class:`~napari_masked_blur._live.plan.LivePlan` says what to
 compute next, the :class:`~napari_masked_blur._qt.runner.LatestRunner`
 computes it off the main thread, and the result is written into the output
-layer (:mod:`napari_masked_blur._qt.output`) on the main thread.  No math
+layer (:mod:`napari_masked_blur._qt.output_layers`) on the main thread.  No math
 here: pieces are computed by :func:`~napari_masked_blur._live.plan.compute_piece`.
 
 Dask-backed and multiscale images take another road: their output is a lazy
@@ -28,13 +28,13 @@ import numpy as np
 from napari.utils.notifications import show_error
 from qtpy.QtCore import QTimer
 
-from napari_masked_blur._blur.boxes import Box, box_pixels
-from napari_masked_blur._blur.options import BlurOptions, spatial_shape
+from napari_masked_blur._math.boxes import Box, box_pixels
+from napari_masked_blur._math.options import BlurOptions, spatial_shape
 from napari_masked_blur._live.edits import broadcast_box
 from napari_masked_blur._live.plan import LivePlan, Work, compute_piece
 from napari_masked_blur._qt.arrays import lazy_output, mask_array
-from napari_masked_blur._qt.edits import EditWatcher
-from napari_masked_blur._qt.output import OutputLayers
+from napari_masked_blur._qt.edit_watcher import EditWatcher
+from napari_masked_blur._qt.output_layers import OutputLayers
 from napari_masked_blur._qt.progress import ProgressBars
 from napari_masked_blur._qt.runner import Job, LatestRunner, Result
 

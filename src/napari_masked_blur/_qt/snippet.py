@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
-from napari_masked_blur._blur.settings import BlurSettings
+from napari_masked_blur._math.settings import BlurSettings
 
 # Output files the ``blur`` command writes, by the image's ending.
 _CLI_ENDINGS = (".tif", ".tiff", ".zarr", ".npy")

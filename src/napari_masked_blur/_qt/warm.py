@@ -1,6 +1,6 @@
 """Warms numba's plane loop on a thread of its own while the user looks on.
 
-See :mod:`napari_masked_blur._blur.warm`: the first plane of a volume or a
+See :mod:`napari_masked_blur._math.warm`: the first plane of a volume or a
 movie would otherwise wait for numba's import and its compiled loop; while
 it loads, planes of those types are reduced by numpy.
 """
@@ -14,7 +14,7 @@ import napari
 import numpy as np
 from qtpy.QtCore import QTimer
 
-from napari_masked_blur._blur.warm import begin_warming, end_warming, warm_plane_loop
+from napari_masked_blur._math.warm import begin_warming, end_warming, warm_plane_loop
 
 # The warm-up starts this long after the first result is written.  Importing
 # numba and loading the loop hold the interpreter for about 0.6 s (0.16 s and

@@ -1,7 +1,7 @@
 """The docked widget: controls and layer choices only.
 
 ``MaskedBlurWidget`` reads its controls and the chosen layers into checked
-:class:`~napari_masked_blur._blur.options.BlurOptions` and hands them to its
+:class:`~napari_masked_blur._math.options.BlurOptions` and hands them to its
 :class:`~napari_masked_blur._qt.session.LiveSession`, which keeps the output
 layer, ``"<image name> masked blur"``, caught up: the whole image, then
 patches where the mask is painted; for volumes the displayed plane first.
@@ -16,8 +16,8 @@ How it treats the cases napari leaves open:
   shapes, and the output is left as it was.
 - Axes labelled as time or channels are frames, never smoothed; an
   unlabelled 4D image is frames of volumes (see
-  :mod:`napari_masked_blur._blur.frames`).  "smooth over" shows and changes
-  which axes are smoothed (:mod:`napari_masked_blur._qt.axes`).
+  :mod:`napari_masked_blur._math.frames`).  "smooth over" shows and changes
+  which axes are smoothed (:mod:`napari_masked_blur._qt.sigma_controls`).
 - RGB(A) layers are blurred per channel (``channel_axis=-1``).
 - An Image layer as mask is a certainty map (float weights); then the
   ``labels`` and ``per_label`` controls do not apply and are disabled.
@@ -35,8 +35,8 @@ from napari.utils.notifications import show_warning
 from qtpy.QtCore import QTimer
 from qtpy.QtWidgets import QApplication
 
-from napari_masked_blur._blur.options import MODES, OUTSIDE_POLICIES, BlurOptions
-from napari_masked_blur._qt.axes import AxesControls
+from napari_masked_blur._math.options import MODES, OUTSIDE_POLICIES, BlurOptions
+from napari_masked_blur._qt.sigma_controls import AxesControls
 from napari_masked_blur._qt.choices import (
     LabelChoices,
     image_choices,
@@ -45,7 +45,7 @@ from napari_masked_blur._qt.choices import (
 )
 from napari_masked_blur._qt.connections import CloseWatcher, Connections
 from napari_masked_blur._qt.grid import button_text, grid_of, toggle_side_by_side
-from napari_masked_blur._qt.repeat import RepeatButtons
+from napari_masked_blur._qt.repeat_buttons import RepeatButtons
 from napari_masked_blur._qt.runner import LatestRunner
 from napari_masked_blur._qt.session import LiveSession
 from napari_masked_blur._qt.warm import PlaneLoopWarmer

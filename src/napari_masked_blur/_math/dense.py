@@ -1,0 +1,269 @@
+"""The masked blur of in-memory arrays: the normalized convolution itself.
+
+For an image ``x`` and non-negative weights ``w`` (the mask as 0/1, or a
+per-pixel certainty) the normalized convolution with a Gaussian ``G`` is::
+
+    out = G*(x w) / G*w
+
+Pixels with ``w = 0`` contribute nothing, so values outside the mask never
+leak in, and because the denominator counts only the weight that is really
+there the mask edge is not pulled toward zero.  ``G*w`` itself is the
+*certainty* of each output pixel: how much data stood behind it.
+
+Everything here takes checked :class:`~.options.BlurOptions`; how the
+Gaussian is computed lives in :mod:`napari_masked_blur._engines`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from napari_masked_blur._math.boxes import (
+    Box,
+    bounding_box,
+    box_pixels,
+    grow_box,
+    region_window,
+    with_channel,
+)
+from napari_masked_blur._math.options import BlurOptions, output_dtype
+from napari_masked_blur._math.weights import (
+    apply_outside,
+    mask_inside,
+    place_region,
+    unit_weights,
+    weight_exponent,
+    zero_missing,
+)
+from napari_masked_blur._engines import (
+    FUSED_FROM_SIZE,
+    fused_masked_blur,
+    fused_suits,
+    gaussian_smooth_scaled,
+    prepare_fused,
+    unscaled,
+)
+
+
+def masked_blur(
+    image: np.ndarray, mask: np.ndarray, options: BlurOptions
+) -> np.ndarray:
+    """The masked blur of the whole image with one mask (no per-label).
+
+    Outside the mask's bounding box every weight is 0, so the result there
+    is known without filtering: only the window that determines the box is
+    smoothed (with "fill", the box grown by the kernel's reach).
+    """
+    inside = mask_inside(mask, options.labels)
+    box = bounding_box(inside)
+    axis = options.channel_axis
+    if box is None:
+        return apply_outside(image, None, inside, options.outside, axis)
+    space = mask.shape
+    if options.outside == "fill":
+        box = grow_box(box, options.radius, space, wrap=options.mode == "wrap")
+    fused = _fused_blur(image, mask, inside, box, options)
+    if fused is not None:
+        return fused
+    window, inner = region_window(box, space, options.radius, options.mode)
+    # [0]: the certainty is let go here, before the output is made beside
+    # the quotient (held, it cost another window of memory at the peak).
+    quotient = normalized_quotient(
+        image[with_channel(window, axis)],
+        # Weights as they are (a float certainty map) or 0/1; checked above.
+        mask[window] if mask.dtype.kind == "f" else inside[window],
+        options,
+    )[0]
+    quotient = quotient[with_channel(inner, axis)]
+    if box_pixels(inner) < box_pixels(window):
+        # Only the box is placed: keep its part alone beside the output (a
+        # 64x512x512 ball at sigma 3: peak 1.3x the image as float32, not 1.5x).
+        quotient = quotient.copy()
+    out = place_region(image, quotient, box, inside, options.outside, axis)
+    _prepare_fused_later(image, mask, inside, box, options)
+    return out
+
+
+def _fused_blur(
+    image: np.ndarray,
+    mask: np.ndarray,
+    inside: np.ndarray,
+    box: Box,
+    options: BlurOptions,
+) -> np.ndarray | None:
+    """The same result in one fused pass, or None where that pass does not apply.
+
+    The fused pass (:func:`~napari_masked_blur._engines.fused_masked_blur`)
+    takes ``method="auto"`` without a channel axis, once its compiled loops
+    are ready, for boxes large enough to be worth it; it writes the box,
+    and the outside policy is written around it here.
+    """
+    use = _fused_use(image, mask, inside, box, options)
+    if use is None:
+        return None
+    weights, dtype = use
+    out = np.empty(image.shape, dtype)
+    done = fused_masked_blur(
+        image,
+        weights,
+        out,
+        box,
+        options.sigma,
+        mode=options.engine_mode,
+        truncate=options.truncate,
+        shift=_shift(image, weights, dtype),
+        certainty=mask.dtype.kind == "f",
+        outside=options.outside,
+        start=False,  # started after this call: see _prepare_fused_later
+    )
+    if not done:
+        return None
+    _fill_around(out, image, box, options.outside)
+    return out
+
+
+def _fused_use(
+    image: np.ndarray,
+    mask: np.ndarray,
+    inside: np.ndarray,
+    box: Box,
+    options: BlurOptions,
+) -> tuple[np.ndarray, np.dtype] | None:
+    """Weights and output type for the fused pass; None where it does not suit."""
+    if (
+        options.method != "auto"
+        or options.channel_axis is not None
+        or box_pixels(box) < FUSED_FROM_SIZE
+    ):
+        return None
+    dtype = output_dtype(image.dtype)
+    if not fused_suits(
+        mask.shape, options.sigma, options.engine_mode, dtype, options.truncate
+    ):
+        return None
+    # Label ids are never weights: with chosen labels, the pixels inside.
+    certainty = mask.dtype.kind == "f"
+    if certainty and weight_exponent(mask) != 0:
+        return None  # far from 1: rescaled (unit_weights) on the engines' route
+    return (mask if certainty or options.labels is None else inside), dtype
+
+
+def _prepare_fused_later(
+    image: np.ndarray,
+    mask: np.ndarray,
+    inside: np.ndarray,
+    box: Box,
+    options: BlurOptions,
+) -> None:
+    """After a blur the fused pass would have taken: get its loops ready.
+
+    Started once the result is made, so that numba's import (on a background
+    thread, holding the GIL much of the time) does not slow this first call.
+    """
+    use = _fused_use(image, mask, inside, box, options)
+    if use is not None:
+        prepare_fused((image.dtype, use[0].dtype, use[1]))
+
+
+def _shift(image: np.ndarray, weights: np.ndarray, dtype: np.dtype) -> float:
+    """One weighted, finite pixel's value in float32 (see smooth_quotient), else 0."""
+    if dtype != np.float32:
+        return 0.0
+    heaviest = int(np.argmax(weights))  # a bool mask: its first True
+    value = image.flat[heaviest]
+    if weights.flat[heaviest] > 0 and np.isfinite(value):
+        return float(value)
+    finite = np.flatnonzero((weights > 0) & np.isfinite(image))
+    return float(image.flat[finite[0]]) if finite.size else 0.0
+
+
+def _fill_around(out: np.ndarray, image: np.ndarray, box: Box, outside: str) -> None:
+    """Write the outside policy into ``out`` everywhere but ``box``.
+
+    No weight reaches there, so with "fill" the quotient is 0/0: NaN.
+    """
+    for axis, span in enumerate(box):
+        head = (*box[:axis], slice(0, span.start))
+        tail = (*box[:axis], slice(span.stop, None))
+        for part in (head, tail):
+            if outside == "keep":
+                out[part] = image[part]
+            else:
+                out[part] = 0 if outside == "zero" else np.nan
+
+
+def normalized_quotient(
+    image: np.ndarray, weights: np.ndarray, options: BlurOptions
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(G*(x w) / G*w, G*w)`` for every channel, channels back in place.
+
+    ``weights`` (spatial shape) are read, never written.
+    """
+    axis = options.channel_axis
+    if axis is None:
+        return smooth_quotient(image, weights, options)
+    pairs = [
+        smooth_quotient(channel, weights, options)
+        for channel in np.moveaxis(image, axis, 0)
+    ]
+    quotient = np.stack([q for q, _ in pairs], axis=axis)
+    certainty = np.stack([c for _, c in pairs], axis=axis)
+    return quotient, certainty
+
+
+def smooth_quotient(
+    image: np.ndarray, weights: np.ndarray, options: BlurOptions
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(G*(x w) / G*w, G*w)`` for one channel.
+
+    ``weights`` is copied, never written.  Non-finite image pixels get
+    weight 0.  The quotient is NaN where ``G*w == 0``.
+
+    In float32 the image is first shifted by ``c``, the value of one weighted
+    pixel: ``G*((x - c) w) / G*w + c`` is the same quotient, but rounding is
+    then relative to the spread of the data rather than its magnitude (data
+    at 30000 ± 300 would otherwise lose ~1e-4 of its range).
+    """
+    dtype = output_dtype(image.dtype)
+    weights, weight_exponent = unit_weights(weights, dtype)
+    numerator, offset = _centered_numerator(image, weights, dtype)
+    (numerator, certainty), exponent = gaussian_smooth_scaled(
+        [numerator, weights],
+        options.sigma,
+        mode=options.engine_mode,
+        truncate=options.truncate,
+        method=options.method,
+    )
+    # Engines return an exact 0 where no weight is in reach, and the numerator
+    # is 0 there too: 0/0 gives the NaN promised, without a mask pass.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        np.divide(numerator, certainty, out=numerator)
+    if offset:
+        numerator += offset
+    # Both were scaled alike (wide kernels, the weights' own scale): the
+    # quotient is as it is, the certainty goes back to the weights' scale.
+    unscaled([certainty], exponent - weight_exponent)
+    return numerator, certainty
+
+
+def _centered_numerator(
+    image: np.ndarray, weights: np.ndarray, dtype: np.dtype
+) -> tuple[np.ndarray, float]:
+    """``(x - c) w`` in ``dtype`` and the shift ``c`` (0 in float64).
+
+    Zeroes ``weights`` (a scratch copy) where the image is not finite.
+    """
+    scratch = None  # our own float copy of the image, when one is needed
+    if image.dtype.kind == "f":
+        image = scratch = image.astype(dtype)
+        zero_missing(image, weights, image)
+    elif dtype == np.float64:  # integers are finite: convert and multiply at once
+        return np.multiply(image, weights, dtype=dtype), 0.0
+    heaviest = int(np.argmax(weights))
+    offset = 0.0
+    if dtype == np.float32 and weights.flat[heaviest] > 0:
+        offset = float(image.flat[heaviest])
+    # One pass: convert (integers) and shift, into our copy if we have one.
+    numerator = np.subtract(image, dtype.type(offset), out=scratch, dtype=dtype)
+    numerator *= weights
+    return numerator, offset

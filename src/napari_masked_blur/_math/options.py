@@ -1,0 +1,379 @@
+"""The options of one masked blur, checked once where they enter.
+
+:meth:`BlurOptions.check` is the one place an image, a mask and the options
+are checked against each other: shapes, dtypes, sigma and spacing per axis,
+the border and outside rules, the label ids, the engine.  Every layer below
+the public functions, the widget and the command line takes a
+:class:`BlurOptions` and trusts it.  What can only be checked on the pixels
+(a negative or non-finite certainty weight) is checked where the pixels are
+read (:mod:`.weights`).
+
+Axes: ``axes`` names the axes that are smoothed (scipy's name), counted in
+the image's axes; every other axis but the channel axis is a *frame* axis
+(time, a stack of independent images), whose frames are blurred each on
+its own.  Inside, a frame axis is simply an axis with sigma 0, and so radius
+0: boxes, windows and dask overlaps never reach across frames.  The mask
+broadcasts against the image's spatial shape by numpy's rules.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from napari_masked_blur._math.axes import (
+    axis_names,
+    mask_broadcasts,
+    smoothed_axes,
+    spatial_positions,
+)
+from napari_masked_blur._engines import METHODS, kernel_radius
+
+OUTSIDE_POLICIES = ("keep", "zero", "nan", "fill")
+MODES = ("missing", "reflect", "nearest", "mirror", "wrap")
+
+# "missing" means: beyond the border there is no data (weight 0).  Filtering
+# numerator and weights with zeros beyond the border does exactly that.
+_ENGINE_MODE = {"missing": "constant"}
+
+SigmaLike = float | Sequence[float]
+LabelsLike = int | Sequence[int] | None
+
+
+@dataclass(frozen=True)
+class BlurOptions:
+    """Everything one masked blur needs besides the pixels, already checked.
+
+    Build one with :meth:`check`, which refuses bad values with a
+    ``ValueError`` naming them; code that receives one trusts it.
+
+    Attributes
+    ----------
+    sigma : tuple of float
+        Gaussian standard deviation per spatial axis (every axis but the
+        channel axis), in pixels; 0 along an axis: no smoothing along it,
+        and always 0 along the frame axes.
+    outside : {"keep", "zero", "nan", "fill"}
+        What the pixels outside the mask get.
+    labels : tuple of int, optional
+        The label ids that are inside; None: every nonzero pixel.
+    per_label : bool
+        Each label smoothed with its own pixels only.
+    mode : {"missing", "reflect", "nearest", "mirror", "wrap"}
+        What lies beyond the image border.
+    truncate : float
+        Kernel radius in sigmas: ``radius = int(truncate * sigma + 0.5)``.
+    channel_axis : int, optional
+        The image's channel axis, counted from 0 in the image's axes.
+    method : str
+        The Gaussian engine (see :mod:`napari_masked_blur._engines`).
+    axes : tuple of int, optional
+        The smoothed axes, counted from 0 in the image's axes, ascending;
+        None: every axis but the channel axis.
+    """
+
+    sigma: tuple[float, ...]
+    outside: str = "keep"
+    labels: tuple[int, ...] | None = None
+    per_label: bool = False
+    mode: str = "missing"
+    truncate: float = 4.0
+    channel_axis: int | None = None
+    method: str = "auto"
+    axes: tuple[int, ...] | None = None
+
+    @classmethod
+    def check(
+        cls,
+        image: Any,
+        mask: Any,
+        sigma: SigmaLike,
+        *,
+        outside: str = "keep",
+        labels: LabelsLike = None,
+        per_label: bool = False,
+        mode: str = "missing",
+        truncate: float = 4.0,
+        spacing: SigmaLike | None = None,
+        channel_axis: int | None = None,
+        method: str = "auto",
+        axes: int | Sequence[int] | None = None,
+    ) -> BlurOptions:
+        """Check an image, a mask and the options together; the options, ready.
+
+        ``image`` and ``mask`` need only ``shape`` and ``dtype`` (numpy,
+        dask, zarr, memory maps); their pixels are not read.  Arguments are
+        those of :func:`napari_masked_blur.masked_gaussian`; ``sigma``
+        comes back in pixels, one per spatial axis (``sigma / spacing``),
+        0 on the axes not in ``axes``.
+
+        ``sigma`` (and ``spacing``) may be one value, one per smoothed axis,
+        or one per spatial axis; in the last form sigma must be 0 on every
+        axis ``axes`` leaves out (a nonzero value there is refused rather
+        than silently dropped).
+
+        Raises
+        ------
+        ValueError
+            Naming the value that is wrong and what was expected.
+        """
+        for name, array in (("image", image), ("mask", mask)):
+            if any(math.isnan(n) for n in array.shape):
+                raise ValueError(f"{name} has unknown chunk sizes {array.shape}")
+        check_image(image)
+        axis = channel_index(channel_axis, len(image.shape))
+        check_mask_shape(tuple(image.shape), tuple(mask.shape), axis)
+        check_mask_kind(np.dtype(mask.dtype), labels, per_label)
+        check_rules(mode, truncate, outside)
+        if method not in METHODS:
+            raise ValueError(f"unknown method {method!r}; expected one of {METHODS}")
+        ndim = len(image.shape)
+        smoothed = smoothed_axes(axes, ndim, axis)
+        space = spatial_shape(tuple(image.shape), axis)
+        return cls(
+            sigma=sigma_in_pixels(
+                sigma, len(space), spacing, smoothed=spatial_positions(smoothed, axis)
+            ),
+            outside=outside,
+            labels=label_ids(labels),
+            per_label=bool(per_label),
+            mode=mode,
+            truncate=float(truncate),
+            channel_axis=axis,
+            method=method,
+            axes=None if smoothed is None else tuple(smoothed),
+        )
+
+    @property
+    def radius(self) -> tuple[int, ...]:
+        """Kernel radius per spatial axis, in pixels."""
+        return kernel_radius(self.sigma, self.truncate)
+
+    @property
+    def engine_mode(self) -> str:
+        """The border rule as the engines name it (scipy's names)."""
+        return engine_mode(self.mode)
+
+    @property
+    def frame_axes(self) -> tuple[int, ...]:
+        """The spatial axes (counted without the channel axis) not smoothed."""
+        smoothed = spatial_positions(self.axes, self.channel_axis)
+        if smoothed is None:
+            return ()
+        return tuple(a for a in range(len(self.sigma)) if a not in smoothed)
+
+    def with_sigma(self, sigma: Sequence[float]) -> BlurOptions:
+        """The same options with another sigma (in pixels, one per axis)."""
+        return replace(self, sigma=tuple(float(s) for s in sigma))
+
+
+def engine_mode(mode: str) -> str:
+    """A border mode as the engines name it: "missing" is scipy's "constant"."""
+    return _ENGINE_MODE.get(mode, mode)
+
+
+def output_dtype(image_dtype: npt.DTypeLike) -> np.dtype:
+    """Float type of the result for an image of ``image_dtype``.
+
+    float64 stays float64, and so do 32- and 64-bit integers, whose values
+    float32 cannot hold exactly; everything else (bool, 8/16-bit integers,
+    float16, float32) gives float32.
+    """
+    dtype = np.dtype(image_dtype)
+    if dtype == np.float64 or (dtype.kind in "iu" and dtype.itemsize >= 4):
+        return np.dtype(np.float64)
+    return np.dtype(np.float32)
+
+
+def check_rules(mode: str, truncate: float, outside: str = "keep") -> None:
+    """Raise ``ValueError`` for an unknown mode or outside, or a bad truncate."""
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}; expected one of {MODES}")
+    if outside not in OUTSIDE_POLICIES:
+        raise ValueError(
+            f"unknown outside {outside!r}; expected one of {OUTSIDE_POLICIES}"
+        )
+    if not (is_real(truncate) and math.isfinite(float(truncate))):
+        raise ValueError(f"truncate must be a finite number, got {truncate!r}")
+    if truncate <= 0:
+        raise ValueError(f"truncate must be > 0, got {truncate!r}")
+
+
+def sigma_in_pixels(
+    sigma: SigmaLike,
+    ndim: int,
+    spacing: SigmaLike | None = None,
+    *,
+    smoothed: Sequence[int] | None = None,
+) -> tuple[float, ...]:
+    """One sigma per spatial axis, in pixels, 0 on the axes not smoothed.
+
+    Parameters
+    ----------
+    sigma : float or sequence of float
+        Standard deviation of the Gaussian: one value for all smoothed axes,
+        one per smoothed axis, or one per spatial axis (then 0 on the axes
+        not smoothed); in pixels, or in the units of ``spacing`` when given.
+    ndim : int
+        Number of spatial axes.
+    spacing : float or sequence of float, optional
+        Pixel size per axis (e.g. ``(dz, dy, dx)`` in µm), given like
+        ``sigma``.  Then ``sigma_pixels = sigma / spacing``.
+    smoothed : sequence of int, optional
+        The spatial axes smoothed (ascending); None: all of them.
+    """
+    sigmas = _per_axis("sigma", sigma, ndim, smoothed, fill=0.0)
+    for s in sigmas:
+        if not math.isfinite(s) or s < 0:
+            raise ValueError(f"sigma must be finite and >= 0, got {sigma!r}")
+    if smoothed is not None:
+        for axis, s in enumerate(sigmas):
+            if s != 0 and axis not in smoothed:
+                raise ValueError(
+                    f"sigma {sigma!r} is {s:g} on spatial axis {axis}, which is "
+                    f"not smoothed (smoothed: {axis_names(smoothed)}); give 0 there "
+                    "or one value per smoothed axis"
+                )
+    if spacing is None:
+        return sigmas
+    spacings = _per_axis("spacing", spacing, ndim, smoothed, fill=1.0)
+    for d in spacings:
+        if not math.isfinite(d) or d <= 0:
+            raise ValueError(f"spacing must be finite and > 0, got {spacing!r}")
+    pixels = tuple(s / d for s, d in zip(sigmas, spacings, strict=True))
+    if not all(math.isfinite(p) for p in pixels):
+        raise ValueError(
+            f"sigma {sigma!r} / spacing {spacing!r} is too large a number of pixels"
+        )
+    return pixels
+
+
+def is_real(value: Any) -> bool:
+    """Whether ``value`` is a real number: Python's or numpy's, bool excepted."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        return value.dtype.kind in "iuf"
+    return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
+
+
+def _per_axis(
+    name: str,
+    value: SigmaLike,
+    ndim: int,
+    smoothed: Sequence[int] | None = None,
+    *,
+    fill: float = 0.0,
+) -> tuple[float, ...]:
+    """``value`` spread over ``ndim`` axes; ``fill`` on the axes not smoothed."""
+    values = np.atleast_1d(np.asarray(value))
+    numbers_only = values.dtype.kind in "iuf" or (
+        values.dtype.kind == "O" and all(is_real(v) for v in values.flat)
+    )
+    if not numbers_only:
+        raise ValueError(f"{name} must be a number or numbers, got {value!r}")
+    values = values.astype(float)
+    if values.ndim != 1:
+        raise ValueError(f"{name} must be a number or a flat sequence, got {value!r}")
+    chosen = range(ndim) if smoothed is None else smoothed
+    if values.size == 1:
+        one = float(values[0])
+        return tuple(one if a in chosen else fill for a in range(ndim))
+    if values.size == ndim:
+        return tuple(float(v) for v in values)
+    given = tuple(values.tolist())
+    if smoothed is None:
+        raise ValueError(
+            f"{name} has {values.size} values {given} but the image has "
+            f"{ndim} spatial axes"
+        )
+    if values.size != len(smoothed):
+        raise ValueError(
+            f"{name} has {values.size} values {given} but {len(smoothed)} axes "
+            f"are smoothed: {axis_names(smoothed)} (or give one value per spatial "
+            f"axis: {ndim})"
+        )
+    spread = dict(zip(smoothed, (float(v) for v in values), strict=True))
+    return tuple(spread.get(a, fill) for a in range(ndim))
+
+
+def check_image(image: Any) -> None:
+    """Raise ``ValueError`` unless ``image`` is a real-valued array with pixels."""
+    if np.dtype(image.dtype).kind not in "biuf":
+        raise ValueError(f"image must be real-valued, got dtype {image.dtype}")
+    if len(image.shape) == 0 or math.prod(image.shape) == 0:
+        raise ValueError(f"image must have pixels, got shape {tuple(image.shape)}")
+
+
+def channel_index(channel_axis: int | None, ndim: int) -> int | None:
+    """``channel_axis`` counted from 0 (None stays None); refused if out of range."""
+    if channel_axis is None:
+        return None
+    if isinstance(channel_axis, bool | np.bool_) or not isinstance(
+        channel_axis, numbers.Integral
+    ):
+        raise ValueError(f"channel_axis must be an integer, got {channel_axis!r}")
+    channel_axis = int(channel_axis)
+    if not -ndim <= channel_axis < ndim:
+        raise ValueError(
+            f"channel_axis {channel_axis} is out of range for {ndim} dimensions"
+        )
+    return channel_axis % ndim
+
+
+def spatial_shape(shape: tuple[int, ...], channel_axis: int | None) -> tuple[int, ...]:
+    """``shape`` without its channel axis."""
+    if channel_axis is None:
+        return tuple(shape)
+    axis = channel_index(channel_axis, len(shape))
+    return tuple(shape[:axis]) + tuple(shape[axis + 1 :])
+
+
+def check_mask_shape(
+    image_shape: tuple[int, ...], mask_shape: tuple[int, ...], channel_axis: int | None
+) -> None:
+    """Raise ``ValueError`` naming both shapes unless the mask broadcasts.
+
+    The mask must broadcast to the image's spatial shape by numpy's rules
+    (a ``(y, x)`` mask serves every frame of a ``(t, y, x)`` image), without
+    growing it.
+    """
+    expected = spatial_shape(image_shape, channel_axis)
+    if not mask_broadcasts(tuple(mask_shape), expected):
+        where = "" if channel_axis is None else f" without its channel axis, {expected}"
+        raise ValueError(
+            f"mask shape {tuple(mask_shape)} does not match image shape "
+            f"{tuple(image_shape)}{where}, and does not broadcast to it"
+        )
+
+
+def check_mask_kind(dtype: np.dtype, labels: LabelsLike, per_label: bool) -> None:
+    """The checks on a mask that need its dtype only, not its pixels."""
+    if dtype.kind not in "biuf":
+        raise ValueError(f"mask must be bool, integer or float, got dtype {dtype}")
+    if dtype.kind == "f" and labels is not None:
+        raise ValueError(
+            f"labels={labels!r} needs an integer or bool mask, got a {dtype} "
+            "certainty map"
+        )
+    if dtype.kind == "f" and per_label:
+        raise ValueError(
+            f"labels and per_label need an integer or bool mask, got a {dtype} "
+            "certainty map"
+        )
+
+
+def label_ids(labels: LabelsLike) -> tuple[int, ...] | None:
+    """``labels`` as a tuple of ints (None stays None); refused unless integers."""
+    if labels is None:
+        return None
+    ids = np.atleast_1d(np.asarray(labels))
+    if ids.dtype.kind not in "iu" or ids.ndim != 1 or ids.size == 0:
+        raise ValueError(
+            f"labels must be an integer or a list of integers, got {labels!r}"
+        )
+    return tuple(int(i) for i in ids)
