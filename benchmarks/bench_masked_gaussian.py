@@ -18,8 +18,6 @@ from typing import Any, ClassVar
 import numpy as np
 
 from napari_masked_blur import masked_gaussian
-from napari_masked_blur._math.options import BlurOptions
-from napari_masked_blur._math.region import blur_region
 from napari_masked_blur._bench.measure import warm_up
 from napari_masked_blur._bench.peers import (
     OpenCVFloor,
@@ -33,6 +31,8 @@ from napari_masked_blur._engines import (
     fused_masked_blur,
     gaussian_smooth,
 )
+from napari_masked_blur._math.options import BlurOptions
+from napari_masked_blur._math.region import blur_region
 
 BY_HAND = ["seed recipe", "opencv in place", "floor"]
 

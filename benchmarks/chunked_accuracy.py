@@ -19,8 +19,8 @@ from __future__ import annotations
 import numpy as np
 
 from napari_masked_blur import masked_gaussian
-from napari_masked_blur._math.options import BlurOptions
 from napari_masked_blur._lazy.windows import masked_gaussian_windows
+from napari_masked_blur._math.options import BlurOptions
 
 EPS32 = float(np.finfo(np.float32).eps)
 

@@ -31,10 +31,10 @@ import dask.array as da
 import numpy as np
 import zarr
 
-from napari_masked_blur._math.options import BlurOptions
-from napari_masked_blur._math.region import blur_region
 from napari_masked_blur._files.io import open_array
 from napari_masked_blur._files.write import create_target
+from napari_masked_blur._math.options import BlurOptions
+from napari_masked_blur._math.region import blur_region
 
 ENVIRONMENT = {"MALLOC_ARENA_MAX": "2", "OPENBLAS_NUM_THREADS": "1"}
 

@@ -8,9 +8,9 @@ import tifffile
 import zarr
 
 from napari_masked_blur import masked_gaussian
+from napari_masked_blur._cli import blur as blur_command
 from napari_masked_blur._files.settings_file import save_settings
 from napari_masked_blur._math.settings import BlurSettings
-from napari_masked_blur._cli import blur as blur_command
 
 SIGMA = 1.5
 

@@ -11,8 +11,8 @@ import zarr
 
 from napari_masked_blur import masked_gaussian
 from napari_masked_blur._cli import blur as blur_command
-from napari_masked_blur._command import main as cli_main
 from napari_masked_blur._cli.store import ClosableTarget, TargetClosed
+from napari_masked_blur._command import main as cli_main
 
 
 @pytest.fixture

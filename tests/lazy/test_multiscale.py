@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 
 from napari_masked_blur import masked_gaussian
-from napari_masked_blur._math.options import BlurOptions
 from napari_masked_blur._lazy.multiscale import (
     downsampling_factors,
     multiscale_masked_gaussian,
     nearest_subsample,
 )
+from napari_masked_blur._math.options import BlurOptions
 from tests.lazy.test_overlap import close
 
 

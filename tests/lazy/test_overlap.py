@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from napari_masked_blur import masked_gaussian, normalized_convolution
-from napari_masked_blur._math.options import BlurOptions
 from napari_masked_blur._lazy.overlap import masked_gaussian_lazy
+from napari_masked_blur._math.options import BlurOptions
 
 MODES = ("missing", "reflect", "nearest", "mirror", "wrap")
 OUTSIDES = ("keep", "zero", "nan", "fill")

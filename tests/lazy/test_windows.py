@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from napari_masked_blur import masked_gaussian
+from napari_masked_blur._lazy.windows import masked_gaussian_windows
 from napari_masked_blur._math.options import BlurOptions
 from napari_masked_blur._math.region import blur_region
-from napari_masked_blur._lazy.windows import masked_gaussian_windows
 from tests.lazy.test_overlap import MODES, close
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from napari_masked_blur import masked_gaussian
+from napari_masked_blur._live.chunks import chunk_boxes, chunk_steps
 from napari_masked_blur._math.options import BlurOptions
 from napari_masked_blur._math.region import blur_region
-from napari_masked_blur._live.chunks import chunk_boxes, chunk_steps
-from tests.blur.test_region import assert_same_output, label_image
+from tests.math.test_region import assert_same_output, label_image
 
 
 def test_chunk_boxes_tile_the_volume_once_nearest_first():

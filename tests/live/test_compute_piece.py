@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from napari_masked_blur import masked_gaussian
-from napari_masked_blur._math.options import BlurOptions
 from napari_masked_blur._live.plan import compute_piece
+from napari_masked_blur._math.options import BlurOptions
 
 
 def image_and_mask(shape=(30, 40)):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from napari_masked_blur import masked_gaussian
-from napari_masked_blur._math.options import BlurOptions
 from napari_masked_blur._live.plan import LivePlan, Work, compute_piece
+from napari_masked_blur._math.options import BlurOptions
 
 
 def do(work, image, mask, options, out):

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from napari_masked_blur import masked_gaussian, normalized_convolution
-from tests.blur.test_masked_blur import reference
+from tests.math.test_masked_blur import reference
 
 MODES = ["missing", "reflect", "nearest", "mirror", "wrap"]
 

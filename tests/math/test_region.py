@@ -14,12 +14,12 @@ from hypothesis import strategies as st
 from scipy import ndimage as ndi
 
 from napari_masked_blur import masked_gaussian
+from napari_masked_blur._live.edits import plane_box
 from napari_masked_blur._math.boxes import grow_box, with_channel
 from napari_masked_blur._math.dense import masked_blur
 from napari_masked_blur._math.labels import per_label_blur
 from napari_masked_blur._math.options import MODES, OUTSIDE_POLICIES, BlurOptions
 from napari_masked_blur._math.region import blur_region, blur_whole
-from napari_masked_blur._live.edits import plane_box
 
 HYPOTHESIS = settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]

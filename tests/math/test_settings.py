@@ -21,9 +21,9 @@ from napari_masked_blur import (
     masked_gaussian,
     save_settings,
 )
+from napari_masked_blur._engines import METHODS
 from napari_masked_blur._math.options import MODES, OUTSIDE_POLICIES
 from napari_masked_blur._math.settings import FORMAT
-from napari_masked_blur._engines import METHODS
 
 sigmas = st.floats(0, 50, allow_nan=False, allow_subnormal=False)
 spacings = st.floats(1e-3, 1e3, allow_nan=False)

@@ -39,8 +39,8 @@ from pathlib import Path
 
 import numpy as np
 
-from napari_masked_blur._files.atomic import write_text_atomic
 from napari_masked_blur._bench.latency_viewer import Session, ms, table
+from napari_masked_blur._files.atomic import write_text_atomic
 
 __all__ = ["main", "table", "write_page"]
 

@@ -20,12 +20,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from napari_masked_blur._math.options import (
-    MODES,
-    OUTSIDE_POLICIES,
-    BlurOptions,
-    output_dtype,
-)
 from napari_masked_blur._cli.arguments import (
     _chunks,
     _floats,
@@ -33,9 +27,19 @@ from napari_masked_blur._cli.arguments import (
     _positive_int,
 )
 from napari_masked_blur._cli.errors import InputError
-from napari_masked_blur._cli.repeat_options import add_repeat_options, cli_settings, parse_args
+from napari_masked_blur._cli.repeat_options import (
+    add_repeat_options,
+    cli_settings,
+    parse_args,
+)
 from napari_masked_blur._cli.signals import exit_status, signal_name, stop_on_signals
 from napari_masked_blur._cli.store import store_chunks
+from napari_masked_blur._math.options import (
+    MODES,
+    OUTSIDE_POLICIES,
+    BlurOptions,
+    output_dtype,
+)
 
 DESCRIPTION = """\
 Gaussian blur of IMAGE inside MASK by normalized convolution, streamed chunk

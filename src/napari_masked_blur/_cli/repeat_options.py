@@ -17,15 +17,15 @@ from collections.abc import Sequence
 from dataclasses import fields
 from typing import Any
 
+from napari_masked_blur._cli.errors import InputError
+from napari_masked_blur._engines import METHODS
+from napari_masked_blur._files.settings_file import load_settings
 from napari_masked_blur._math.frames import rule_axes
 from napari_masked_blur._math.settings import (
     BlurSettings,
     is_physical,
     package_version,
 )
-from napari_masked_blur._files.settings_file import load_settings
-from napari_masked_blur._cli.errors import InputError
-from napari_masked_blur._engines import METHODS
 
 READERS = ("auto", "bioio")
 

@@ -53,7 +53,6 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from napari_masked_blur._engines._separable import extend_index, one_blas_thread
 from napari_masked_blur._engines._band import smooth_band
 from napari_masked_blur._engines._fused import (
     FUSED_FROM_SIZE,
@@ -72,6 +71,7 @@ from napari_masked_blur._engines._kernel import (
 from napari_masked_blur._engines._lowrank import smooth_lowrank
 from napari_masked_blur._engines._opencv import opencv_refusal, smooth_opencv
 from napari_masked_blur._engines._scipy import smooth_scipy
+from napari_masked_blur._engines._separable import extend_index, one_blas_thread
 from napari_masked_blur._engines._wide import smooth_wide, wide_axes
 
 BORDER_MODES = ("constant", "reflect", "nearest", "mirror", "wrap")

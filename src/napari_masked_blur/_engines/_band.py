@@ -26,8 +26,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from napari_masked_blur._engines._separable import axis_by_axis, extend_index
 from napari_masked_blur._engines._kernel import gaussian_kernel1d
+from napari_masked_blur._engines._separable import axis_by_axis, extend_index
 
 # Bytes of input one product reads: keeps the operands in a core's 2 MB
 # L2 cache.  Also the size of each thread's scratch: 4 MB cost a quarter of

@@ -28,9 +28,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from napari_masked_blur._engines._separable import extend_index
 from napari_masked_blur._engines._fused_loader import LOADER
 from napari_masked_blur._engines._kernel import gaussian_kernel1d, kernel_radius
+from napari_masked_blur._engines._separable import extend_index
 
 POLICIES = {"fill": 0, "keep": 1, "zero": 2, "nan": 3}
 # Types the compiled loops take; anything else goes to the other engines.

@@ -43,8 +43,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from napari_masked_blur._engines._separable import axis_by_axis, extend_index
 from napari_masked_blur._engines._kernel import gaussian_kernel1d
+from napari_masked_blur._engines._separable import axis_by_axis, extend_index
 
 # Bytes of extended input one chunk holds: keeps the operands in cache.  Rows
 # (the last axis) take smaller chunks: the last axis of 2048 x 2048, one

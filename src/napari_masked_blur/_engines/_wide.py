@@ -22,8 +22,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from napari_masked_blur._engines._separable import one_blas_thread
 from napari_masked_blur._engines._kernel import folded_taps, kernel_radius
+from napari_masked_blur._engines._separable import one_blas_thread
 
 # Bytes of lines one product reads, and of the matrix rows one product uses
 # where the whole matrix would outweigh the array (long, thin arrays).

@@ -205,7 +205,7 @@ def remove_path(path: Path) -> None:
 
 
 def write_text_atomic(path: Path, text: str) -> None:
-    """Write ``text`` under ``path``'s partial name, then rename it over: all or nothing.
+    """Write ``text`` under a partial name, then rename it to ``path``: all or nothing.
 
     The partial is named by :func:`partial_path`, so a write killed before
     its rename (SIGKILL) is removed by :func:`remove_stale_partials`.

@@ -1,4 +1,4 @@
-"""Settings documents on disk: read with errors that name the file, written atomically."""
+"""Settings documents on disk: read (errors name the file), written atomically."""
 
 from __future__ import annotations
 

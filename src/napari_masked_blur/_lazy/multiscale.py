@@ -9,8 +9,8 @@ import dask.array as da
 import numpy as np
 import numpy.typing as npt
 
-from napari_masked_blur._math.options import BlurOptions, spatial_shape
 from napari_masked_blur._lazy.overlap import masked_gaussian_lazy
+from napari_masked_blur._math.options import BlurOptions, spatial_shape
 
 
 def multiscale_masked_gaussian(

@@ -26,11 +26,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from napari_masked_blur._live.chunks import chunk_boxes, chunk_steps
+from napari_masked_blur._live.edits import frame_part, plane_box
 from napari_masked_blur._math.boxes import Box, box_union, grow_box
 from napari_masked_blur._math.options import BlurOptions
 from napari_masked_blur._math.region import blur_region, blur_whole
-from napari_masked_blur._live.chunks import chunk_boxes, chunk_steps
-from napari_masked_blur._live.edits import frame_part, plane_box
 
 # Scratch bytes of one chunk of a volume (20 bytes a pixel, see chunk_steps):
 # one plane of 1024 x 1024 (more of smaller planes), well under a tenth of a

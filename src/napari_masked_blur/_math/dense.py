@@ -18,6 +18,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from napari_masked_blur._engines import (
+    FUSED_FROM_SIZE,
+    fused_masked_blur,
+    fused_suits,
+    gaussian_smooth_scaled,
+    prepare_fused,
+    unscaled,
+)
 from napari_masked_blur._math.boxes import (
     Box,
     bounding_box,
@@ -34,14 +42,6 @@ from napari_masked_blur._math.weights import (
     unit_weights,
     weight_exponent,
     zero_missing,
-)
-from napari_masked_blur._engines import (
-    FUSED_FROM_SIZE,
-    fused_masked_blur,
-    fused_suits,
-    gaussian_smooth_scaled,
-    prepare_fused,
-    unscaled,
 )
 
 

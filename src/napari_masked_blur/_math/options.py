@@ -27,13 +27,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from napari_masked_blur._engines import METHODS, kernel_radius
 from napari_masked_blur._math.axes import (
     axis_names,
     mask_broadcasts,
     smoothed_axes,
     spatial_positions,
 )
-from napari_masked_blur._engines import METHODS, kernel_radius
 
 OUTSIDE_POLICIES = ("keep", "zero", "nan", "fill")
 MODES = ("missing", "reflect", "nearest", "mirror", "wrap")

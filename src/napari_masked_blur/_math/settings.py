@@ -40,20 +40,18 @@ from __future__ import annotations
 import functools
 import json
 import numbers
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from importlib import metadata
-from pathlib import Path
 from typing import Any
 
+from napari_masked_blur._engines import METHODS
 from napari_masked_blur._math.options import (
     SigmaLike,
     check_rules,
     label_ids,
     sigma_in_pixels,
 )
-from napari_masked_blur._engines import METHODS
 
 FORMAT = 1
 """The version of the document's layout this package writes and reads."""

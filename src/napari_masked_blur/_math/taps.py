@@ -20,6 +20,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from napari_masked_blur._engines import (
+    folded_taps,
+    gaussian_smooth_scaled,
+    one_blas_thread,
+)
 from napari_masked_blur._math.boxes import Box
 from napari_masked_blur._math.options import BlurOptions, engine_mode, output_dtype
 from napari_masked_blur._math.weights import (
@@ -29,11 +34,6 @@ from napari_masked_blur._math.weights import (
     mask_to_weights,
     unit_weights,
     zero_missing,
-)
-from napari_masked_blur._engines import (
-    folded_taps,
-    gaussian_smooth_scaled,
-    one_blas_thread,
 )
 
 # Pixels of input per block when reducing the tapped axes: small enough to

@@ -6,8 +6,8 @@
   and one sigma field per smoothed axis;
 - :mod:`.session`: :class:`~.session.LiveSession`, the one owner of the
   background runner, the plan of what is missing and the progress bars;
-- :mod:`.edit_watcher`: :class:`~.edit_watcher.EditWatcher`, napari's paint, drag, undo and
-  dims events turned into "this box changed" and "the view moved";
+- :mod:`.edit_watcher`: :class:`~.edit_watcher.EditWatcher`, napari's paint,
+  drag, undo and dims events turned into "this box changed" and "the view moved";
 - :mod:`.output_layers`: the output layer: found, created, written, refreshed;
 - :mod:`.arrays`: what the blur reads from the layers, and lazy outputs;
 - :mod:`.warm`: numba's plane loop loaded on a thread of its own;

@@ -17,7 +17,6 @@ import napari
 import numpy as np
 from qtpy.QtCore import QTimer
 
-from napari_masked_blur._math.boxes import Box
 from napari_masked_blur._live.edits import (
     changed_box,
     mask_box,
@@ -25,6 +24,7 @@ from napari_masked_blur._live.edits import (
     update_box,
 )
 from napari_masked_blur._live.plan import LivePlan
+from napari_masked_blur._math.boxes import Box
 from napari_masked_blur._qt.connections import Connections
 
 

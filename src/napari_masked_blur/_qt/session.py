@@ -28,10 +28,10 @@ import numpy as np
 from napari.utils.notifications import show_error
 from qtpy.QtCore import QTimer
 
-from napari_masked_blur._math.boxes import Box, box_pixels
-from napari_masked_blur._math.options import BlurOptions, spatial_shape
 from napari_masked_blur._live.edits import broadcast_box
 from napari_masked_blur._live.plan import LivePlan, Work, compute_piece
+from napari_masked_blur._math.boxes import Box, box_pixels
+from napari_masked_blur._math.options import BlurOptions, spatial_shape
 from napari_masked_blur._qt.arrays import lazy_output, mask_array
 from napari_masked_blur._qt.edit_watcher import EditWatcher
 from napari_masked_blur._qt.output_layers import OutputLayers

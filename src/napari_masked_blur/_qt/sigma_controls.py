@@ -14,8 +14,8 @@ from collections.abc import Callable
 import napari
 from magicgui.widgets import CheckBox, ComboBox, Container, FloatSlider, FloatSpinBox
 
-from napari_masked_blur._math.frames import axis_names
 from napari_masked_blur._live.smooth_over import smooth_over_choices
+from napari_masked_blur._math.frames import axis_names
 
 SIGMA_MAX = 50.0
 

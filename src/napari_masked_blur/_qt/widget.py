@@ -36,7 +36,6 @@ from qtpy.QtCore import QTimer
 from qtpy.QtWidgets import QApplication
 
 from napari_masked_blur._math.options import MODES, OUTSIDE_POLICIES, BlurOptions
-from napari_masked_blur._qt.sigma_controls import AxesControls
 from napari_masked_blur._qt.choices import (
     LabelChoices,
     image_choices,
@@ -48,6 +47,7 @@ from napari_masked_blur._qt.grid import button_text, grid_of, toggle_side_by_sid
 from napari_masked_blur._qt.repeat_buttons import RepeatButtons
 from napari_masked_blur._qt.runner import LatestRunner
 from napari_masked_blur._qt.session import LiveSession
+from napari_masked_blur._qt.sigma_controls import AxesControls
 from napari_masked_blur._qt.warm import PlaneLoopWarmer
 
 NO_IMAGE_HINT = "Add an image layer (File > Open Sample > Masked blur for a demo)."
