@@ -8,9 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from napari_masked_blur import masked_gaussian
-from napari_masked_blur._math.options import BlurOptions
 from napari_masked_blur._math.plane_taps import _compiled, reduce_planes
-from napari_masked_blur._math.region import blur_region
+from napari_masked_blur._math.region import filter_region
+from napari_masked_blur._math.settings import check_options
 
 HYPOTHESIS = settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -90,11 +90,11 @@ def test_labels_with_certainty_or_a_complex_mask_are_refused_where_they_enter():
     with pytest.raises(ValueError, match="labels"):
         masked_gaussian(image, certainty, 1, labels=1)
     with pytest.raises(ValueError, match="labels"):
-        BlurOptions.check(image, certainty, 1, labels=1)
+        check_options(image, certainty, 1, labels=1)
     with pytest.raises(ValueError, match="complex128"):
         masked_gaussian(image, certainty.astype(complex), 1)
     with pytest.raises(ValueError, match="complex128"):
-        BlurOptions.check(image, certainty.astype(complex), 1)
+        check_options(image, certainty.astype(complex), 1)
 
 
 @st.composite
@@ -154,10 +154,10 @@ def test_a_plane_of_a_float_volume_with_certainty_and_holes(mode):
     image[rng.random(image.shape) < 0.05] = np.nan
     certainty = rng.random(image.shape).astype(np.float32)
     full = masked_gaussian(image, certainty, 1.5, mode=mode, outside="fill")
-    options = BlurOptions.check(image, certainty, 1.5, mode=mode, outside="fill")
+    options = check_options(image, certainty, 1.5, mode=mode, outside="fill")
     for plane in (0, 4, 8):
         box = (slice(plane, plane + 1), slice(0, 12), slice(0, 10))
-        got = blur_region(image, certainty, box, options)
+        got = filter_region(image, certainty, box, options)
         np.testing.assert_allclose(got, full[box], rtol=0, atol=1e-5)
 
 

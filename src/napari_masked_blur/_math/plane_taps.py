@@ -1,6 +1,6 @@
 """A window of planes reduced to a few planes by kernel taps, in one compiled pass.
 
-Along a hidden axis, :func:`~.region.blur_region` needs the
+Along a hidden axis, :func:`~.region.filter_region` needs the
 Gaussian only at the few output planes of its region.  With ``T`` the tap
 matrix (m output planes x n window planes, ``taps.tap_matrix``) and ``w``
 the weights of the mask, that is

@@ -26,10 +26,11 @@ from napari_masked_blur._engines import (
     one_blas_thread,
 )
 from napari_masked_blur._math.boxes import Box
-from napari_masked_blur._math.options import BlurOptions, engine_mode, output_dtype
+from napari_masked_blur._math.dtypes import output_dtype
+from napari_masked_blur._math.options import BlurOptions, engine_mode
+from napari_masked_blur._math.outside import apply_outside
 from napari_masked_blur._math.weights import (
     Labels,
-    apply_outside,
     inside_labels,
     mask_to_weights,
     unit_weights,

@@ -7,7 +7,7 @@ import numba).  The widget notes the types as soon as it knows the layers
 (:func:`begin_warming`) and loads the loop on a thread of its own
 (:func:`warm_plane_loop`) once nothing is being computed: when it opens with
 "live update" off, else once its first result shows.  While
-that runs, :func:`~.region.blur_region` reduces the planes of those types
+that runs, :func:`~.region.filter_region` reduces the planes of those types
 with numpy's taps instead (:func:`is_warming`), which needs no compiled code:
 the first plane of a session then comes without the wait.
 
@@ -21,7 +21,7 @@ import threading
 import numpy as np
 import numpy.typing as npt
 
-from napari_masked_blur._math.options import BlurOptions
+from napari_masked_blur._math.settings import check_options
 from napari_masked_blur._math.taps import blur_tapped
 
 # (image dtype, mask dtype) whose loop is being loaded right now.
@@ -69,7 +69,7 @@ def warm_plane_loop(key: tuple[str, str]) -> None:
             np.broadcast_to(mask, mask.shape),
             np.broadcast_to(mask[0], mask.shape),
         )
-        options = BlurOptions.check(image, mask, 1.0)
+        options = check_options(image, mask, 1.0)
         inner = (slice(2, 3), slice(0, 2), slice(0, 8))
         for layout in masks:
             blur_tapped(image, layout, inner, [0], options)
