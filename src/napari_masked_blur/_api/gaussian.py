@@ -13,12 +13,9 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from napari_masked_blur._api.route import checked, is_dask, run
-from napari_masked_blur._math.axes import broadcast_mask
-from napari_masked_blur._math.dense import normalized_quotient
-from napari_masked_blur._math.options import BlurOptions, SigmaLike, spatial_shape
+from napari_masked_blur._api.route import checked, is_dask, run, run_with_certainty
+from napari_masked_blur._math.options import BlurOptions, SigmaLike
 from napari_masked_blur._math.settings import BlurSettings
-from napari_masked_blur._math.weights import check_weights
 
 
 def normalized_convolution(
@@ -91,17 +88,7 @@ def normalized_convolution(
     options = _convolution_options(
         image, weights, sigma, mode, truncate, spacing, channel_axis, method, axes
     )
-    space = spatial_shape(tuple(image.shape), options.channel_axis)
-    weights = broadcast_mask(weights, space)
-    if is_dask(image) or is_dask(weights):
-        from napari_masked_blur._lazy.overlap import normalized_convolution_lazy
-
-        return normalized_convolution_lazy(
-            image, weights, options, return_certainty=return_certainty
-        )
-    check_weights(weights)
-    quotient, certainty = normalized_quotient(image, weights, options)
-    return (quotient, certainty) if return_certainty else quotient
+    return run_with_certainty(image, weights, options, return_certainty)
 
 
 def _convolution_options(

@@ -2,10 +2,11 @@
 
 :func:`checked` is the one check at the edge (the settings against the
 arrays) and gives the warnings every path gives; :func:`run` computes a
-whole result in memory or lazily (dask in, dask out); :func:`run_piece`
-computes one piece of the live view; :func:`run_lazy` the lazy output of a
-dask-backed or multiscale layer; :func:`run_windows` a file bigger than
-memory, chunk by chunk.  Each reads the filter from the options
+whole result in memory or lazily (dask in, dask out), and
+:func:`run_with_certainty` the same over a certainty map, with ``G*w``;
+:func:`run_piece` computes one piece of the live view; :func:`run_lazy` the
+lazy output of a dask-backed or multiscale layer; :func:`run_windows` a file
+bigger than memory, chunk by chunk. Each reads the filter from the options
 (:attr:`~napari_masked_blur._math.options.BlurOptions.filter`): no path
 knows which filter it computes.
 """
@@ -17,11 +18,13 @@ from typing import Any
 
 import numpy as np
 
+from napari_masked_blur._math.axes import broadcast_mask
 from napari_masked_blur._math.boxes import Box
-from napari_masked_blur._math.options import BlurOptions
+from napari_masked_blur._math.dense import normalized_quotient
+from napari_masked_blur._math.options import BlurOptions, spatial_shape
 from napari_masked_blur._math.region import filter_region, filter_whole
 from napari_masked_blur._math.settings import BlurSettings
-from napari_masked_blur._math.weights import warn_absent_labels
+from napari_masked_blur._math.weights import check_weights, warn_absent_labels
 
 
 def checked(image: Any, mask: Any, settings: BlurSettings) -> BlurOptions:
@@ -50,6 +53,27 @@ def run(image: Any, mask: Any, options: BlurOptions) -> Any:
 
         return filter_lazy(image, mask, options)
     return filter_whole(image, mask, options)
+
+
+def run_with_certainty(
+    image: Any, weights: Any, options: BlurOptions, return_certainty: bool
+) -> Any:
+    """The filter's result over weights (a certainty map), and ``G*w`` if asked.
+
+    ``weights`` broadcast to the image's spatial shape; in memory they are
+    checked (finite, >= 0) where their pixels are read.  Lazy for dask input.
+    """
+    space = spatial_shape(tuple(image.shape), options.channel_axis)
+    weights = broadcast_mask(weights, space)
+    if is_dask(image) or is_dask(weights):
+        from napari_masked_blur._lazy.overlap import normalized_convolution_lazy
+
+        return normalized_convolution_lazy(
+            image, weights, options, return_certainty=return_certainty
+        )
+    check_weights(weights)
+    result, certainty = normalized_quotient(image, weights, options)
+    return (result, certainty) if return_certainty else result
 
 
 def run_piece(
