@@ -9,7 +9,8 @@ from qtpy.QtCore import QThreadPool
 
 import napari_masked_blur._qt.session as session_module
 import napari_masked_blur._qt.widget as widget_module
-from napari_masked_blur import masked_gaussian
+from napari_masked_blur import FILTERS, masked_gaussian
+from napari_masked_blur._qt.control_settings import controls_settings
 from napari_masked_blur._qt.output_layers import OUTPUT_KEY
 from napari_masked_blur._qt.widget import NO_IMAGE_HINT, NO_MASK_HINT
 from tests.qt.conftest import TIMEOUT_MS, dock, ramp_and_labels, wait_idle
@@ -76,6 +77,18 @@ def test_output_equals_masked_gaussian_for_the_chosen_options(small, qtbot):
         image.data, mask.data, 4.0, outside="zero", mode="reflect"
     )
     np.testing.assert_array_equal(output_of(viewer, image).data, expected)
+
+
+def test_the_filter_choice_is_built_from_filters_and_hidden_with_one(small):
+    _, widget, _, _ = small
+    assert [value for value in widget["filter"].choices] == list(FILTERS)
+    assert widget["filter"].value == "gaussian"
+    assert widget["filter"].visible is (len(FILTERS) > 1)
+    assert controls_settings(widget, *widget_layers(widget)).filter == "gaussian"
+
+
+def widget_layers(widget):
+    return widget["image"].value, widget["mask"].value
 
 
 def test_output_lines_up_with_and_looks_like_the_input(small):
