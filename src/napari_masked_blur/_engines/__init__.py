@@ -216,7 +216,7 @@ def derivative_orders(
     """
     if _is_order(order):
         orders: tuple[object, ...] = (order,) * len(sigma)
-    elif isinstance(order, Sequence | np.ndarray):
+    elif isinstance(order, Sequence | np.ndarray) and not isinstance(order, str):
         orders = tuple(order)
     else:
         raise ValueError(
