@@ -11,12 +11,6 @@ The engines
 -----------
 - ``"scipy"``: :func:`scipy.ndimage.gaussian_filter`, the reference.  Takes
   everything; the fallback whenever another engine cannot take the input.
-
-Every engine takes every derivative order: each filters with taps it is
-given (:func:`gaussian_kernel1d`), and a derivative's taps are no harder to
-apply than the Gaussian's.  :func:`choose_engine` still asks each engine in
-turn (:func:`_refusal`), so an engine that cannot take an order need only
-say why.
 - ``"opencv"``: the same separable FIR on OpenCV's ``sepFilter2D`` with
   scipy's taps, float32 throughout.  No "wrap" border.
 - ``"band"``: the same FIR as banded matrix products on BLAS, numpy only;
@@ -26,9 +20,16 @@ say why.
   hardly grows with sigma, so it wins for wide kernels.
 - ``"auto"``: see :func:`choose_engine`.
 
+Every engine takes every derivative order: each filters with taps it is
+given (:func:`gaussian_kernel1d`), and a derivative's taps are no harder to
+apply than the Gaussian's.  :func:`choose_engine` still asks each engine in
+turn (:func:`_refusal`), so an engine that cannot take an order need only
+say why.
+
 Whatever the method, an axis whose kernel reaches across the image is
 filtered first by one folded matrix (:mod:`._wide`), whose cost does not
-grow with sigma; the engine then smooths the other axes.
+grow with sigma, whatever its derivative order; the engine then smooths the
+other axes.
 
 Beside them, :func:`fused_masked_blur` (``_fused``) does the whole masked
 blur of a raw image and mask in one pass, weighing, filtering, dividing and
@@ -193,7 +194,8 @@ def gaussian_smooth_scaled(
     matrices (:mod:`._wide`), whose taps may be scaled by a power of two so
     that they stay normal numbers whatever sigma is; the other axes by
     :func:`gaussian_smooth`.  A quotient of two arrays smoothed in one call
-    (same sigma, same ``order``) needs no unscaling.
+    needs no unscaling (arrays smoothed with other orders, in other calls,
+    may carry other exponents).
     """
     sigma = tuple(sigma)
     rest = functools.partial(

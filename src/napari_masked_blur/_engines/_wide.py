@@ -11,7 +11,7 @@ what sigma ``n / 4`` costs.
 
 The products run on BLAS, a block of lines at a time so that the scratch
 stays a few MB, numerator and weights on two threads with one BLAS thread
-each (see :mod:`._axes`).  Lines holding only zeros give exact zeros.
+each (see :mod:`._separable`).  Lines holding only zeros give exact zeros.
 """
 
 from __future__ import annotations
