@@ -1,9 +1,10 @@
 """How a Gaussian is computed: one small interface, several engines.
 
 Every engine smooths a few same-shaped float arrays with one separable Gaussian
-and one border rule.  :mod:`napari_masked_blur._math.dense` builds the numerator
-``image * weights`` and the ``weights`` themselves and hands both here in one
-call, so an engine can share work between them (threads, shared plans, ...).
+(or its derivatives: a derivative order per axis) and one border rule.
+:mod:`napari_masked_blur._math.dense` builds the numerator ``image * weights``
+and the ``weights`` themselves and hands both here in one call, so an engine
+can share work between them (threads, shared plans, ...).
 Imports nothing of the package outside this room.
 
 The engines
@@ -19,9 +20,16 @@ The engines
   hardly grows with sigma, so it wins for wide kernels.
 - ``"auto"``: see :func:`choose_engine`.
 
+Every engine takes every derivative order: each filters with taps it is
+given (:func:`gaussian_kernel1d`), and a derivative's taps are no harder to
+apply than the Gaussian's.  :func:`choose_engine` still asks each engine in
+turn (:func:`_refusal`), so an engine that cannot take an order need only
+say why.
+
 Whatever the method, an axis whose kernel reaches across the image is
 filtered first by one folded matrix (:mod:`._wide`), whose cost does not
-grow with sigma; the engine then smooths the other axes.
+grow with sigma, whatever its derivative order; the engine then smooths the
+other axes.
 
 Beside them, :func:`fused_masked_blur` (``_fused``) does the whole masked
 blur of a raw image and mask in one pass, weighing, filtering, dividing and
@@ -38,17 +46,28 @@ The contract every engine keeps
   axis.  The kernel is the sampled Gaussian ``exp(-x**2 / (2 sigma**2))``
   normalised to sum 1 over ``|x| <= radius``, ``radius = int(truncate * sigma
   + 0.5)``, exactly as :func:`scipy.ndimage.gaussian_filter`.
+- ``order`` is the derivative order per axis, as ``gaussian_filter``'s: the
+  taps of order ``o`` are ``He_o(x / sigma) / sigma**o`` times those of
+  order 0 (``He_o`` the probabilists' Hermite polynomial), applied as a
+  correlation, so order 1 of a rising ramp is its slope, in units of the
+  array per pixel**o.  An order > 0 needs sigma > 0 on its axis.  Where the
+  radius is 0 (sigma below ``0.5 / truncate``) the one tap ``He_o(0) /
+  sigma**o`` multiplies the array, as in scipy.
 - ``mode`` is a scipy border rule: ``"constant"`` (zeros beyond the border),
   ``"reflect"``, ``"nearest"``, ``"mirror"`` or ``"wrap"``.
-- The result is within 1e-6 (relative to ``max |array|``) of
+- The result is within 1e-6 (relative to ``max |array|`` times the product
+  over axes of the sum of ``|taps|``, which is 1 for order 0) of
   ``scipy.ndimage.gaussian_filter`` in float64, and is exactly 0 wherever an
-  input has no non-zero value within the kernel's reach, so that "no data
-  here" stays exact (the quotient divides 0/0 there to get its NaN).
+  input has no non-zero value within the kernel's reach, whatever the
+  order (every engine is a sum of taps times inputs, with no transform), so
+  that "no data here" stays exact (the quotient divides 0/0 there to get
+  its NaN).
 """
 
 from __future__ import annotations
 
 import functools
+import numbers
 from collections.abc import Sequence
 
 import numpy as np
@@ -66,6 +85,7 @@ from napari_masked_blur._engines._kernel import (
     ZERO_BEYOND,
     folded_taps,
     gaussian_kernel1d,
+    hermite,
     kernel_radius,
 )
 from napari_masked_blur._engines._lowrank import smooth_lowrank
@@ -98,8 +118,9 @@ def gaussian_smooth(
     mode: str,
     truncate: float,
     method: str = "auto",
+    order: int | Sequence[int] = 0,
 ) -> list[np.ndarray]:
-    """Smooth each array with the same separable Gaussian.
+    """Smooth each array with the same separable Gaussian, or its derivatives.
 
     Parameters
     ----------
@@ -114,6 +135,10 @@ def gaussian_smooth(
     method : str
         ``"auto"`` picks the fastest engine that can take the input;
         any other name in :data:`METHODS` forces that engine.
+    order : int or sequence of int
+        Derivative order per axis, or one for every axis, as
+        :func:`scipy.ndimage.gaussian_filter` takes it: 0 smooths, 1 is the
+        first derivative (units: the array's per pixel), 2 the second, ...
 
     Returns
     -------
@@ -123,8 +148,9 @@ def gaussian_smooth(
     Raises
     ------
     ValueError
-        For an unknown method or mode, or a forced engine that cannot take
-        the input (the message says why).
+        For an unknown method or mode, an order that is not a non-negative
+        integer per axis or is > 0 where sigma is 0, or a forced engine that
+        cannot take the input (the message says why).
     """
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; expected one of {METHODS}")
@@ -133,20 +159,24 @@ def gaussian_smooth(
             f"unknown border mode {mode!r}; expected one of {BORDER_MODES}"
         )
     sigma = tuple(float(s) for s in sigma)
+    order = derivative_orders(order, sigma)
     truncate = min(truncate, ZERO_BEYOND)  # scipy's taps beyond are exact zeros
     if wide_axes(arrays[0].shape, sigma, truncate):  # kernels wider than the image
-        return unscaled(*gaussian_smooth_scaled(arrays, sigma, mode, truncate, method))
+        return unscaled(
+            *gaussian_smooth_scaled(arrays, sigma, mode, truncate, method, order=order)
+        )
+    if any(order):
+        order = _single_tap_axes(arrays, sigma, truncate, order)
     if not any(r > 0 for r in kernel_radius(sigma, truncate)):
         return list(arrays)
-    engine = choose_engine(arrays[0].shape, sigma, mode, arrays[0].dtype, truncate)
+    shape, dtype = arrays[0].shape, arrays[0].dtype
+    engine = choose_engine(shape, sigma, mode, dtype, truncate, order)
     if method != "auto":
-        refusal = _refusal(
-            method, arrays[0].shape, sigma, mode, arrays[0].dtype, truncate
-        )
+        refusal = _refusal(method, shape, sigma, mode, dtype, truncate, order)
         if refusal is not None:
             raise ValueError(f"method {method!r} cannot take this input: {refusal}")
         engine = method
-    return _ENGINES[engine](arrays, sigma, mode=mode, truncate=truncate)
+    return _ENGINES[engine](arrays, sigma, mode=mode, truncate=truncate, order=order)
 
 
 def gaussian_smooth_scaled(
@@ -155,6 +185,8 @@ def gaussian_smooth_scaled(
     mode: str,
     truncate: float,
     method: str = "auto",
+    *,
+    order: int | Sequence[int] = 0,
 ) -> tuple[list[np.ndarray], int]:
     """:func:`gaussian_smooth` times ``2**exponent``; returns both.
 
@@ -162,12 +194,81 @@ def gaussian_smooth_scaled(
     matrices (:mod:`._wide`), whose taps may be scaled by a power of two so
     that they stay normal numbers whatever sigma is; the other axes by
     :func:`gaussian_smooth`.  A quotient of two arrays smoothed in one call
-    needs no unscaling.
+    needs no unscaling (arrays smoothed with other orders, in other calls,
+    may carry other exponents).
     """
+    sigma = tuple(sigma)
     rest = functools.partial(
         gaussian_smooth, mode=mode, truncate=truncate, method=method
     )
-    return smooth_wide(arrays, tuple(sigma), mode=mode, truncate=truncate, rest=rest)
+    order = derivative_orders(order, sigma)
+    return smooth_wide(
+        arrays, sigma, mode=mode, truncate=truncate, rest=rest, order=order
+    )
+
+
+def derivative_orders(
+    order: int | Sequence[int], sigma: Sequence[float]
+) -> tuple[int, ...]:
+    """``order`` as one derivative order per axis of ``sigma``, checked.
+
+    One integer stands for every axis; a sequence needs one per axis.
+    Each is an integer >= 0, and > 0 only where sigma is > 0: a derivative
+    of no smoothing is refused (scipy would ignore it silently).
+    """
+    if _is_order(order):
+        orders: tuple[object, ...] = (order,) * len(sigma)
+    elif isinstance(order, Sequence | np.ndarray) and not isinstance(order, str):
+        orders = tuple(order)
+    else:
+        raise ValueError(
+            f"order must be an integer or one integer per axis, got {order!r}"
+        )
+    if len(orders) != len(sigma):
+        raise ValueError(
+            f"order {order!r} has {len(orders)} values for {len(sigma)} axes; "
+            "give one integer, or one per axis"
+        )
+    for axis, (o, s) in enumerate(zip(orders, sigma, strict=True)):
+        if not (_is_order(o) and o >= 0):
+            raise ValueError(
+                f"order {order!r} is {o!r} on axis {axis}; "
+                "a derivative order is an integer >= 0"
+            )
+        if o and not s > 0:
+            raise ValueError(
+                f"order {order!r} is {o} on axis {axis}, where sigma is {s:g}; "
+                "a derivative needs sigma > 0 on its axis (or order 0 there)"
+            )
+    return tuple(int(o) for o in orders)
+
+
+def _is_order(value: object) -> bool:
+    # bool is an int to Python, but order=True is a slip, not a derivative.
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _single_tap_axes(
+    arrays: Sequence[np.ndarray],
+    sigma: tuple[float, ...],
+    truncate: float,
+    order: tuple[int, ...],
+) -> tuple[int, ...]:
+    """Apply the derivatives whose kernel is one tap; the orders left.
+
+    A radius of 0 (sigma < 0.5 / truncate) leaves the one tap ``He_o(0) /
+    sigma**o`` (0 for an odd order): a factor, applied in place, as scipy
+    applies it.  The engines skip axes of radius 0.
+    """
+    radii = kernel_radius(sigma, truncate)
+    factor = 1.0
+    for o, s, r in zip(order, sigma, radii, strict=True):
+        if o and r == 0:
+            factor *= float(hermite(np.zeros(1), o)[0]) / s**o
+    if factor != 1.0:
+        for array in arrays:
+            np.multiply(array, factor, out=array)
+    return tuple(0 if r == 0 else o for o, r in zip(order, radii, strict=True))
 
 
 def unscaled(arrays: list[np.ndarray], exponent: int) -> list[np.ndarray]:
@@ -185,23 +286,28 @@ def choose_engine(
     mode: str,
     dtype: np.dtype,
     truncate: float,
+    order: Sequence[int] | None = None,
 ) -> str:
     """The engine ``method="auto"`` uses for such an input.
 
     Narrow kernels: OpenCV's FIR when it can take the input.  Wider ones (or
     no OpenCV): banded matrix products, whose cost grows slowly with the
     radius.  Wide ones: exact ends and low-rank blocks, whose cost hardly
-    grows at all.
+    grows at all.  The first in that ranking that takes the input
+    (derivative ``order`` per axis included; None: all 0), else scipy.
     """
     radii = [r for r in kernel_radius(sigma, truncate) if r > 0]
     mean_radius = sum(radii) / max(len(radii), 1)
     if mean_radius >= _LOWRANK_FROM_RADIUS:
-        return "lowrank"
-    if mean_radius < _BAND_FROM_RADIUS and (
-        opencv_refusal(shape, sigma, mode, dtype, truncate) is None
-    ):
-        return "opencv"
-    return "band"
+        ranked: tuple[str, ...] = ("lowrank", "band")
+    elif mean_radius < _BAND_FROM_RADIUS:
+        ranked = ("opencv", "band", "lowrank")
+    else:
+        ranked = ("band", "lowrank")
+    for method in ranked:
+        if _refusal(method, shape, sigma, mode, dtype, truncate, order) is None:
+            return method
+    return "scipy"
 
 
 def _refusal(
@@ -211,7 +317,13 @@ def _refusal(
     mode: str,
     dtype: np.dtype,
     truncate: float,
+    order: Sequence[int] | None = None,
 ) -> str | None:
+    """Why ``method`` cannot take such an input, or None when it can.
+
+    Every engine takes every derivative order (each applies the taps it is
+    given), so only OpenCV's borders and sizes refuse today.
+    """
     if method == "opencv":
         return opencv_refusal(shape, sigma, mode, dtype, truncate)
     return None
@@ -230,6 +342,7 @@ __all__ = [
     "METHODS",
     "POLICIES",
     "choose_engine",
+    "derivative_orders",
     "extend_index",
     "folded_taps",
     "fused_masked_blur",

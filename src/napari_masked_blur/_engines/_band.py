@@ -43,14 +43,20 @@ def smooth_band(
     *,
     mode: str,
     truncate: float,
+    order: Sequence[int] | None = None,
 ) -> list[np.ndarray]:
-    """Smooth each array in place, axis by axis; see :mod:`._engines`."""
+    """Smooth each array in place, axis by axis; see :mod:`._engines`.
 
-    def filter_axis(array: np.ndarray, axis: int, s: float, radius: int) -> None:
-        blocks = axis_blocks(array.shape[axis], s, radius, mode, array.dtype.str)
+    Any derivative ``order``: the band holds the taps, whatever they are.
+    """
+
+    def filter_axis(
+        array: np.ndarray, axis: int, s: float, radius: int, o: int
+    ) -> None:
+        blocks = axis_blocks(array.shape[axis], s, radius, mode, array.dtype.str, o)
         _filter_axis(array, axis, blocks)
 
-    return axis_by_axis(arrays, sigma, truncate, filter_axis)
+    return axis_by_axis(arrays, sigma, truncate, filter_axis, order)
 
 
 def block_rows(radius: int) -> int:
@@ -60,13 +66,15 @@ def block_rows(radius: int) -> int:
 
 @functools.lru_cache(maxsize=32)
 def axis_blocks(
-    length: int, sigma: float, radius: int, mode: str, dtype: str
+    length: int, sigma: float, radius: int, mode: str, dtype: str, order: int = 0
 ) -> tuple[tuple[slice, slice, np.ndarray], ...]:
     """``(output rows, input rows, matrix)`` covering an axis of ``length``.
 
-    Cached: a slider drag asks for the same ones again and again.
+    The taps of derivative ``order`` (:func:`gaussian_kernel1d`, a
+    correlation: row ``i`` reads input ``i + j`` with tap ``j``).  Cached: a
+    slider drag asks for the same ones again and again.
     """
-    kernel = gaussian_kernel1d(sigma, radius)
+    kernel = gaussian_kernel1d(sigma, radius, order)
     step = block_rows(radius)
     blocks = []
     band = None

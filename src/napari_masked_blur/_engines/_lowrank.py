@@ -91,13 +91,21 @@ def smooth_lowrank(
     *,
     mode: str,
     truncate: float,
+    order: Sequence[int] | None = None,
 ) -> list[np.ndarray]:
-    """Smooth each array in place, axis by axis; see :mod:`._engines`."""
+    """Smooth each array in place, axis by axis; see :mod:`._engines`.
 
-    def filter_axis(array: np.ndarray, axis: int, s: float, radius: int) -> None:
-        _filter_axis(array, axis, axis_plan(s, radius, array.dtype.name), mode)
+    Any derivative ``order``: the blocks of a derivative's taps are as
+    smooth as the Gaussian's, so of as low a rank (a few more moments).
+    """
 
-    return axis_by_axis(arrays, sigma, truncate, filter_axis)
+    def filter_axis(
+        array: np.ndarray, axis: int, s: float, radius: int, o: int
+    ) -> None:
+        plan = axis_plan(s, radius, array.dtype.name, order=o)
+        _filter_axis(array, axis, plan, mode)
+
+    return axis_by_axis(arrays, sigma, truncate, filter_axis, order)
 
 
 def box_size(sigma: float, radius: int) -> int:
@@ -112,13 +120,14 @@ def box_size(sigma: float, radius: int) -> int:
 
 @functools.lru_cache(maxsize=16)
 def axis_plan(
-    sigma: float, radius: int, dtype: str, box: int | None = None
+    sigma: float, radius: int, dtype: str, box: int | None = None, *, order: int = 0
 ) -> AxisPlan:
     """The matrices for one Gaussian; cached, a slider drag asks again and again.
 
-    ``box`` overrides :func:`box_size` (tests use it to reach every layout).
+    ``box`` overrides :func:`box_size` (tests use it to reach every layout);
+    ``order`` is the derivative order (:func:`gaussian_kernel1d`).
     """
-    kernel = gaussian_kernel1d(sigma, radius)
+    kernel = gaussian_kernel1d(sigma, radius, order)
     box = box or box_size(sigma, radius)
     if not 1 <= box <= radius:
         raise ValueError(f"box {box} must be within 1 and the radius {radius}")
@@ -169,7 +178,11 @@ def _row_basis(matrix: np.ndarray, tolerance: float) -> np.ndarray:
     """
     step = max(1, matrix.shape[0] // _SAMPLED_ROWS)
     sampled = np.vstack([matrix[::step], matrix[-1:]])
-    rows = sampled / np.linalg.norm(sampled, axis=1, keepdims=True)
+    norms = np.linalg.norm(sampled, axis=1, keepdims=True)
+    # A row of exact zeros spans nothing (the zero tap of an odd derivative
+    # in a box of one pixel; taps beyond 38.6 sigma): left out, not 0/0.
+    kept = norms[:, 0] > 0
+    rows = sampled[kept] / norms[kept]
     _, singular, basis = np.linalg.svd(rows, full_matrices=False)
     rank = int(np.count_nonzero(singular > tolerance * singular[0]))
     return basis[:rank].T

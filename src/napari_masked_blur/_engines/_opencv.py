@@ -4,6 +4,8 @@ OpenCV filters a 2D plane with vectorised, multi-threaded row and column
 passes, 5-10x faster than scipy.ndimage on float32.  It is given the taps
 from :func:`gaussian_kernel1d` (not its own ``getGaussianKernel``, which sizes
 and normalises differently), so the result is scipy's up to float32 rounding.
+``sepFilter2D`` correlates, as the taps of :func:`gaussian_kernel1d` expect:
+odd derivatives keep scipy's sign.
 
 More than two axes: the last two are filtered plane by plane, every other axis
 as the column pass of a 2D view ``(axis length, everything after it)``.  Each
@@ -83,13 +85,15 @@ def smooth_opencv(
     *,
     mode: str,
     truncate: float,
+    order: Sequence[int] | None = None,
 ) -> list[np.ndarray]:
     """Smooth each array with ``sepFilter2D``; see :mod:`._engines` for the contract."""
     radii = kernel_radius(sigma, truncate)
+    orders = order or (0,) * len(sigma)
     dtype = arrays[0].dtype
     kernels = [
-        gaussian_kernel1d(s, r).astype(dtype) if r > 0 else None
-        for s, r in zip(sigma, radii, strict=True)
+        gaussian_kernel1d(s, r, o).astype(dtype) if r > 0 else None
+        for s, r, o in zip(sigma, radii, orders, strict=True)
     ]
     border = getattr(cv2, _BORDERS[mode]) | cv2.BORDER_ISOLATED
 

@@ -18,12 +18,16 @@ _THREADS_FROM_SIZE = 2**15
 
 
 def _smooth_one(
-    array: np.ndarray, sigma: tuple[float, ...], mode: str, truncate: float
+    array: np.ndarray,
+    sigma: tuple[float, ...],
+    mode: str,
+    truncate: float,
+    order: Sequence[int],
 ) -> np.ndarray:
     # In place: scipy filters line by line through a buffer, so output=input
     # is safe and saves one image-sized temporary per array.
     ndi.gaussian_filter(
-        array, sigma, mode=mode, cval=0.0, truncate=truncate, output=array
+        array, sigma, order, mode=mode, cval=0.0, truncate=truncate, output=array
     )
     return array
 
@@ -34,16 +38,21 @@ def smooth_scipy(
     *,
     mode: str,
     truncate: float,
+    order: Sequence[int] | None = None,
 ) -> list[np.ndarray]:
     """Smooth ``arrays`` in place with ``scipy.ndimage.gaussian_filter``.
 
-    scipy releases the GIL inside its filters, so two threads keep both cores
+    ``order`` goes to scipy as it is (None: 0 on every axis).  scipy
+    releases the GIL inside its filters, so two threads keep both cores
     busy (numerator and weights side by side).
     """
     if not any(s > 0 for s in sigma):
         return list(arrays)
+    order = order or 0
     if len(arrays) == 1 or arrays[0].size < _THREADS_FROM_SIZE:
-        return [_smooth_one(a, sigma, mode, truncate) for a in arrays]
+        return [_smooth_one(a, sigma, mode, truncate, order) for a in arrays]
     with ThreadPoolExecutor(max_workers=min(2, len(arrays))) as pool:
-        futures = [pool.submit(_smooth_one, a, sigma, mode, truncate) for a in arrays]
+        futures = [
+            pool.submit(_smooth_one, a, sigma, mode, truncate, order) for a in arrays
+        ]
         return [f.result() for f in futures]

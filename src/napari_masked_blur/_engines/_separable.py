@@ -25,19 +25,22 @@ def axis_by_axis(
     arrays: Sequence[np.ndarray],
     sigma: tuple[float, ...],
     truncate: float,
-    filter_axis: Callable[[np.ndarray, int, float, int], None],
+    filter_axis: Callable[[np.ndarray, int, float, int, int], None],
+    order: Sequence[int] | None = None,
 ) -> list[np.ndarray]:
-    """``filter_axis(array, axis, sigma, radius)`` along each smoothed axis, in place.
+    """``filter_axis(array, axis, sigma, radius, order)`` along each smoothed axis.
 
+    In place.  ``order`` is the derivative order per axis (None: all 0).
     Large arrays go to two threads side by side (numerator and weights), each
     with a single-threaded BLAS (see the module docstring).
     """
     radii = kernel_radius(sigma, truncate)
+    orders = order or (0,) * len(sigma)
 
     def smooth(array: np.ndarray) -> np.ndarray:
-        for axis, (s, radius) in enumerate(zip(sigma, radii, strict=True)):
+        for axis, (s, radius, o) in enumerate(zip(sigma, radii, orders, strict=True)):
             if radius > 0:
-                filter_axis(array, axis, s, radius)
+                filter_axis(array, axis, s, radius, o)
         return array
 
     if len(arrays) == 1 or arrays[0].size < _THREADS_FROM_SIZE:

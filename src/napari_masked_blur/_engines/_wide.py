@@ -11,7 +11,7 @@ what sigma ``n / 4`` costs.
 
 The products run on BLAS, a block of lines at a time so that the scratch
 stays a few MB, numerator and weights on two threads with one BLAS thread
-each (see :mod:`._axes`).  Lines holding only zeros give exact zeros.
+each (see :mod:`._separable`).  Lines holding only zeros give exact zeros.
 """
 
 from __future__ import annotations
@@ -40,7 +40,8 @@ _WIDE_FROM = (2.4, 750)
 # Matrices up to this many entries are made whole even for small arrays.
 _SMALL_MATRIX = 2**20
 
-Rest = Callable[[list[np.ndarray], tuple[float, ...]], list[np.ndarray]]
+# rest(arrays, sigma, order=...): the usual engines.
+Rest = Callable[..., list[np.ndarray]]
 
 
 def wide_axes(
@@ -68,6 +69,7 @@ def smooth_wide(
     mode: str,
     truncate: float,
     rest: Rest,
+    order: tuple[int, ...] | None = None,
 ) -> tuple[list[np.ndarray], int]:
     """Smooth the wide axes by folded matrices, then ``rest`` the other axes.
 
@@ -79,8 +81,11 @@ def smooth_wide(
     sigma, mode, truncate
         As :func:`napari_masked_blur._engines.gaussian_smooth` takes them.
     rest : callable
-        ``rest(arrays, sigma)`` smooths along the axes left (sigma 0 on the
-        wide ones): the usual engines.
+        ``rest(arrays, sigma, order=order)`` smooths along the axes left
+        (sigma and order 0 on the wide ones): the usual engines.
+    order : tuple of int, optional
+        Derivative order per axis (None: 0 on every axis); a wide axis of
+        order ``o`` is filtered by the folded taps of that derivative.
 
     Returns
     -------
@@ -91,12 +96,13 @@ def smooth_wide(
         0 unless a "constant" kernel is far wider than its axis.
     """
     shape, dtype = arrays[0].shape, arrays[0].dtype
+    order = order or (0,) * len(sigma)
     exponent = 0
     matrices: dict[int, np.ndarray | None] = {}
     for axis in wide_axes(shape, sigma, truncate):
         n = shape[axis]
         taps = functools.partial(
-            folded_taps, n, sigma[axis], truncate, mode, dtype=dtype
+            folded_taps, n, sigma[axis], truncate, mode, dtype=dtype, order=order[axis]
         )
         # A matrix larger than the array is made a block of rows at a time,
         # as the product needs them.
@@ -105,7 +111,7 @@ def smooth_wide(
         matrices[axis] = matrix if whole else None
         exponent += scale
     if not matrices:  # the common case: no kernel reaches across
-        return list(rest(list(arrays), sigma)), 0
+        return list(rest(list(arrays), sigma, order=order)), 0
 
     def smooth(array: np.ndarray) -> np.ndarray:
         for axis, matrix in matrices.items():
@@ -113,7 +119,12 @@ def smooth_wide(
                 apply_along(matrix, array, axis)
                 continue
             taps = functools.partial(
-                folded_taps, array.shape[axis], sigma[axis], truncate, mode
+                folded_taps,
+                array.shape[axis],
+                sigma[axis],
+                truncate,
+                mode,
+                order=order[axis],
             )
             apply_by_rows(taps, array, axis)
         return array
@@ -128,7 +139,8 @@ def smooth_wide(
                 arrays = list(pool.map(smooth, arrays))
     left = tuple(0.0 if axis in matrices else s for axis, s in enumerate(sigma))
     if any(s > 0 for s in left):
-        arrays = rest(arrays, left)
+        left_order = tuple(0 if a in matrices else o for a, o in enumerate(order))
+        arrays = rest(arrays, left, order=left_order)
     return list(arrays), exponent
 
 
