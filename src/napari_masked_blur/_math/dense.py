@@ -232,7 +232,7 @@ def smooth_filter(
             mode=options.engine_mode,
             truncate=options.truncate,
             method=options.method,
-            **({"order": order} if order else {}),
+            order=order,
         )
         if first is None:
             first = exponent
