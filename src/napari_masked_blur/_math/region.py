@@ -27,8 +27,7 @@ from napari_masked_blur._math.boxes import checked_region, region_window, with_c
 from napari_masked_blur._math.dense import masked_blur
 from napari_masked_blur._math.labels import per_label_blur
 from napari_masked_blur._math.options import BlurOptions, spatial_shape
-from napari_masked_blur._math.taps import blur_tapped, tapped_axes
-from napari_masked_blur._math.warm import is_warming
+from napari_masked_blur._math.taps import blur_tapped, plane_loop_coming, tapped_axes
 
 
 def blur_whole(image: np.ndarray, mask: np.ndarray, options: BlurOptions) -> np.ndarray:
@@ -78,7 +77,7 @@ def blur_region(
     tapped = tapped_axes(inner, mask_w.shape, options.radius)
     if options.per_label or axis is not None or not tapped:
         return blur_whole(image_w, mask_w, options)[with_channel(inner, axis)]
-    if is_warming(image_w.dtype, mask_w.dtype):
+    if plane_loop_coming(image_w.dtype, mask_w.dtype):
         # numba's loop is loading: length-1 axes at the end take numpy's taps
         # instead, in blocks of rows (first plane: 35 ms against 96 ms with
         # the axis in front, 512 x 512 x 17 planes, measured); the loop takes
