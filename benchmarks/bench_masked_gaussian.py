@@ -31,8 +31,8 @@ from napari_masked_blur._engines import (
     fused_masked_blur,
     gaussian_smooth,
 )
-from napari_masked_blur._math.options import BlurOptions
-from napari_masked_blur._math.region import blur_region
+from napari_masked_blur._math.region import filter_region
+from napari_masked_blur._math.settings import check_options
 
 BY_HAND = ["seed recipe", "opencv in place", "floor"]
 
@@ -141,11 +141,11 @@ class DisplayedPlane:
         self.plane = (slice(32, 33), slice(0, 1024), slice(0, 1024))
         # Checked once, as the live widget does before it asks for planes;
         # the first call pays numba's compile, outside the timing.
-        self.options = BlurOptions.check(self.image, self.mask, sigma)
-        blur_region(self.image, self.mask, self.plane, self.options)
+        self.options = check_options(self.image, self.mask, sigma)
+        filter_region(self.image, self.mask, self.plane, self.options)
 
     def time_plane(self, sigma: float) -> None:
-        blur_region(self.image, self.mask, self.plane, self.options)
+        filter_region(self.image, self.mask, self.plane, self.options)
 
 
 class SmallBlur:

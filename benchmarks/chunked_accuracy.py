@@ -19,8 +19,8 @@ from __future__ import annotations
 import numpy as np
 
 from napari_masked_blur import masked_gaussian
-from napari_masked_blur._lazy.windows import masked_gaussian_windows
-from napari_masked_blur._math.options import BlurOptions
+from napari_masked_blur._lazy.windows import filter_windows
+from napari_masked_blur._math.settings import check_options
 
 EPS32 = float(np.finfo(np.float32).eps)
 
@@ -60,10 +60,10 @@ def main() -> None:
             return np.abs(a[inside].astype(np.float64) - b[inside]).max()
 
         for label, chunks in CHUNKINGS.items():
-            options = BlurOptions.check(image, mask, 2)
-            chunked = masked_gaussian_windows(
-                image, mask, options, chunks=chunks
-            ).compute(scheduler="threads")
+            options = check_options(image, mask, 2)
+            chunked = filter_windows(image, mask, options, chunks=chunks).compute(
+                scheduler="threads"
+            )
             print(
                 f"{name:26} {label:13} {gap(whole, exact) / span / EPS32:10.1f} "
                 f"{gap(chunked, exact) / span / EPS32:9.1f} "

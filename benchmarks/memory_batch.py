@@ -33,8 +33,8 @@ import zarr
 
 from napari_masked_blur._files.io import open_array
 from napari_masked_blur._files.write import create_target
-from napari_masked_blur._math.options import BlurOptions
-from napari_masked_blur._math.region import blur_region
+from napari_masked_blur._math.region import filter_region
+from napari_masked_blur._math.settings import check_options
 
 ENVIRONMENT = {"MALLOC_ARENA_MAX": "2", "OPENBLAS_NUM_THREADS": "1"}
 
@@ -86,14 +86,14 @@ def spot_check(
     image = open_array(folder / f"image{suffix}")
     labels = open_array(folder / f"labels{suffix}")
     out = zarr.open_array(folder / "out.zarr", mode="r")
-    options = BlurOptions.check(image, labels, sigma, per_label=True)
+    options = check_options(image, labels, sigma, per_label=True)
     worst = 0.0
     for fraction in (0.0, 0.37, 0.99):
         region = tuple(
             slice(int(fraction * (n - 40)), int(fraction * (n - 40)) + 40)
             for n in shape
         )
-        exact = blur_region(image, labels, region, options)
+        exact = filter_region(image, labels, region, options)
         worst = max(worst, float(np.nanmax(np.abs(out[region] - exact))))
     return worst
 

@@ -78,7 +78,18 @@ def test_code_lines_count_everything_but_docstrings():
 
 def test_every_module_of_every_room_is_measured():
     rooms = {p.relative_to(PACKAGE).parts[0] for p in MODULES}
-    assert {"_math", "_engines", "_lazy", "_live", "_qt", "_cli", "_api.py"} <= rooms
+    assert {
+        "_math",
+        "_engines",
+        "_lazy",
+        "_live",
+        "_qt",
+        "_cli",
+        "_api",
+        "_files",
+        "_bench",
+        "_command.py",
+    } <= rooms
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
@@ -112,11 +123,11 @@ def test_the_array_api_loads_no_gui_no_dask_and_no_numba():
 def test_a_region_of_a_volume_loads_numba_but_no_gui_and_no_dask():
     probe = PROBE.replace(
         "normalized_convolution(image, np.ones((8, 8)), 2.0)",
-        "from napari_masked_blur._math.options import BlurOptions\n"
-        "from napari_masked_blur._math.region import blur_region\n"
+        "from napari_masked_blur._math.settings import check_options\n"
+        "from napari_masked_blur._math.region import filter_region\n"
         "volume = np.ones((9, 8, 8))\n"
-        "options = BlurOptions.check(volume, volume > 0, 2.0)\n"
-        "blur_region(volume, volume > 0, (slice(4, 5), slice(0, 8), slice(0, 8)),"
+        "options = check_options(volume, volume > 0, 2.0)\n"
+        "filter_region(volume, volume > 0, (slice(4, 5), slice(0, 8), slice(0, 8)),"
         " options)",
     )
     done = subprocess.run(

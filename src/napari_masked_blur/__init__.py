@@ -1,18 +1,21 @@
 """Gaussian blur inside a mask by normalized convolution, for napari and Python.
 
-The array API (``masked_gaussian``, ``normalized_convolution``) runs on
+The array API (``masked_gaussian``, ``normalized_convolution``, and
+``FILTERS``: every masked filter's name and its function) runs on
 numpy, scipy and OpenCV; regions of volumes also on numba.  ``BlurSettings``
 (with ``load_settings`` and ``save_settings``) holds the options as one JSON
 document, shared by the widget, scripts and the command line.
 ``MaskedBlurWidget`` needs napari and is imported lazily.
 """
 
-from napari_masked_blur._api import masked_gaussian, normalized_convolution
+from napari_masked_blur._api.gaussian import masked_gaussian, normalized_convolution
+from napari_masked_blur._api.registry import FILTERS
 from napari_masked_blur._files.settings_file import load_settings, save_settings
 from napari_masked_blur._math.settings import BlurSettings
 
 __version__ = "0.1.0"
 __all__ = [
+    "FILTERS",
     "BlurSettings",
     "MaskedBlurWidget",
     "load_settings",

@@ -10,7 +10,7 @@ import pytest
 import tifffile
 import zarr
 
-from napari_masked_blur._api import masked_gaussian
+from napari_masked_blur._api.gaussian import masked_gaussian
 from napari_masked_blur._cli import blur as blur_command
 from napari_masked_blur._cli.store import store_chunks
 

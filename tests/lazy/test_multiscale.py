@@ -9,10 +9,10 @@ import pytest
 from napari_masked_blur import masked_gaussian
 from napari_masked_blur._lazy.multiscale import (
     downsampling_factors,
-    multiscale_masked_gaussian,
+    filter_multiscale,
     nearest_subsample,
 )
-from napari_masked_blur._math.options import BlurOptions
+from napari_masked_blur._math.settings import check_options
 from tests.lazy.test_overlap import close
 
 
@@ -20,8 +20,8 @@ def test_multiscale_level_zero_is_exact_and_levels_use_scaled_sigma(rng):
     full = rng.random((32, 48)).astype(np.float32)
     mask = rng.random(full.shape) > 0.3
     levels = [full, full[::2, ::2], full[::4, ::4]]
-    options = BlurOptions.check(full, mask, 4.0, outside="zero")
-    pyramid = multiscale_masked_gaussian(levels, mask, options)
+    options = check_options(full, mask, 4.0, outside="zero")
+    pyramid = filter_multiscale(levels, mask, options)
     close(pyramid[0], masked_gaussian(full, mask, 4.0, outside="zero"))
     for level, factor, out in zip(levels[1:], (2, 4), pyramid[1:], strict=True):
         level_mask = mask[::factor, ::factor]
@@ -34,8 +34,8 @@ def test_multiscale_coarse_level_approximates_the_downsampled_result():
     full = (np.sin(rows / 9) + np.cos(cols / 7)).astype(np.float32)
     mask = np.ones(full.shape, bool)
     mask[:, 40:] = False
-    options = BlurOptions.check(full, mask, 4.0)
-    pyramid = multiscale_masked_gaussian([full, full[::2, ::2]], mask, options)
+    options = check_options(full, mask, 4.0)
+    pyramid = filter_multiscale([full, full[::2, ::2]], mask, options)
     downsampled = masked_gaussian(full, mask, 4.0)[::2, ::2]
     error = np.abs(pyramid[1].compute() - downsampled).max()
     assert error < 0.05 * (full.max() - full.min())
@@ -44,11 +44,11 @@ def test_multiscale_coarse_level_approximates_the_downsampled_result():
 def test_multiscale_accepts_a_mask_per_level_and_checks_their_number(rng):
     full = rng.random((16, 16))
     masks = [full > 0.5, full[::2, ::2] > 0.5]
-    options = BlurOptions.check(full, masks[0], 2)
-    pyramid = multiscale_masked_gaussian([full, full[::2, ::2]], masks, options)
+    options = check_options(full, masks[0], 2)
+    pyramid = filter_multiscale([full, full[::2, ::2]], masks, options)
     close(pyramid[1], masked_gaussian(full[::2, ::2], masks[1], 1.0))
     with pytest.raises(ValueError, match="got 1 mask levels for 2 image levels"):
-        multiscale_masked_gaussian([full, full[::2, ::2]], masks[:1], options)
+        filter_multiscale([full, full[::2, ::2]], masks[:1], options)
 
 
 def test_nearest_subsample_picks_every_f_th_pixel_and_keeps_label_ids():

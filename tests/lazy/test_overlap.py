@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from napari_masked_blur import masked_gaussian, normalized_convolution
-from napari_masked_blur._lazy.overlap import masked_gaussian_lazy
-from napari_masked_blur._math.options import BlurOptions
+from napari_masked_blur._lazy.overlap import filter_lazy
+from napari_masked_blur._math.settings import check_options
 
 MODES = ("missing", "reflect", "nearest", "mirror", "wrap")
 OUTSIDES = ("keep", "zero", "nan", "fill")
@@ -228,17 +228,15 @@ def test_runs_unchanged_on_a_distributed_cluster(rng, stripes):
 
 
 def test_a_2d_mask_serves_every_frame_in_every_lazy_path(rng, stripes):
-    from napari_masked_blur._lazy.multiscale import multiscale_masked_gaussian
-    from napari_masked_blur._lazy.windows import masked_gaussian_windows
+    from napari_masked_blur._lazy.multiscale import filter_multiscale
+    from napari_masked_blur._lazy.windows import filter_windows
 
     movie = rng.random((3, *stripes.shape)).astype(np.float32)
-    options = BlurOptions.check(movie, stripes, 1.5, axes=(1, 2), per_label=True)
+    options = check_options(movie, stripes, 1.5, axes=(1, 2), per_label=True)
     expected = masked_gaussian(movie, stripes, 1.5, axes=(1, 2), per_label=True)
-    lazy = masked_gaussian_lazy(
-        da.from_array(movie, chunks=(1, 20, 20)), stripes, options
-    )
-    windows = masked_gaussian_windows(movie, stripes, options, chunks=(1, 16, 45))
-    pyramid = multiscale_masked_gaussian([movie, movie[:, ::2, ::2]], stripes, options)
+    lazy = filter_lazy(da.from_array(movie, chunks=(1, 20, 20)), stripes, options)
+    windows = filter_windows(movie, stripes, options, chunks=(1, 16, 45))
+    pyramid = filter_multiscale([movie, movie[:, ::2, ::2]], stripes, options)
     for out in (lazy, windows, pyramid[0]):
         np.testing.assert_allclose(out.compute(), expected, rtol=1e-5, atol=1e-6)
     assert pyramid[1].shape == (3, 20, 23)

@@ -6,8 +6,8 @@ import numpy as np
 
 from napari_masked_blur import masked_gaussian
 from napari_masked_blur._live.chunks import chunk_boxes, chunk_steps
-from napari_masked_blur._math.options import BlurOptions
-from napari_masked_blur._math.region import blur_region
+from napari_masked_blur._math.region import filter_region
+from napari_masked_blur._math.settings import check_options
 from tests.math.test_region import assert_same_output, label_image
 
 
@@ -35,9 +35,9 @@ def test_chunks_assemble_the_full_result():
     rng = np.random.default_rng(7)
     image = rng.normal(size=(11, 10, 9)).astype(np.float32)
     mask = label_image(rng, (11, 10, 9))
-    options = BlurOptions.check(image, mask, 1.5, per_label=True)
+    options = check_options(image, mask, 1.5, per_label=True)
     out = np.empty_like(image)
     boxes = chunk_boxes(image.shape, axes=(0,), steps=(4,), start=(5,))
     for box in boxes:
-        out[box] = blur_region(image, mask, box, options)
+        out[box] = filter_region(image, mask, box, options)
     assert_same_output(out, masked_gaussian(image, mask, 1.5, per_label=True))

@@ -5,14 +5,15 @@ from __future__ import annotations
 import numpy as np
 
 from napari_masked_blur import masked_gaussian
-from napari_masked_blur._live.plan import LivePlan, Work, compute_piece
-from napari_masked_blur._math.options import BlurOptions
+from napari_masked_blur._api.route import run_piece
+from napari_masked_blur._live.plan import LivePlan, Work
+from napari_masked_blur._math.settings import check_options
 
 
 def do(work, image, mask, options, out):
     """One piece, as the widget does it: compute, then write where it belongs."""
     region = work.region
-    out[... if region is None else region] = compute_piece(image, mask, options, region)
+    out[... if region is None else region] = run_piece(image, mask, options, region)
 
 
 def run_to_completion(plan, image, mask, options, out):
@@ -104,7 +105,7 @@ def test_volume_plan_assembles_the_full_result_with_a_paint_in_between():
     image = rng.normal(size=(12, 10, 11)).astype(np.float32)
     mask = rng.integers(0, 3, size=(12, 10, 11)).astype(np.uint8)
     plan = LivePlan(image.shape, radius=(6, 6, 6))  # sigma 1.5
-    options = BlurOptions.check(image, mask, 1.5)
+    options = check_options(image, mask, 1.5)
     plan.view((4, 0, 0), (1, 2))
     out = np.zeros_like(image)
     work = plan.next()
@@ -128,12 +129,12 @@ def test_the_plan_hands_out_one_chunk_at_a_time_each_read_from_its_own_window():
 
     image = np.ones((8, 5, 5), np.float32)
     mask = np.ones((8, 5, 5), bool).view(CountingMask)
-    options = BlurOptions.check(image, mask, 1.0)
+    options = check_options(image, mask, 1.0)
     plan = LivePlan(image.shape, options.radius)
     plan.view((0, 0, 0), displayed=(0, 1, 2))  # a 3D view: chunks only
     first_work = plan.next()
     assert CountingMask.reads == 0  # handing out work computes nothing
-    first = compute_piece(image, mask, options, first_work.region)
+    first = run_piece(image, mask, options, first_work.region)
     assert CountingMask.reads == 1  # one window, read once
     # radius int(4 * 1 + 0.5) = 4: chunks of r + 1 = 5 planes, the first at 0
     assert first_work == Work("chunk", (slice(0, 5), slice(0, 5), slice(0, 5)))
@@ -179,7 +180,7 @@ def test_patches_of_a_movie_assemble_the_full_result():
     rng = np.random.default_rng(8)
     image = rng.normal(size=(3, 12, 13)).astype(np.float32)
     mask = (rng.random((12, 13)) > 0.5).astype(np.uint8)
-    options = BlurOptions.check(image, mask, 1.5, axes=(1, 2))
+    options = check_options(image, mask, 1.5, axes=(1, 2))
     out = np.zeros_like(image)
     plan = LivePlan(image.shape, options.radius, frames=options.frame_axes)
     plan.view(position=(1, 0, 0), displayed=(1, 2))

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from napari_masked_blur import masked_gaussian, normalized_convolution
 from napari_masked_blur._math.axes import broadcast_mask, mask_window
-from napari_masked_blur._math.options import BlurOptions
-from napari_masked_blur._math.region import blur_region
+from napari_masked_blur._math.region import filter_region
+from napari_masked_blur._math.settings import check_options
 
 OUTSIDE = ["keep", "zero", "nan", "fill"]
 
@@ -64,17 +64,17 @@ def test_sigma_for_every_axis_with_zero_on_frames_is_as_today():
 
 def test_options_keep_axes_and_put_sigma_zero_on_frames():
     image = np.ones((2, 3, 4, 5))
-    options = BlurOptions.check(image, np.ones((4, 5), bool), 2.0, axes=(-1, 2))
+    options = check_options(image, np.ones((4, 5), bool), 2.0, axes=(-1, 2))
     assert options.axes == (2, 3)
     assert options.sigma == (0.0, 0.0, 2.0, 2.0)
     assert options.radius == (0, 0, 8, 8)
     assert options.frame_axes == (0, 1)
-    assert BlurOptions.check(image, image, 1.0).axes is None
+    assert check_options(image, image, 1.0).axes is None
 
 
 def test_axes_skip_the_channel_axis_when_counting_sigma():
     image = np.ones((2, 4, 5, 3))
-    options = BlurOptions.check(
+    options = check_options(
         image, np.ones((4, 5)), (1.0, 2.0), axes=(1, 2), channel_axis=-1
     )
     assert options.sigma == (0.0, 1.0, 2.0)
@@ -83,10 +83,8 @@ def test_axes_skip_the_channel_axis_when_counting_sigma():
 
 def test_spacing_per_smoothed_axis_or_per_spatial_axis():
     image, mask = np.ones((2, 4, 5)), np.ones((4, 5))
-    per_smoothed = BlurOptions.check(image, mask, 1.0, axes=(1, 2), spacing=(0.5, 2))
-    per_spatial = BlurOptions.check(
-        image, mask, 1.0, axes=(1, 2), spacing=(60.0, 0.5, 2)
-    )
+    per_smoothed = check_options(image, mask, 1.0, axes=(1, 2), spacing=(0.5, 2))
+    per_spatial = check_options(image, mask, 1.0, axes=(1, 2), spacing=(60.0, 0.5, 2))
     assert per_smoothed.sigma == per_spatial.sigma == (0.0, 2.0, 0.5)
 
 
@@ -105,7 +103,7 @@ def test_spacing_per_smoothed_axis_or_per_spatial_axis():
         ),
         (
             {"axes": (1, 2), "sigma": (1, 2, 2)},
-            r"sigma \(1, 2, 2\) is 1 on spatial axis 0, which is not smoothed",
+            r"sigma \(1.0, 2.0, 2.0\) is 1 on spatial axis 0, which is not smoothed",
         ),
         (
             {"mask": np.ones((5, 4))},
@@ -210,11 +208,11 @@ def test_blur_region_of_one_frame_reads_a_broadcast_mask():
     rng = np.random.default_rng(4)
     movie = rng.random((3, 6, 20, 21)).astype(np.float32)
     mask = rng.random((20, 21)) > 0.4
-    options = BlurOptions.check(movie, mask, 1.0, axes=(1, 2, 3))
+    options = check_options(movie, mask, 1.0, axes=(1, 2, 3))
     region = (slice(1, 2), slice(2, 3), slice(0, 20), slice(0, 21))
     whole = masked_gaussian(movie, mask, 1.0, axes=(1, 2, 3))
     np.testing.assert_allclose(
-        blur_region(movie, mask, region, options), whole[region], rtol=1e-5, atol=1e-6
+        filter_region(movie, mask, region, options), whole[region], rtol=1e-5, atol=1e-6
     )
 
 
@@ -268,7 +266,7 @@ def test_planes_take_numpys_path_while_the_compiled_loop_warms(monkeypatch):
     rng = np.random.default_rng(5)
     volume = (rng.random((9, 12, 13)) * 1000).astype(np.uint16)
     mask = (rng.random((12, 13)) > 0.3).astype(np.int16)  # a type of its own
-    options = BlurOptions.check(volume, mask, 1.0)
+    options = check_options(volume, mask, 1.0)
     plane = (slice(4, 5), slice(0, 12), slice(0, 13))
     expected = masked_gaussian(volume, mask, 1.0)[plane]
     key = taps_module.plane_loop_key(volume.dtype, mask.dtype)
@@ -284,7 +282,7 @@ def test_planes_take_numpys_path_while_the_compiled_loop_warms(monkeypatch):
             lambda taps, array, axis: taps_seen.append(axis) or real(taps, array, axis),
         )
         np.testing.assert_allclose(
-            blur_region(volume, mask, plane, options), expected, rtol=1e-5
+            filter_region(volume, mask, plane, options), expected, rtol=1e-5
         )
         assert taps_seen, "reduced by numpy's taps, not the compiled loop"
         assert compiled_loops(key, now=True) is not None  # the warm-up's work
@@ -293,6 +291,6 @@ def test_planes_take_numpys_path_while_the_compiled_loop_warms(monkeypatch):
         unexpect_loops(key)
     taps_seen.clear()
     np.testing.assert_allclose(
-        blur_region(volume, mask, plane, options), expected, rtol=1e-5
+        filter_region(volume, mask, plane, options), expected, rtol=1e-5
     )
     assert not taps_seen, "the compiled loop once warm"

@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from napari_masked_blur import masked_gaussian, normalized_convolution
-from napari_masked_blur._math.options import BlurOptions
-from napari_masked_blur._math.region import blur_region
+from napari_masked_blur._math.region import filter_region
+from napari_masked_blur._math.settings import check_options
 from napari_masked_blur._math.taps import quotient_taps
 
 MODES = ("missing", "reflect", "nearest", "mirror", "wrap")
@@ -68,9 +68,11 @@ def test_a_region_of_a_huge_kernel_is_the_whole_result_there(mode):
     rng = np.random.default_rng(4)
     volume = rng.random((12, 20, 30)).astype(np.float32)
     mask = rng.random(volume.shape) > 0.3
-    options = BlurOptions.check(volume, mask, (1e300, 2.0, 1e6), mode=mode)
+    options = check_options(volume, mask, (1e300, 2.0, 1e6), mode=mode)
     whole = masked_gaussian(volume, mask, (1e300, 2.0, 1e6), mode=mode)
-    plane = blur_region(volume, mask, (slice(5, 6), slice(None), slice(None)), options)
+    plane = filter_region(
+        volume, mask, (slice(5, 6), slice(None), slice(None)), options
+    )
     np.testing.assert_allclose(plane, whole[5:6], rtol=2e-6)
 
 
@@ -205,9 +207,9 @@ def test_thin_region_with_tiny_certainty_weights_is_the_whole_result_there():
     rng = np.random.default_rng(7)
     volume = rng.random((10, 16, 16)).astype(np.float32)
     weights = (rng.random(volume.shape) * 1e-42).astype(np.float32)
-    options = BlurOptions.check(volume, weights, 2.0)
+    options = check_options(volume, weights, 2.0)
     whole = masked_gaussian(volume, weights, 2.0)
-    plane = blur_region(
+    plane = filter_region(
         volume, weights, (slice(4, 5), slice(None), slice(None)), options
     )
     assert not np.isnan(plane).any()

@@ -19,8 +19,8 @@ from napari_masked_blur._engines import (
     loop_key,
     wait_for_loops,
 )
-from napari_masked_blur._math.options import BlurOptions
-from napari_masked_blur._math.region import blur_region
+from napari_masked_blur._math.region import filter_region
+from napari_masked_blur._math.settings import check_options
 from napari_masked_blur._math.taps import plane_loop_key, reduce_planes
 
 HYPOTHESIS = settings(
@@ -101,11 +101,11 @@ def test_labels_with_certainty_or_a_complex_mask_are_refused_where_they_enter():
     with pytest.raises(ValueError, match="labels"):
         masked_gaussian(image, certainty, 1, labels=1)
     with pytest.raises(ValueError, match="labels"):
-        BlurOptions.check(image, certainty, 1, labels=1)
+        check_options(image, certainty, 1, labels=1)
     with pytest.raises(ValueError, match="complex128"):
         masked_gaussian(image, certainty.astype(complex), 1)
     with pytest.raises(ValueError, match="complex128"):
-        BlurOptions.check(image, certainty.astype(complex), 1)
+        check_options(image, certainty.astype(complex), 1)
 
 
 @st.composite
@@ -165,10 +165,10 @@ def test_a_plane_of_a_float_volume_with_certainty_and_holes(mode):
     image[rng.random(image.shape) < 0.05] = np.nan
     certainty = rng.random(image.shape).astype(np.float32)
     full = masked_gaussian(image, certainty, 1.5, mode=mode, outside="fill")
-    options = BlurOptions.check(image, certainty, 1.5, mode=mode, outside="fill")
+    options = check_options(image, certainty, 1.5, mode=mode, outside="fill")
     for plane in (0, 4, 8):
         box = (slice(plane, plane + 1), slice(0, 12), slice(0, 10))
-        got = blur_region(image, certainty, box, options)
+        got = filter_region(image, certainty, box, options)
         np.testing.assert_allclose(got, full[box], rtol=0, atol=1e-5)
 
 
@@ -205,8 +205,8 @@ def test_asking_for_loops_that_are_ready_compiles_nothing():
     ):
         assert all(compiled_loops(key, now=True) is not None for key in keys)
         for mask in (labels, labels[0]):  # a whole mask, one broadcast
-            options = BlurOptions.check(volume, mask, 2.0)
-            blur_region(volume, mask, plane, options)
+            options = check_options(volume, mask, 2.0)
+            filter_region(volume, mask, plane, options)
         mask = (image % 3).astype(np.uint8)
         masked_gaussian(image, mask, 2.0)
         out = np.empty(image.shape, np.float32)

@@ -1,4 +1,4 @@
-"""blur_whole and blur_region: the whole image, or exactly a region of it.
+"""filter_whole and filter_region: the whole image, or exactly a region of it.
 
 A region is computed from the input within the kernel's reach of it only, so
 a patch (the box a mask change touched, grown by the kernel radius), the
@@ -16,10 +16,12 @@ from scipy import ndimage as ndi
 from napari_masked_blur import masked_gaussian
 from napari_masked_blur._live.edits import plane_box
 from napari_masked_blur._math.boxes import grow_box, with_channel
-from napari_masked_blur._math.dense import masked_blur
-from napari_masked_blur._math.labels import per_label_blur
-from napari_masked_blur._math.options import MODES, OUTSIDE_POLICIES, BlurOptions
-from napari_masked_blur._math.region import blur_region, blur_whole
+from napari_masked_blur._math.dense import filter_dense
+from napari_masked_blur._math.labels import per_label_filter
+from napari_masked_blur._math.options import MODES
+from napari_masked_blur._math.outside import OUTSIDE_POLICIES
+from napari_masked_blur._math.region import filter_region, filter_whole
+from napari_masked_blur._math.settings import check_options
 
 HYPOTHESIS = settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -55,11 +57,11 @@ def update_patch(output, image, mask, changed, options):
     """Bring ``output`` up to date after the mask changed inside ``changed``.
 
     The output over ``changed`` grown by the kernel radius is recomputed by
-    :func:`blur_region` and written into ``output`` (the full result from
+    :func:`filter_region` and written into ``output`` (the full result from
     before the change).  Returns the box written.
     """
     box = patch_box(changed, options, mask.shape)
-    values = blur_region(image, mask, box, options)
+    values = filter_region(image, mask, box, options)
     output[with_channel(box, options.channel_axis)] = values
     return box
 
@@ -71,10 +73,10 @@ def test_blur_whole_smooths_each_label_alone_with_per_label():
     # sigma 100: the four pixels weigh almost alike (exp(-3**2 / 2e4) > 0.9995).
     image = np.array([0.0, 10.0, 100.0, 110.0])
     mask = np.array([1, 1, 2, 2], np.uint8)
-    options = BlurOptions.check(image, mask, 100.0, per_label=True)
-    out = blur_whole(image, mask, options)
+    options = check_options(image, mask, 100.0, per_label=True)
+    out = filter_whole(image, mask, options)
     np.testing.assert_allclose(out, [5, 5, 105, 105], atol=1e-2)
-    np.testing.assert_array_equal(out, per_label_blur(image, mask, options))
+    np.testing.assert_array_equal(out, per_label_filter(image, mask, options))
     np.testing.assert_array_equal(
         out, masked_gaussian(image, mask, 100.0, per_label=True)
     )
@@ -83,18 +85,18 @@ def test_blur_whole_smooths_each_label_alone_with_per_label():
 def test_blur_whole_smooths_every_inside_pixel_together_without_per_label():
     image = np.array([0.0, 10.0, 100.0, 110.0])
     mask = np.array([1, 1, 2, 2], np.uint8)
-    options = BlurOptions.check(image, mask, 100.0)
-    out = blur_whole(image, mask, options)
+    options = check_options(image, mask, 100.0)
+    out = filter_whole(image, mask, options)
     np.testing.assert_allclose(out, [55, 55, 55, 55], atol=1e-1)
-    np.testing.assert_array_equal(out, masked_blur(image, mask, options))
+    np.testing.assert_array_equal(out, filter_dense(image, mask, options))
     np.testing.assert_array_equal(out, masked_gaussian(image, mask, 100.0))
 
 
 def test_blur_whole_with_chosen_labels_leaves_the_others_outside():
     image = np.array([0.0, 10.0, 100.0, 110.0])
     mask = np.array([1, 1, 2, 2], np.uint8)
-    options = BlurOptions.check(image, mask, 100.0, labels=2)
-    out = blur_whole(image, mask, options)
+    options = check_options(image, mask, 100.0, labels=2)
+    out = filter_whole(image, mask, options)
     np.testing.assert_allclose(out, [0, 10, 105, 105], atol=1e-2)
     np.testing.assert_array_equal(out, masked_gaussian(image, mask, 100.0, labels=2))
 
@@ -131,7 +133,7 @@ def test_patch_after_a_stroke_equals_full_recompute(
         "per_label": per_label,
         "labels": labels,
     }
-    options = BlurOptions.check(image, mask, sigma, **settings)
+    options = check_options(image, mask, sigma, **settings)
     output = masked_gaussian(image, mask, sigma, **settings)
     row, height, col, width = stroke
     box = (
@@ -148,7 +150,7 @@ def test_stroke_across_label_boundary_with_per_label_stays_apart():
     image[:, 10:] = 1000
     mask = np.ones((12, 20), np.uint8)
     mask[:, 10:] = 2
-    options = BlurOptions.check(image, mask, 2.0, per_label=True)
+    options = check_options(image, mask, 2.0, per_label=True)
     output = masked_gaussian(image, mask, 2.0, per_label=True)
     mask[5:7, 6:14] = 1  # label 1 painted across into label 2's side
     box = update_patch(output, image, mask, (slice(5, 7), slice(6, 14)), options)
@@ -161,9 +163,9 @@ def test_stroke_across_label_boundary_with_per_label_stays_apart():
 def test_patch_touches_only_the_stroke_grown_by_the_radius():
     image = np.arange(64 * 64, dtype=np.float32).reshape(64, 64)
     mask = np.ones((64, 64), bool)
-    options = BlurOptions.check(image, mask, 1.0)
+    options = check_options(image, mask, 1.0)
     box = patch_box((slice(30, 32), slice(40, 41)), options, mask.shape)
-    values = blur_region(image, mask, box, options)
+    values = filter_region(image, mask, box, options)
     assert box == (slice(26, 36), slice(36, 45))  # radius int(4 * 1 + 0.5) = 4
     assert values.shape == (10, 9)
 
@@ -172,7 +174,7 @@ def test_patch_of_an_rgb_image_updates_every_channel():
     rng = np.random.default_rng(3)
     image = rng.integers(0, 255, size=(20, 25, 3), dtype=np.uint8)
     mask = rng.random((20, 25)) < 0.5
-    options = BlurOptions.check(image, mask, 1.5, channel_axis=-1)
+    options = check_options(image, mask, 1.5, channel_axis=-1)
     output = masked_gaussian(image, mask, 1.5, channel_axis=-1)
     mask[0:4, 20:25] = True
     update_patch(output, image, mask, (slice(0, 4), slice(20, 25)), options)
@@ -184,7 +186,7 @@ def test_patch_with_certainty_weights_and_missing_pixels():
     image = rng.normal(size=(20, 20)).astype(np.float32)
     image[3, 4] = np.nan
     weights = rng.random((20, 20)).astype(np.float32)
-    options = BlurOptions.check(image, weights, 2.0, outside="fill")
+    options = check_options(image, weights, 2.0, outside="fill")
     output = masked_gaussian(image, weights, 2.0, outside="fill")
     weights[2:6, 2:6] = 0
     update_patch(output, image, weights, (slice(2, 6), slice(2, 6)), options)
@@ -194,7 +196,7 @@ def test_patch_with_certainty_weights_and_missing_pixels():
 def test_wrap_patch_at_the_border_reaches_the_far_side():
     image = np.arange(20 * 20, dtype=np.float32).reshape(20, 20)
     mask = np.ones((20, 20), bool)
-    options = BlurOptions.check(image, mask, 1.0, mode="wrap")
+    options = check_options(image, mask, 1.0, mode="wrap")
     output = masked_gaussian(image, mask, 1.0, mode="wrap")
     mask[0, 0] = False
     box = update_patch(output, image, mask, (slice(0, 1), slice(0, 1)), options)
@@ -204,20 +206,20 @@ def test_wrap_patch_at_the_border_reaches_the_far_side():
 
 def test_region_must_match_the_mask():
     image = np.zeros((5, 5))
-    options = BlurOptions.check(image, image > 0, 1.0)
+    options = check_options(image, image > 0, 1.0)
     with pytest.raises(ValueError, match="region"):
-        blur_region(image, image > 0, (slice(0, 2),), options)
+        filter_region(image, image > 0, (slice(0, 2),), options)
     with pytest.raises(ValueError, match="empty"):
-        blur_region(image, image > 0, (slice(3, 3), slice(0, 5)), options)
+        filter_region(image, image > 0, (slice(3, 3), slice(0, 5)), options)
 
 
 def test_region_with_open_and_negative_slices_reads_as_numpy_does():
     rng = np.random.default_rng(9)
     image = rng.random((12, 10))
     mask = rng.random((12, 10)) > 0.3
-    options = BlurOptions.check(image, mask, 1.5, mode="reflect")
+    options = check_options(image, mask, 1.5, mode="reflect")
     full = masked_gaussian(image, mask, 1.5, mode="reflect")
-    got = blur_region(image, mask, (slice(-4, None), slice(None, -3)), options)
+    got = filter_region(image, mask, (slice(-4, None), slice(None, -3)), options)
     np.testing.assert_allclose(got, full[-4:, :-3], rtol=0, atol=1e-12)
 
 
@@ -242,8 +244,8 @@ def test_displayed_plane_equals_that_plane_of_the_full_volume(
     settings = {"mode": mode, "outside": outside, "labels": [1, 2]}
     full = masked_gaussian(image, mask, sigma, **settings)
     box = plane_box(shape, displayed=(1, 2), position=(plane, 0, 0))
-    options = BlurOptions.check(image, mask, sigma, **settings)
-    got = blur_region(image, mask, box, options)
+    options = check_options(image, mask, sigma, **settings)
+    got = filter_region(image, mask, box, options)
     assert_same_output(got, full[box])
 
 
@@ -255,8 +257,8 @@ def test_plane_of_a_4d_stack_shown_on_its_last_two_axes(per_label):
     mask = label_image(rng, shape)
     full = masked_gaussian(image, mask, 1.3, mode="reflect", per_label=per_label)
     box = plane_box(shape, displayed=(2, 3), position=(1, 4, 0, 0))
-    options = BlurOptions.check(image, mask, 1.3, mode="reflect", per_label=per_label)
-    got = blur_region(image, mask, box, options)
+    options = check_options(image, mask, 1.3, mode="reflect", per_label=per_label)
+    got = filter_region(image, mask, box, options)
     assert_same_output(got, full[box])
 
 
@@ -266,5 +268,5 @@ def test_plane_shown_along_a_non_leading_axis():
     mask = rng.random((12, 9, 11)) < 0.6
     full = masked_gaussian(image, mask, 1.0, mode="wrap")
     box = plane_box(image.shape, displayed=(0, 2), position=(0, 8, 0))
-    options = BlurOptions.check(image, mask, 1.0, mode="wrap")
-    assert_same_output(blur_region(image, mask, box, options), full[box])
+    options = check_options(image, mask, 1.0, mode="wrap")
+    assert_same_output(filter_region(image, mask, box, options), full[box])

@@ -22,7 +22,8 @@ from napari_masked_blur import (
     save_settings,
 )
 from napari_masked_blur._engines import METHODS
-from napari_masked_blur._math.options import MODES, OUTSIDE_POLICIES
+from napari_masked_blur._math.options import MODES
+from napari_masked_blur._math.outside import OUTSIDE_POLICIES
 from napari_masked_blur._math.settings import FORMAT
 
 sigmas = st.floats(0, 50, allow_nan=False, allow_subnormal=False)

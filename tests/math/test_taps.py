@@ -10,8 +10,9 @@ from scipy import ndimage as ndi
 
 from napari_masked_blur import masked_gaussian
 from napari_masked_blur._math import taps as taps_module
-from napari_masked_blur._math.options import MODES, BlurOptions
-from napari_masked_blur._math.region import blur_region
+from napari_masked_blur._math.options import MODES
+from napari_masked_blur._math.region import filter_region
+from napari_masked_blur._math.settings import check_options
 from napari_masked_blur._math.taps import quotient_taps, tapped_axes, window_shift
 
 EPS32 = float(np.finfo(np.float32).eps)
@@ -118,7 +119,7 @@ def test_a_thin_region_of_narrow_band_data_is_float32_rounding_from_float64(
     monkeypatch.setattr(
         taps_module, "reduce_planes", lambda *a: calls.append(a) or real(*a)
     )
-    got = blur_region(image, mask, region, BlurOptions.check(image, mask, 2.0))
+    got = filter_region(image, mask, region, check_options(image, mask, 2.0))
     assert got.dtype == np.float32 and len(calls) == (route == "numba")
     inside = mask[region]
     error = np.abs(got.astype(np.float64) - exact)[inside]

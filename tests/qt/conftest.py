@@ -51,13 +51,13 @@ def regions(monkeypatch):
     import napari_masked_blur._qt.session as session_module
 
     seen = []
-    real = session_module.compute_piece
+    real = session_module.run_piece
 
     def recording(image, mask, options, region=None):
         seen.append(region)
         return real(image, mask, options, region)
 
-    monkeypatch.setattr(session_module, "compute_piece", recording)
+    monkeypatch.setattr(session_module, "run_piece", recording)
     return seen
 
 

@@ -95,13 +95,13 @@ def test_a_volume_shows_no_busy_bar_of_the_widget(volume, qtbot, monkeypatch):
     # Only the volume's own bar (see test_volume_work_shows_a_progress_bar...).
     _, widget, _, _ = volume
     wait_complete(qtbot, widget)
-    gate, real = threading.Event(), session_module.compute_piece
+    gate, real = threading.Event(), session_module.run_piece
 
     def held(*args):
         assert gate.wait(TIMEOUT_MS / 1000), "the test never opened the gate"
         return real(*args)
 
-    monkeypatch.setattr(session_module, "compute_piece", held)
+    monkeypatch.setattr(session_module, "run_piece", held)
     with qtbot.waitSignal(widget.session.progress.timer.timeout, timeout=TIMEOUT_MS):
         widget["sigma"].value = 1.5  # the plane is held past the bar's delay
     assert widget.runner.busy and widget.session.progress.busy_bar is None

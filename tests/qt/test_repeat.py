@@ -20,7 +20,7 @@ from qtpy.QtWidgets import QApplication
 import napari_masked_blur
 import napari_masked_blur._qt.repeat_buttons as repeat_module
 from napari_masked_blur import BlurSettings, masked_gaussian
-from napari_masked_blur._math.region import blur_whole
+from napari_masked_blur._math.region import filter_whole
 from napari_masked_blur._qt import control_settings
 from napari_masked_blur._qt.output_layers import METADATA_KEY
 from napari_masked_blur._qt.snippet import LayerSource, python_snippet
@@ -214,7 +214,7 @@ def test_the_settings_give_what_the_widget_blurs_with(small, controls):
     set_controls(widget, controls)
     image, mask = viewer.layers["ramp"], viewer.layers["cells"]
     settings = control_settings.controls_settings(widget, image, mask)
-    by_widget = blur_whole(image.data, mask.data, widget.options(image, mask))
+    by_widget = filter_whole(image.data, mask.data, widget.options(image, mask))
     by_settings = masked_gaussian(image.data, mask.data, **settings.kwargs)
     np.testing.assert_array_equal(by_settings, by_widget)
 

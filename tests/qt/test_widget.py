@@ -55,13 +55,13 @@ def small(make_napari_viewer, qtbot):
 def gate(monkeypatch):
     """Hold every blur in its worker thread until ``gate.set()``."""
     event = threading.Event()
-    real = session_module.compute_piece
+    real = session_module.run_piece
 
     def held(*args):
         assert event.wait(TIMEOUT_MS / 1000), "the test never opened the gate"
         return real(*args)
 
-    monkeypatch.setattr(session_module, "compute_piece", held)
+    monkeypatch.setattr(session_module, "run_piece", held)
     yield event
     event.set()
 

@@ -20,10 +20,10 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from napari_masked_blur._api import masked_gaussian
+from napari_masked_blur._api.gaussian import masked_gaussian
 from napari_masked_blur._bench.peers import Contender, disk_case
 from napari_masked_blur._engines import fused_ready
-from napari_masked_blur._math.options import output_dtype
+from napari_masked_blur._math.dtypes import output_dtype
 
 # One run is enough for a contender this slow: rounds would only add minutes.
 SLOW_S = 2.0

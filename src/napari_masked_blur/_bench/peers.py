@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from scipy import ndimage as ndi
 
-from napari_masked_blur._api import masked_gaussian
+from napari_masked_blur._api.gaussian import masked_gaussian
 
 Contender = Callable[[np.ndarray, np.ndarray, tuple[float, ...]], np.ndarray | None]
 

@@ -20,6 +20,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from napari_masked_blur._api.registry import FILTERS
+from napari_masked_blur._api.route import checked, run_windows
 from napari_masked_blur._cli.arguments import (
     _chunks,
     _floats,
@@ -34,12 +36,9 @@ from napari_masked_blur._cli.repeat_options import (
 )
 from napari_masked_blur._cli.signals import exit_status, signal_name, stop_on_signals
 from napari_masked_blur._cli.store import store_chunks
-from napari_masked_blur._math.options import (
-    MODES,
-    OUTSIDE_POLICIES,
-    BlurOptions,
-    output_dtype,
-)
+from napari_masked_blur._math.dtypes import output_dtype
+from napari_masked_blur._math.options import MODES, BlurOptions
+from napari_masked_blur._math.outside import OUTSIDE_POLICIES
 
 DESCRIPTION = """\
 Gaussian blur of IMAGE inside MASK by normalized convolution, streamed chunk
@@ -92,7 +91,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_blur_options(parser: argparse.ArgumentParser) -> None:
-    """The options of the blur itself, as in ``masked_gaussian``."""
+    """The options of the filter itself, as in its function (``masked_gaussian``)."""
+    parser.add_argument(
+        "--filter",
+        choices=list(FILTERS),
+        default="gaussian",
+        help="which masked filter: the name of its function without masked_ "
+        "(default: %(default)s)",
+    )
     parser.add_argument(
         "--sigma",
         type=_floats,
@@ -250,15 +256,14 @@ def _lazy_result(args: argparse.Namespace, output: Path) -> tuple[Any, tuple]:
     from napari_masked_blur._files.formats import open_image
     from napari_masked_blur._files.io import open_input
     from napari_masked_blur._files.safety import check_output
-    from napari_masked_blur._lazy.windows import masked_gaussian_windows
 
     try:
         check_output(output, (args.image, args.mask), overwrite=args.overwrite)
         image = open_input(args.image, opener=lambda p: open_image(p, args.reader))
         mask = open_input(args.mask, weights=True, opener=open_image)
-        options = BlurOptions.check(image, mask, **cli_settings(args).kwargs)
+        options = checked(image, mask, cli_settings(args))
         out_chunks = _output_chunks(image, args.chunks)
-        result = masked_gaussian_windows(
+        result = run_windows(
             image,
             mask,
             options,
@@ -306,7 +311,7 @@ def _work_chunks(
     thinner than the radius would read mostly margin.  Multiples keep every
     Zarr output chunk inside one task.
     """
-    radius = list(options.radius)
+    radius = list(options.reach)
     if options.channel_axis is not None:
         radius.insert(options.channel_axis, 0)
     return tuple(

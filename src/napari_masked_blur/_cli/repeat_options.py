@@ -205,8 +205,8 @@ def cli_settings(args: argparse.Namespace) -> BlurSettings:
     """The options of ``args`` as settings: each field from its namesake
     (the settings' default where ``args`` has none).
 
-    ``BlurOptions.check(image, mask, **cli_settings(args).kwargs)`` checks
-    what the command blurs with.
+    ``cli_settings(args).check(image, mask)`` checks what the command
+    computes.
     """
     given = vars(args)
     names = [f.name for f in fields(BlurSettings)]

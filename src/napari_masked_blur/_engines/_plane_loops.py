@@ -1,6 +1,6 @@
 """A window of planes reduced to a few planes by kernel taps, in one compiled pass.
 
-Along a hidden axis, :func:`~napari_masked_blur._math.region.blur_region`
+Along a hidden axis, :func:`~napari_masked_blur._math.region.filter_region`
 needs the Gaussian only at the few output planes of its region.  With ``T``
 the tap matrix (m output planes x n window planes) and ``w`` the weights of
 the mask, that is

@@ -9,11 +9,11 @@ import dask.array as da
 import numpy as np
 import numpy.typing as npt
 
-from napari_masked_blur._lazy.overlap import masked_gaussian_lazy
+from napari_masked_blur._lazy.overlap import filter_lazy
 from napari_masked_blur._math.options import BlurOptions, spatial_shape
 
 
-def multiscale_masked_gaussian(
+def filter_multiscale(
     levels: Sequence[npt.ArrayLike],
     mask: npt.ArrayLike | Sequence[npt.ArrayLike],
     options: BlurOptions,
@@ -50,9 +50,7 @@ def multiscale_masked_gaussian(
     for level, level_mask in zip(levels, masks, strict=True):
         factors = downsampling_factors(space0, spatial_shape(level.shape, axis))
         sigma = [s / f for s, f in zip(options.sigma, factors, strict=True)]
-        pyramid.append(
-            masked_gaussian_lazy(level, level_mask, options.with_sigma(sigma))
-        )
+        pyramid.append(filter_lazy(level, level_mask, options.with_sigma(sigma)))
     return pyramid
 
 

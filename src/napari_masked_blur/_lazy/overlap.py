@@ -3,7 +3,7 @@
 The output at a pixel depends only on the input within the kernel radius
 ``r = int(truncate * sigma + 0.5)`` of it (per axis), plus, at the image
 border, the border rule.  So each output chunk is the in-memory
-:func:`~napari_masked_blur._math.region.blur_whole` of its chunk grown by ``r``
+:func:`~napari_masked_blur._math.region.filter_whole` of its chunk grown by ``r``
 (``dask.array.map_overlap``, ``depth = r``), cropped back:
 
 - towards a neighbouring chunk the grown block holds the real pixels, so the
@@ -37,26 +37,28 @@ import numpy as np
 from dask.array.overlap import ensure_minimum_chunksize, overlap, trim_internal
 
 from napari_masked_blur._math.dense import normalized_quotient
-from napari_masked_blur._math.options import BlurOptions, output_dtype, spatial_shape
-from napari_masked_blur._math.region import blur_whole
+from napari_masked_blur._math.dtypes import output_dtype
+from napari_masked_blur._math.options import BlurOptions, spatial_shape
+from napari_masked_blur._math.region import filter_whole
 from napari_masked_blur._math.weights import check_weights
 
 
-def masked_gaussian_lazy(image: Any, mask: Any, options: BlurOptions) -> da.Array:
+def filter_lazy(image: Any, mask: Any, options: BlurOptions) -> da.Array:
     """:func:`~napari_masked_blur.masked_gaussian` as a lazy dask array.
 
     ``image`` and ``mask`` may each be a dask array, a numpy array or
     anything ``dask.array.from_array`` takes (zarr, memory maps), checked
-    into ``options`` (:meth:`BlurOptions.check`).  The output has the chunks
-    of ``image`` (of ``mask`` when only the mask is a dask array) and nothing
-    is computed until asked.
+    into ``options`` (:meth:`~napari_masked_blur.BlurSettings.check`).  The
+    output has the chunks of ``image`` (of ``mask`` when only the mask is a
+    dask array) and nothing is computed until asked.
 
     Examples
     --------
     >>> import dask.array as da
     >>> image = da.ones((64, 64), chunks=16)
-    >>> options = BlurOptions.check(image, image, 3)
-    >>> out = masked_gaussian_lazy(image, image > 0, options)
+    >>> from napari_masked_blur._math.settings import check_options
+    >>> options = check_options(image, image, 3)
+    >>> out = filter_lazy(image, image > 0, options)
     >>> out.chunks == image.chunks, float(out[10, 10].compute())
     (True, 1.0)
     """
@@ -144,7 +146,7 @@ def _map_exact(
     """
     axis = options.channel_axis
     image, mask = _prepare(image, mask, axis)
-    radius = list(options.radius)
+    radius = list(options.reach)
     if axis is not None:
         radius.insert(axis, 0)
     depth, chunks = _depth_and_chunks(image.chunks, radius)
@@ -204,7 +206,7 @@ def _mask_of_block(mask: np.ndarray, channel_axis: int | None) -> np.ndarray:
 def _blur_block(
     image: np.ndarray, mask: np.ndarray, *, options: BlurOptions
 ) -> np.ndarray:
-    return blur_whole(image, _mask_of_block(mask, options.channel_axis), options)
+    return filter_whole(image, _mask_of_block(mask, options.channel_axis), options)
 
 
 def _convolve_both_block(

@@ -1,6 +1,6 @@
 """A lazy masked blur in which every chunk reads its own window: for files.
 
-Each output chunk is :func:`~napari_masked_blur._math.region.blur_region` of
+Each output chunk is :func:`~napari_masked_blur._math.region.filter_region` of
 that chunk: it reads the chunk grown by the kernel radius straight from the
 image and mask (zarr arrays, memory maps: anything sliceable) and depends on
 no other task.  Memory then holds only the chunks being computed, whatever
@@ -16,11 +16,12 @@ from typing import Any
 import dask.array as da
 import numpy as np
 
-from napari_masked_blur._math.options import BlurOptions, output_dtype
-from napari_masked_blur._math.region import blur_region
+from napari_masked_blur._math.dtypes import output_dtype
+from napari_masked_blur._math.options import BlurOptions
+from napari_masked_blur._math.region import filter_region
 
 
-def masked_gaussian_windows(
+def filter_windows(
     image: Any, mask: Any, options: BlurOptions, *, chunks: tuple[int, ...]
 ) -> da.Array:
     """Lazy masked blur of ``image`` inside ``mask``, each chunk from its window.
@@ -29,7 +30,7 @@ def masked_gaussian_windows(
     ----------
     image, mask : array
         Anything with ``shape``, ``dtype`` and slicing, checked into
-        ``options`` (:meth:`BlurOptions.check`).
+        ``options`` (:meth:`~napari_masked_blur.BlurSettings.check`).
     options : BlurOptions
         The checked options.
     chunks : tuple of int
@@ -40,8 +41,9 @@ def masked_gaussian_windows(
     --------
     >>> import numpy as np
     >>> image = np.arange(64.0).reshape(8, 8)
-    >>> options = BlurOptions.check(image, image, 1)
-    >>> out = masked_gaussian_windows(image, image >= 0, options, chunks=(4, 8))
+    >>> from napari_masked_blur._math.settings import check_options
+    >>> options = check_options(image, image, 1)
+    >>> out = filter_windows(image, image >= 0, options, chunks=(4, 8))
     >>> out.chunks
     ((4, 4), (8,))
     """
@@ -69,4 +71,4 @@ def _window_block(
     if axis is not None:
         location = location[:axis] + location[axis + 1 :]
     region = tuple(slice(start, stop) for start, stop in location)
-    return blur_region(image, mask, region, options)
+    return filter_region(image, mask, region, options)

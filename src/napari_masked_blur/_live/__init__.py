@@ -2,8 +2,8 @@
 
 - :mod:`.plan`: :class:`~.plan.LivePlan`, the pieces still missing from one
   output (the whole image, the displayed plane, patches where the mask was
-  painted, the rest of a volume in chunks), most urgent first, and
-  :func:`~.plan.compute_piece`, which computes one;
+  painted, the rest of a volume in chunks), most urgent first (each computed
+  by :func:`napari_masked_blur._api.route.run_piece`);
 - :mod:`.edits`: the box an edit changed (napari's paint events read by duck
   typing, an undo seen as a difference; a 2D mask's edit over every frame)
   and the displayed plane;

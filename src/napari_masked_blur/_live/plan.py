@@ -3,10 +3,11 @@
 One :class:`LivePlan` covers one image, mask and set of options (a
 "generation"); new options mean a new plan.  The live session asks
 :meth:`~LivePlan.next` for one piece of work whenever its single background
-thread is free, runs it (:func:`compute_piece`) and reports back with
-:meth:`~LivePlan.finished` (or :meth:`~LivePlan.dropped`).  Asking only when
-the thread is free is what makes a drag "latest wins": whatever changed
-while a piece ran is folded into the next one.
+thread is free, runs it (:func:`napari_masked_blur._api.route.run_piece`)
+and reports back with :meth:`~LivePlan.finished` (or
+:meth:`~LivePlan.dropped`).  Asking only when the thread is free is what
+makes a drag "latest wins": whatever changed while a piece ran is folded
+into the next one.
 
 Images with at most two spatial axes are computed whole, then patched where
 the mask changes.  Volumes are tracked plane by plane (every axis but the
@@ -29,8 +30,6 @@ import numpy as np
 from napari_masked_blur._live.chunks import chunk_boxes, chunk_steps
 from napari_masked_blur._live.edits import frame_part, plane_box
 from napari_masked_blur._math.boxes import Box, box_union, grow_box
-from napari_masked_blur._math.options import BlurOptions
-from napari_masked_blur._math.region import blur_region, blur_whole
 
 # Scratch bytes of one chunk of a volume (20 bytes a pixel, see chunk_steps):
 # one plane of 1024 x 1024 (more of smaller planes), well under a tenth of a
@@ -186,16 +185,3 @@ class LivePlan:
         planes = tuple(range(len(self.shape) - 2))
         start = self._position[:-2]
         return chunk_boxes(self.shape, planes, self._steps, start, self._frames)
-
-
-def compute_piece(
-    image: np.ndarray, mask: np.ndarray, options: BlurOptions, region: Box | None
-) -> np.ndarray:
-    """The output of one piece of work: over ``region``, or whole for None.
-
-    A region is computed from the input within the kernel's reach of it
-    only (:func:`~napari_masked_blur._math.region.blur_region`).
-    """
-    if region is None:
-        return blur_whole(image, mask, options)
-    return blur_region(image, mask, region, options)

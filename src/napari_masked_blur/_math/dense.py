@@ -34,18 +34,18 @@ from napari_masked_blur._math.boxes import (
     region_window,
     with_channel,
 )
-from napari_masked_blur._math.options import BlurOptions, output_dtype
+from napari_masked_blur._math.dtypes import output_dtype
+from napari_masked_blur._math.options import BlurOptions
+from napari_masked_blur._math.outside import apply_outside, fill_around, place_region
 from napari_masked_blur._math.weights import (
-    apply_outside,
     mask_inside,
-    place_region,
     unit_weights,
     weight_exponent,
     zero_missing,
 )
 
 
-def masked_blur(
+def filter_dense(
     image: np.ndarray, mask: np.ndarray, options: BlurOptions
 ) -> np.ndarray:
     """The masked blur of the whole image with one mask (no per-label).
@@ -61,11 +61,11 @@ def masked_blur(
         return apply_outside(image, None, inside, options.outside, axis)
     space = mask.shape
     if options.outside == "fill":
-        box = grow_box(box, options.radius, space, wrap=options.mode == "wrap")
+        box = grow_box(box, options.reach, space, wrap=options.mode == "wrap")
     fused = _fused_blur(image, mask, inside, box, options)
     if fused is not None:
         return fused
-    window, inner = region_window(box, space, options.radius, options.mode)
+    window, inner = region_window(box, space, options.reach, options.mode)
     # [0]: the certainty is let go here, before the output is made beside
     # the quotient (held, it cost another window of memory at the peak).
     quotient = normalized_quotient(
@@ -118,7 +118,7 @@ def _fused_blur(
     )
     if not done:
         return None
-    _fill_around(out, image, box, options.outside)
+    fill_around(out, image, box, options.outside)
     return out
 
 
@@ -132,6 +132,7 @@ def _fused_use(
     """Weights and output type for the fused pass; None where it does not suit."""
     if (
         options.method != "auto"
+        or not options.filter.is_quotient
         or options.channel_axis is not None
         or box_pixels(box) < FUSED_FROM_SIZE
     ):
@@ -166,7 +167,7 @@ def _prepare_fused_later(
 
 
 def _shift(image: np.ndarray, weights: np.ndarray, dtype: np.dtype) -> float:
-    """One weighted, finite pixel's value in float32 (see smooth_quotient), else 0."""
+    """One weighted, finite pixel's value in float32 (see smooth_filter), else 0."""
     if dtype != np.float32:
         return 0.0
     heaviest = int(np.argmax(weights))  # a bool mask: its first True
@@ -177,73 +178,96 @@ def _shift(image: np.ndarray, weights: np.ndarray, dtype: np.dtype) -> float:
     return float(image.flat[finite[0]]) if finite.size else 0.0
 
 
-def _fill_around(out: np.ndarray, image: np.ndarray, box: Box, outside: str) -> None:
-    """Write the outside policy into ``out`` everywhere but ``box``.
-
-    No weight reaches there, so with "fill" the quotient is 0/0: NaN.
-    """
-    for axis, span in enumerate(box):
-        head = (*box[:axis], slice(0, span.start))
-        tail = (*box[:axis], slice(span.stop, None))
-        for part in (head, tail):
-            if outside == "keep":
-                out[part] = image[part]
-            else:
-                out[part] = 0 if outside == "zero" else np.nan
-
-
 def normalized_quotient(
     image: np.ndarray, weights: np.ndarray, options: BlurOptions
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``(G*(x w) / G*w, G*w)`` for every channel, channels back in place.
+    """``(result, G*w)`` of the filter for every channel, channels back in place.
 
-    ``weights`` (spatial shape) are read, never written.
+    For the masked Gaussian the result is ``G*(x w) / G*w``.  ``weights``
+    (spatial shape) are read, never written.
     """
     axis = options.channel_axis
     if axis is None:
-        return smooth_quotient(image, weights, options)
+        return smooth_filter(image, weights, options)
     pairs = [
-        smooth_quotient(channel, weights, options)
+        smooth_filter(channel, weights, options)
         for channel in np.moveaxis(image, axis, 0)
     ]
-    quotient = np.stack([q for q, _ in pairs], axis=axis)
+    result = np.stack([q for q, _ in pairs], axis=axis)
     certainty = np.stack([c for _, c in pairs], axis=axis)
-    return quotient, certainty
+    return result, certainty
 
 
-def smooth_quotient(
+def smooth_filter(
     image: np.ndarray, weights: np.ndarray, options: BlurOptions
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``(G*(x w) / G*w, G*w)`` for one channel.
+    """``(result, G*w)`` of the filter (``options.filter``) for one channel.
 
+    Each term of the filter's description, ``(x - c)**p · w``, is smoothed
+    (differentiated by its order), all in one engine call per order, then
+    the description's ``finish`` makes the result (:mod:`.filter`).
     ``weights`` is copied, never written.  Non-finite image pixels get
-    weight 0.  The quotient is NaN where ``G*w == 0``.
+    weight 0.  The result is NaN where ``G*w == 0``.
 
     In float32 the image is first shifted by ``c``, the value of one weighted
-    pixel: ``G*((x - c) w) / G*w + c`` is the same quotient, but rounding is
-    then relative to the spread of the data rather than its magnitude (data
-    at 30000 ± 300 would otherwise lose ~1e-4 of its range).
+    pixel: for the Gaussian ``G*((x - c) w) / G*w + c`` is the same quotient,
+    but rounding is then relative to the spread of the data rather than its
+    magnitude (data at 30000 ± 300 would otherwise lose ~1e-4 of its range);
+    the moments of higher powers are taken about ``c`` for the same reason.
     """
+    description = options.filter
     dtype = output_dtype(image.dtype)
     weights, weight_exponent = unit_weights(weights, dtype)
     numerator, offset = _centered_numerator(image, weights, dtype)
-    (numerator, certainty), exponent = gaussian_smooth_scaled(
-        [numerator, weights],
-        options.sigma,
-        mode=options.engine_mode,
-        truncate=options.truncate,
-        method=options.method,
-    )
-    # Engines return an exact 0 where no weight is in reach, and the numerator
-    # is 0 there too: 0/0 gives the NaN promised, without a mask pass.
-    with np.errstate(divide="ignore", invalid="ignore"):
-        np.divide(numerator, certainty, out=numerator)
-    if offset:
-        numerator += offset
-    # Both were scaled alike (wide kernels, the weights' own scale): the
-    # quotient is as it is, the certainty goes back to the weights' scale.
-    unscaled([certainty], exponent - weight_exponent)
-    return numerator, certainty
+    arrays = [
+        _term(numerator, image, weights, t.power, offset) for t in description.terms
+    ]
+    smoothed: list[np.ndarray] = list(arrays)
+    first: int | None = None
+    for order in sorted({t.order for t in description.terms}):
+        at = [i for i, t in enumerate(description.terms) if t.order == order]
+        out, exponent = gaussian_smooth_scaled(
+            [arrays[i] for i in at],
+            options.sigma,
+            mode=options.engine_mode,
+            truncate=options.truncate,
+            method=options.method,
+            **({"order": order} if order else {}),
+        )
+        if first is None:
+            first = exponent
+        else:  # every term to the scale of the first
+            unscaled(out, exponent - first)
+        for i, array in zip(at, out, strict=True):
+            smoothed[i] = array
+    # Every term was scaled alike (wide kernels): the finish, a ratio of
+    # terms, is as it is; the certainty goes back to the weights' scale.
+    certainty = smoothed[-1]
+    result = description.finish(smoothed, offset)
+    unscaled([certainty], (first or 0) - weight_exponent)
+    return result, certainty
+
+
+def _term(
+    numerator: np.ndarray,
+    image: np.ndarray,
+    weights: np.ndarray,
+    power: int,
+    offset: float,
+) -> np.ndarray:
+    """``(x - c)**power · w``: the numerator itself, the weights, or a moment.
+
+    The numerator ``(x - c) w`` and the weights are the term arrays of
+    powers 1 and 0 themselves (the engines may overwrite them); higher
+    powers are new arrays, 0 wherever the weight is (missing pixels too).
+    """
+    if power == 0:
+        return weights
+    if power == 1:
+        return numerator
+    centered = np.subtract(image, offset, dtype=numerator.dtype)
+    np.copyto(centered, 0, where=weights == 0)  # NaN pixels have weight 0
+    return numerator * centered ** (power - 1)
 
 
 def _centered_numerator(

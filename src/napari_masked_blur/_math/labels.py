@@ -19,15 +19,13 @@ from scipy import ndimage as ndi
 
 from napari_masked_blur._math.boxes import region_window, with_channel
 from napari_masked_blur._math.dense import normalized_quotient
-from napari_masked_blur._math.options import BlurOptions, output_dtype
-from napari_masked_blur._math.weights import (
-    apply_outside,
-    inside_labels,
-    with_channel_axis,
-)
+from napari_masked_blur._math.dtypes import output_dtype
+from napari_masked_blur._math.options import BlurOptions
+from napari_masked_blur._math.outside import apply_outside, with_channel_axis
+from napari_masked_blur._math.weights import inside_labels
 
 
-def per_label_blur(
+def per_label_filter(
     image: np.ndarray, mask: np.ndarray, options: BlurOptions
 ) -> np.ndarray:
     """The masked blur with ``per_label``: each label with its own pixels only.
@@ -46,7 +44,7 @@ def per_label_blur(
         out = np.full(image.shape, np.nan, dtype=output_dtype(image.dtype))
 
     def blur_one_label(own_id: Any, box: tuple[slice, ...]) -> None:
-        window, inner = region_window(box, mask.shape, options.radius, options.mode)
+        window, inner = region_window(box, mask.shape, options.reach, options.mode)
         own = own_id(window)
         quotient, _ = normalized_quotient(
             image[with_channel(window, axis)], own, options

@@ -22,25 +22,29 @@ import math
 import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import numpy.typing as npt
 
-from napari_masked_blur._engines import METHODS, kernel_radius
+from napari_masked_blur._engines import kernel_radius
 from napari_masked_blur._math.axes import (
     axis_names,
     mask_broadcasts,
     smoothed_axes,
     spatial_positions,
 )
+from napari_masked_blur._math.filter import Filter
+from napari_masked_blur._math.filters import filter_named
+from napari_masked_blur._math.outside import OUTSIDE_POLICIES
 
-OUTSIDE_POLICIES = ("keep", "zero", "nan", "fill")
 MODES = ("missing", "reflect", "nearest", "mirror", "wrap")
 
 # "missing" means: beyond the border there is no data (weight 0).  Filtering
 # numerator and weights with zeros beyond the border does exactly that.
 _ENGINE_MODE = {"missing": "constant"}
+
+if TYPE_CHECKING:
+    from napari_masked_blur._math.settings import BlurSettings
 
 SigmaLike = float | Sequence[float]
 LabelsLike = int | Sequence[int] | None
@@ -48,68 +52,42 @@ LabelsLike = int | Sequence[int] | None
 
 @dataclass(frozen=True)
 class BlurOptions:
-    """Everything one masked blur needs besides the pixels, already checked.
+    """One filter's settings checked against an image and a mask.
 
-    Build one with :meth:`check`, which refuses bad values with a
-    ``ValueError`` naming them; code that receives one trusts it.
+    Made by :meth:`BlurSettings.check <napari_masked_blur.BlurSettings.check>`
+    (or :func:`~.settings.check_options`), which refuses bad values with a
+    ``ValueError`` naming them; code that receives one trusts it.  It holds
+    the settings as the user gave them and what follows from them for these
+    arrays; everything else is read from the settings.
 
     Attributes
     ----------
+    settings : BlurSettings
+        The settings, as given (sigma in the units of ``spacing``).
     sigma : tuple of float
         Gaussian standard deviation per spatial axis (every axis but the
         channel axis), in pixels; 0 along an axis: no smoothing along it,
         and always 0 along the frame axes.
-    outside : {"keep", "zero", "nan", "fill"}
-        What the pixels outside the mask get.
-    labels : tuple of int, optional
-        The label ids that are inside; None: every nonzero pixel.
-    per_label : bool
-        Each label smoothed with its own pixels only.
-    mode : {"missing", "reflect", "nearest", "mirror", "wrap"}
-        What lies beyond the image border.
-    truncate : float
-        Kernel radius in sigmas: ``radius = int(truncate * sigma + 0.5)``.
     channel_axis : int, optional
         The image's channel axis, counted from 0 in the image's axes.
-    method : str
-        The Gaussian engine (see :mod:`napari_masked_blur._engines`).
     axes : tuple of int, optional
         The smoothed axes, counted from 0 in the image's axes, ascending;
         None: every axis but the channel axis.
     """
 
+    settings: BlurSettings
     sigma: tuple[float, ...]
-    outside: str = "keep"
-    labels: tuple[int, ...] | None = None
-    per_label: bool = False
-    mode: str = "missing"
-    truncate: float = 4.0
     channel_axis: int | None = None
-    method: str = "auto"
     axes: tuple[int, ...] | None = None
 
     @classmethod
-    def check(
-        cls,
-        image: Any,
-        mask: Any,
-        sigma: SigmaLike,
-        *,
-        outside: str = "keep",
-        labels: LabelsLike = None,
-        per_label: bool = False,
-        mode: str = "missing",
-        truncate: float = 4.0,
-        spacing: SigmaLike | None = None,
-        channel_axis: int | None = None,
-        method: str = "auto",
-        axes: int | Sequence[int] | None = None,
+    def from_settings(
+        cls, settings: BlurSettings, image: Any, mask: Any
     ) -> BlurOptions:
-        """Check an image, a mask and the options together; the options, ready.
+        """Check ``settings`` against ``image`` and ``mask``; the options, ready.
 
         ``image`` and ``mask`` need only ``shape`` and ``dtype`` (numpy,
-        dask, zarr, memory maps); their pixels are not read.  Arguments are
-        those of :func:`napari_masked_blur.masked_gaussian`; ``sigma``
+        dask, zarr, memory maps); their pixels are not read.  ``sigma``
         comes back in pixels, one per spatial axis (``sigma / spacing``),
         0 on the axes not in ``axes``.
 
@@ -127,33 +105,74 @@ class BlurOptions:
             if any(math.isnan(n) for n in array.shape):
                 raise ValueError(f"{name} has unknown chunk sizes {array.shape}")
         check_image(image)
-        axis = channel_index(channel_axis, len(image.shape))
+        axis = channel_index(settings.channel_axis, len(image.shape))
         check_mask_shape(tuple(image.shape), tuple(mask.shape), axis)
-        check_mask_kind(np.dtype(mask.dtype), labels, per_label)
-        check_rules(mode, truncate, outside)
-        if method not in METHODS:
-            raise ValueError(f"unknown method {method!r}; expected one of {METHODS}")
-        ndim = len(image.shape)
-        smoothed = smoothed_axes(axes, ndim, axis)
+        check_mask_kind(np.dtype(mask.dtype), settings.labels, settings.per_label)
+        if settings.needs_spacing:
+            raise ValueError(
+                f"sigma {settings.sigma!r} is in {settings.units!r} but the "
+                "settings have no spacing: give the pixel size (with_spacing)"
+            )
+        smoothed = smoothed_axes(settings.axes, len(image.shape), axis)
         space = spatial_shape(tuple(image.shape), axis)
-        return cls(
-            sigma=sigma_in_pixels(
-                sigma, len(space), spacing, smoothed=spatial_positions(smoothed, axis)
-            ),
-            outside=outside,
-            labels=label_ids(labels),
-            per_label=bool(per_label),
-            mode=mode,
-            truncate=float(truncate),
-            channel_axis=axis,
-            method=method,
-            axes=None if smoothed is None else tuple(smoothed),
+        sigma = sigma_in_pixels(
+            settings.sigma,
+            len(space),
+            settings.spacing,
+            smoothed=spatial_positions(smoothed, axis),
         )
+        axes = None if smoothed is None else tuple(smoothed)
+        return cls(settings=settings, sigma=sigma, channel_axis=axis, axes=axes)
 
+    # -- read from the settings ------------------------------------------------
+    @property
+    def filter(self) -> Filter:
+        """The filter's description (:mod:`.filters`)."""
+        return filter_named(self.settings.filter)
+
+    @property
+    def outside(self) -> str:
+        """What the pixels outside the mask get (:mod:`.outside`)."""
+        return self.settings.outside
+
+    @property
+    def labels(self) -> tuple[int, ...] | None:
+        """The label ids that are inside; None: every nonzero pixel."""
+        return self.settings.labels
+
+    @property
+    def per_label(self) -> bool:
+        """Each label smoothed with its own pixels only."""
+        return self.settings.per_label
+
+    @property
+    def mode(self) -> str:
+        """What lies beyond the image border."""
+        return self.settings.mode
+
+    @property
+    def truncate(self) -> float:
+        """Kernel radius in sigmas: ``radius = int(truncate * sigma + 0.5)``."""
+        return self.settings.truncate
+
+    @property
+    def method(self) -> str:
+        """The Gaussian engine (see :mod:`napari_masked_blur._engines`)."""
+        return self.settings.method
+
+    # -- what follows -----------------------------------------------------------
     @property
     def radius(self) -> tuple[int, ...]:
         """Kernel radius per spatial axis, in pixels."""
         return kernel_radius(self.sigma, self.truncate)
+
+    @property
+    def reach(self) -> tuple[int, ...]:
+        """How far the result at a pixel reads the input, per spatial axis.
+
+        The margin of a region's window, a dask chunk and a live patch.
+        """
+        return self.filter.reach(self.sigma, self.truncate)
 
     @property
     def engine_mode(self) -> str:
@@ -176,19 +195,6 @@ class BlurOptions:
 def engine_mode(mode: str) -> str:
     """A border mode as the engines name it: "missing" is scipy's "constant"."""
     return _ENGINE_MODE.get(mode, mode)
-
-
-def output_dtype(image_dtype: npt.DTypeLike) -> np.dtype:
-    """Float type of the result for an image of ``image_dtype``.
-
-    float64 stays float64, and so do 32- and 64-bit integers, whose values
-    float32 cannot hold exactly; everything else (bool, 8/16-bit integers,
-    float16, float32) gives float32.
-    """
-    dtype = np.dtype(image_dtype)
-    if dtype == np.float64 or (dtype.kind in "iu" and dtype.itemsize >= 4):
-        return np.dtype(np.float64)
-    return np.dtype(np.float32)
 
 
 def check_rules(mode: str, truncate: float, outside: str = "keep") -> None:

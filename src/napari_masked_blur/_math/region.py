@@ -1,9 +1,9 @@
 """The masked blur of in-memory arrays, whole or over one region.
 
-:func:`blur_whole` is the one entry to the in-memory computation: each label
+:func:`filter_whole` is the one entry to the in-memory computation: each label
 on its own (:mod:`.labels`) or the whole mask at once (:mod:`.dense`).
 
-:func:`blur_region` gives the output over a region only, exactly, reading
+:func:`filter_region` gives the output over a region only, exactly, reading
 only the input that determines it: the region grown by the kernel radius
 (:func:`~.boxes.region_window`).  A paint that changed the mask inside ``B``
 is repaired by the output over ``B`` grown by ``r``; the displayed plane of
@@ -24,13 +24,15 @@ import numpy as np
 
 from napari_masked_blur._math.axes import broadcast_mask, mask_window
 from napari_masked_blur._math.boxes import checked_region, region_window, with_channel
-from napari_masked_blur._math.dense import masked_blur
-from napari_masked_blur._math.labels import per_label_blur
+from napari_masked_blur._math.dense import filter_dense
+from napari_masked_blur._math.labels import per_label_filter
 from napari_masked_blur._math.options import BlurOptions, spatial_shape
 from napari_masked_blur._math.taps import blur_tapped, plane_loop_coming, tapped_axes
 
 
-def blur_whole(image: np.ndarray, mask: np.ndarray, options: BlurOptions) -> np.ndarray:
+def filter_whole(
+    image: np.ndarray, mask: np.ndarray, options: BlurOptions
+) -> np.ndarray:
     """The masked blur of the whole of in-memory ``image`` and ``mask``.
 
     ``options`` were checked against these arrays
@@ -40,14 +42,14 @@ def blur_whole(image: np.ndarray, mask: np.ndarray, options: BlurOptions) -> np.
     """
     mask = broadcast_mask(mask, spatial_shape(image.shape, options.channel_axis))
     if options.per_label:
-        return per_label_blur(image, mask, options)
-    return masked_blur(image, mask, options)
+        return per_label_filter(image, mask, options)
+    return filter_dense(image, mask, options)
 
 
-def blur_region(
+def filter_region(
     image: Any, mask: Any, region: Sequence[slice], options: BlurOptions
 ) -> np.ndarray:
-    """``blur_whole(image, mask, options)[region]``, reading only its reach.
+    """``filter_whole(image, mask, options)[region]``, reading only its reach.
 
     ``region`` is a box over the spatial axes (no channel axis); open or
     negative slices are read as numpy reads them.  Only the input window
@@ -71,12 +73,19 @@ def blur_region(
     axis = options.channel_axis
     space = spatial_shape(tuple(image.shape), axis)
     region = checked_region(region, space)
-    window, inner = region_window(region, space, options.radius, options.mode)
+    window, inner = region_window(region, space, options.reach, options.mode)
     image_w = _materialize(image[with_channel(window, axis)])
     mask_w = mask_window(mask, window)
     tapped = tapped_axes(inner, mask_w.shape, options.radius)
-    if options.per_label or axis is not None or not tapped:
-        return blur_whole(image_w, mask_w, options)[with_channel(inner, axis)]
+    # Kernel taps reduce the masked Gaussian's two terms; other filters are
+    # computed over their window.
+    if (
+        options.per_label
+        or axis is not None
+        or not tapped
+        or not options.filter.is_quotient
+    ):
+        return filter_whole(image_w, mask_w, options)[with_channel(inner, axis)]
     if plane_loop_coming(image_w.dtype, mask_w.dtype):
         # numba's loop is loading: length-1 axes at the end take numpy's taps
         # instead, in blocks of rows (first plane: 35 ms against 96 ms with

@@ -1,4 +1,4 @@
-"""The settings of a masked blur as one small JSON document.
+"""The settings of a masked filter: the one settings type, and its JSON document.
 
 The widget (the output layer's metadata, Save/Load settings), the library and
 the ``blur`` command share this one format.  Usage::
@@ -10,6 +10,7 @@ the ``blur`` command share this one format.  Usage::
     save_settings(settings, "blur.json")        # atomic write, JSON text
     settings = load_settings("blur.json")       # ValueError names key and value
     out = masked_gaussian(image, mask, **settings.kwargs)
+    options = settings.check(image, mask)        # checked against the arrays
 
     BlurSettings.from_json(text) / settings.to_json()
     BlurSettings.from_dict(doc) / settings.to_dict()
@@ -17,40 +18,55 @@ the ``blur`` command share this one format.  Usage::
 
 A document::
 
-    {"format": 1, "version": "0.1.0", "sigma": 2.0, "units": null,
+    {"format": 1, "version": "0.1.0", "sigma": 2.0, "filter": "gaussian",
+     "units": null,
      "spacing": null, "axes": null, "outside": "keep", "labels": null,
      "per_label": false, "mode": "missing", "truncate": 4.0,
      "method": "auto", "channel_axis": null}
 
-The options are kept as the user gave them to
-:func:`napari_masked_blur.masked_gaussian` (sigma in physical units with its
-``spacing``, not yet divided), so the document reads as the call it stands
-for.  ``units`` names the unit of ``sigma`` and ``spacing`` and is never
-passed on: with no ``spacing`` and a physical unit (not ``"pixel"``), sigma
-waits for the pixel size of the data (:meth:`BlurSettings.with_spacing`).
-Every key but ``sigma`` may be left out (its default); ``format`` is the
-version of this layout (:data:`FORMAT`), ``version`` the package version
-that wrote it.  What needs the image (the number of axes, a channel axis in
-range) is checked by :meth:`~napari_masked_blur._math.options.BlurOptions.check`
-when the settings are used.
+``filter`` names the filter (:data:`~.filters.FILTER_NAMES`); documents
+written before it existed have none and mean the Gaussian. The options are
+kept as the user gave them to the filter's function
+(:func:`napari_masked_blur.masked_gaussian` for the Gaussian: sigma in
+physical units with its ``spacing``, not yet divided), so the document reads
+as the call it stands for. ``units`` names the unit of ``sigma`` and
+``spacing`` and is never passed on: with no ``spacing`` and a physical unit
+(not ``"pixel"``), sigma waits for the pixel size of the data
+(:meth:`BlurSettings.with_spacing`). Every key but ``sigma`` may be left out
+(its default); ``format`` is the version of this layout (:data:`FORMAT`),
+``version`` the package version that wrote it. What needs the image (the
+number of axes, a channel axis in range) is checked by
+:meth:`BlurSettings.check` when the settings are used, once, where they
+enter; everything below takes the checked :class:`~.options.BlurOptions`.
 """
 
 from __future__ import annotations
 
 import functools
 import json
-import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from importlib import metadata
 from typing import Any
 
 from napari_masked_blur._engines import METHODS
+from napari_masked_blur._math.filters import filter_named
 from napari_masked_blur._math.options import (
+    BlurOptions,
     SigmaLike,
     check_rules,
-    label_ids,
     sigma_in_pixels,
+)
+from napari_masked_blur._math.setting_values import (
+    axes_value,
+    check_string,
+    flag_value,
+    integer_value,
+    is_int,
+    labels_value,
+    number_value,
+    numbers_value,
+    units_value,
 )
 
 FORMAT = 1
@@ -89,6 +105,10 @@ class BlurSettings:
     sigma : float or tuple of float
         Gaussian standard deviation, one value or one per smoothed axis; in
         pixels, or in ``units`` when ``spacing`` is given.
+    filter : str
+        Which filter: a name of :data:`~.filters.FILTER_NAMES` (the key of
+        :data:`napari_masked_blur.FILTERS`), ``"gaussian"`` by default, so
+        documents written before the key existed read as they did.
     units : str or tuple of str, optional
         The unit of ``sigma`` and ``spacing`` (e.g. ``"micrometer"``), one
         for all axes or one per axis.  Informative only: never passed on.
@@ -120,6 +140,7 @@ class BlurSettings:
     """
 
     sigma: float | tuple[float, ...]
+    filter: str = "gaussian"
     units: str | tuple[str, ...] | None = None
     spacing: float | tuple[float, ...] | None = None
     axes: tuple[int, ...] | None = None
@@ -133,30 +154,52 @@ class BlurSettings:
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
-        set_(self, "sigma", _numbers("sigma", self.sigma))
-        set_(self, "spacing", _numbers("spacing", self.spacing, optional=True))
-        set_(self, "units", _units(self.units))
-        set_(self, "axes", _axes(self.axes))
-        set_(self, "labels", _labels(self.labels))
-        set_(self, "per_label", _flag("per_label", self.per_label))
-        set_(self, "truncate", _number("truncate", self.truncate))
-        set_(self, "channel_axis", _integer("channel_axis", self.channel_axis))
+        set_(self, "sigma", numbers_value("sigma", self.sigma))
+        set_(self, "spacing", numbers_value("spacing", self.spacing, optional=True))
+        set_(self, "units", units_value(self.units))
+        set_(self, "axes", axes_value(self.axes))
+        set_(self, "labels", labels_value(self.labels))
+        set_(self, "per_label", flag_value("per_label", self.per_label))
+        set_(self, "truncate", number_value("truncate", self.truncate))
+        set_(self, "channel_axis", integer_value("channel_axis", self.channel_axis))
         _check_sigma(self.sigma, self.spacing)
-        for key in ("mode", "outside", "method"):
-            _string(key, getattr(self, key))
+        for key in ("filter", "mode", "outside", "method"):
+            check_string(key, getattr(self, key))
+        description = filter_named(self.filter)
         check_rules(self.mode, self.truncate, self.outside)
+        if self.outside not in description.outside:
+            raise ValueError(
+                f"outside {self.outside!r} does not apply to the "
+                f"{description.name} filter; expected one of {description.outside}"
+            )
         if self.method not in METHODS:
             raise ValueError(
                 f"unknown method {self.method!r}; expected one of {METHODS}"
             )
 
-    # -- to masked_gaussian -------------------------------------------------
+    # -- against the arrays ----------------------------------------------------
+    def check(self, image: Any, mask: Any) -> BlurOptions:
+        """The settings checked against ``image`` and ``mask``: the one check.
+
+        Only ``shape`` and ``dtype`` are read.  See
+        :meth:`~.options.BlurOptions.from_settings`.
+        """
+        return BlurOptions.from_settings(self, image, mask)
+
+    # -- to the filter's public function -----------------------------------------
+    @property
+    def function_name(self) -> str:
+        """The name of the public function of the filter: ``masked_<filter>``."""
+        return f"masked_{self.filter}"
+
     @property
     def kwargs(self) -> dict[str, Any]:
-        """Keyword arguments for ``masked_gaussian(image, mask, **kwargs)``.
+        """Keyword arguments for the filter's function, ``masked_gaussian(image,
+        mask, **kwargs)`` for the Gaussian.
 
-        ``axes`` is left out while it is None (its default), so the
-        arguments also suit a ``masked_gaussian`` without it.
+        ``filter`` is not among them (it chooses the function); ``axes`` is
+        left out while it is None (its default), so the arguments also suit
+        a ``masked_gaussian`` without it.
 
         Raises
         ------
@@ -170,7 +213,7 @@ class BlurSettings:
                 "have no spacing: give the pixel size (with_spacing)"
             )
         kwargs = {f.name: getattr(self, f.name) for f in fields(self)}
-        del kwargs["units"]
+        del kwargs["units"], kwargs["filter"]
         if kwargs["axes"] is None:
             del kwargs["axes"]
         return kwargs
@@ -189,7 +232,7 @@ class BlurSettings:
 
         ``sigma`` is always among them.
         """
-        default = BlurSettings(sigma=self.sigma)
+        default = BlurSettings(sigma=self.sigma, filter=self.filter)
         return {
             key: value
             for key, value in self.kwargs.items()
@@ -256,7 +299,7 @@ def _check_format(doc: Mapping[str, Any]) -> None:
     if "format" not in doc:
         raise ValueError(f"settings have no 'format' (expected {FORMAT})")
     version = doc["format"]
-    if not _is_int(version) or version < 1:
+    if not is_int(version) or version < 1:
         raise ValueError(f"format must be a whole number >= 1, got {version!r}")
     if version > FORMAT:
         raise ValueError(
@@ -277,87 +320,13 @@ def _check_sigma(sigma: SigmaLike, spacing: SigmaLike | None) -> None:
     sigma_in_pixels(sigma, lengths.pop() if lengths else 1, spacing)
 
 
-def _is_int(value: Any) -> bool:
-    # numbers.Integral: numpy's integers too; True and False are not numbers here.
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+def check_options(
+    image: Any, mask: Any, sigma: SigmaLike, **options: Any
+) -> BlurOptions:
+    """``BlurSettings(sigma=sigma, **options).check(image, mask)``.
 
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
-
-
-def _plain(value: Any) -> Any:
-    """A numpy array (or scalar) as Python lists and numbers; anything else as is."""
-    return value.tolist() if hasattr(value, "tolist") else value
-
-
-def _number(key: str, value: Any) -> float:
-    if not _is_number(value):
-        raise ValueError(f"{key} must be a number, got {value!r}")
-    return float(value)
-
-
-def _numbers(key: str, value: Any, optional: bool = False):
-    """A number, or a non-empty list of numbers as a tuple (None if optional)."""
-    value = _plain(value)
-    if value is None and optional:
-        return None
-    if _is_number(value):
-        return float(value)
-    if isinstance(value, list | tuple) and value and all(_is_number(v) for v in value):
-        return tuple(float(v) for v in value)
-    raise ValueError(f"{key} must be a number or a list of numbers, got {value!r}")
-
-
-def _integer(key: str, value: Any) -> int | None:
-    if value is None:
-        return None
-    if not _is_int(value):
-        raise ValueError(f"{key} must be a whole number or null, got {value!r}")
-    return int(value)
-
-
-def _flag(key: str, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise ValueError(f"{key} must be true or false, got {value!r}")
-    return value
-
-
-def _string(key: str, value: Any) -> None:
-    if not isinstance(value, str):
-        raise ValueError(f"{key} must be a string, got {value!r}")
-
-
-def _units(value: Any) -> str | tuple[str, ...] | None:
-    if value is None or (isinstance(value, str) and value):
-        return value
-    if (
-        isinstance(value, list | tuple)
-        and value
-        and all(isinstance(v, str) and v for v in value)
-    ):
-        return tuple(value)
-    raise ValueError(f"units must be a unit name or a list of them, got {value!r}")
-
-
-def _axes(value: Any) -> tuple[int, ...] | None:
-    value = _plain(value)
-    if value is None:
-        return None
-    if _is_int(value):
-        value = [value]
-    if not (isinstance(value, list | tuple) and value and all(map(_is_int, value))):
-        raise ValueError(f"axes must be a list of whole numbers, got {value!r}")
-    if len(set(value)) != len(value):
-        raise ValueError(f"axes must not repeat an axis, got {value!r}")
-    return tuple(int(v) for v in value)
-
-
-def _labels(value: Any) -> tuple[int, ...] | None:
-    if isinstance(value, bool) or (
-        isinstance(value, list | tuple) and any(isinstance(v, bool) for v in value)
-    ):
-        raise ValueError(
-            f"labels must be an integer or a list of integers, got {value!r}"
-        )
-    return label_ids(value)
+    The keyword arguments are those of :class:`BlurSettings` (``filter``,
+    ``outside``, ``labels``, ``per_label``, ``mode``, ``truncate``,
+    ``spacing``, ``channel_axis``, ``method``, ``axes``).
+    """
+    return BlurSettings(sigma=sigma, **options).check(image, mask)

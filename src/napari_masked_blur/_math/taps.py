@@ -33,10 +33,11 @@ from napari_masked_blur._engines import (
     one_blas_thread,
 )
 from napari_masked_blur._math.boxes import Box
-from napari_masked_blur._math.options import BlurOptions, engine_mode, output_dtype
+from napari_masked_blur._math.dtypes import output_dtype
+from napari_masked_blur._math.options import BlurOptions, engine_mode
+from napari_masked_blur._math.outside import apply_outside
 from napari_masked_blur._math.weights import (
     Labels,
-    apply_outside,
     check_weights,
     inside_labels,
     mask_to_weights,
@@ -271,7 +272,7 @@ def plane_loop_coming(image: npt.DTypeLike, mask: npt.DTypeLike) -> bool:
     """Whether the plane loop for these types is being got ready elsewhere.
 
     Then a plane takes numpy's taps rather than compile the loop on its
-    own thread (see :func:`~.region.blur_region`).
+    own thread (see :func:`~.region.filter_region`).
     """
     return loops_coming(plane_loop_key(image, mask))
 

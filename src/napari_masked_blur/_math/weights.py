@@ -15,9 +15,6 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from napari_masked_blur._math.boxes import Box, with_channel
-from napari_masked_blur._math.options import output_dtype
-
 Labels = Sequence[int] | None
 # Weights whose largest is within 2**±64 are used as they are: products with
 # pixel values and Gaussian taps stay far from float32's 1e-38 and 3e38.
@@ -104,7 +101,9 @@ def absent_labels(mask: np.ndarray, labels: Sequence[int]) -> list[int]:
     return [i for i in ids if i not in found]
 
 
-def warn_absent_labels(mask: np.ndarray, labels: Sequence[int] | None) -> None:
+def warn_absent_labels(
+    mask: np.ndarray, labels: Sequence[int] | None, stacklevel: int = 3
+) -> None:
     """A ``UserWarning`` naming the ids of ``labels`` that ``mask`` lacks.
 
     Not an error: the result is well defined (such an id selects no pixel),
@@ -121,7 +120,7 @@ def warn_absent_labels(mask: np.ndarray, labels: Sequence[int] | None) -> None:
         message = f"none of the label ids {names} is in the mask: nothing is blurred"
     else:
         message = f"label ids not in the mask: {names} (they select no pixel)"
-    warnings.warn(message, UserWarning, stacklevel=3)
+    warnings.warn(message, UserWarning, stacklevel=stacklevel)
 
 
 def check_weights(weights: np.ndarray) -> None:
@@ -143,59 +142,3 @@ def zero_missing(image: np.ndarray, *arrays: np.ndarray) -> None:
     if missing.any():
         for array in arrays:
             array[missing] = 0
-
-
-def apply_outside(
-    image: np.ndarray,
-    quotient: np.ndarray | None,
-    inside: np.ndarray,
-    outside: str,
-    channel_axis: int | None,
-) -> np.ndarray:
-    """Set the pixels outside the mask by the ``outside`` policy, in place.
-
-    ``quotient`` is the normalized result (written into and returned), or
-    None when nothing is inside: then a fresh array is made.
-    """
-    dtype = output_dtype(image.dtype)
-    if quotient is None:
-        quotient = np.full(image.shape, np.nan, dtype=dtype)
-    if outside == "fill":
-        return quotient
-    inside = np.broadcast_to(with_channel_axis(inside, channel_axis), image.shape)
-    if outside == "keep":
-        np.copyto(quotient, image, where=~inside, casting="unsafe")
-    else:
-        quotient[~inside] = 0 if outside == "zero" else np.nan
-    return quotient
-
-
-def place_region(
-    image: np.ndarray,
-    quotient: np.ndarray,
-    region: Box,
-    inside: np.ndarray,
-    outside: str,
-    channel_axis: int | None,
-) -> np.ndarray:
-    """The full result: ``quotient`` over ``region``, the outside policy elsewhere."""
-    dtype = output_dtype(image.dtype)
-    if outside == "keep":
-        out = image.astype(dtype)
-    elif outside == "zero":
-        out = np.zeros(image.shape, dtype)
-    else:
-        out = np.full(image.shape, np.nan, dtype)
-    target = out[with_channel(region, channel_axis)]
-    if outside == "fill":
-        target[...] = quotient
-        return out
-    np.copyto(target, quotient, where=with_channel_axis(inside[region], channel_axis))
-    return out
-
-
-def with_channel_axis(inside: np.ndarray, channel_axis: int | None) -> np.ndarray:
-    """``inside`` with a length-1 axis where the image has its channels."""
-    if channel_axis is None:
-        return inside
-    return np.expand_dims(inside, channel_axis % (inside.ndim + 1))

@@ -12,6 +12,7 @@ from typing import Any
 import napari
 import numpy as np
 
+from napari_masked_blur._api.route import run_lazy
 from napari_masked_blur._math.options import BlurOptions
 
 
@@ -19,17 +20,13 @@ def lazy_output(
     image: napari.layers.Image, mask: napari.layers.Layer, options: BlurOptions
 ) -> Any:
     """The lazy (dask) output of a dask-backed or multiscale image layer."""
-    from napari_masked_blur._lazy.multiscale import multiscale_masked_gaussian
-    from napari_masked_blur._lazy.overlap import masked_gaussian_lazy
-
     data = mask.data
     if isinstance(mask, napari.layers.Image) and not mask.multiscale:
         data = as_certainty(data)
     if image.multiscale:
-        levels = list(image.data)
         data = list(data) if mask.multiscale else data
-        return multiscale_masked_gaussian(levels, data, options)
-    return masked_gaussian_lazy(image.data, data, options)
+        return run_lazy(list(image.data), data, options)
+    return run_lazy(image.data, data, options)
 
 
 def mask_array(mask: napari.layers.Layer) -> np.ndarray:

@@ -46,6 +46,7 @@ def controls_settings(
     label_mask = isinstance(mask, napari.layers.Labels)
     return BlurSettings(
         sigma=sigma,
+        filter=widget["filter"].value,
         units=_unit_names(image.units) if physical else None,
         spacing=tuple(float(s) for s in image.scale) if physical else None,
         axes=axes,
@@ -89,6 +90,7 @@ def control_steps(
     try:
         _check_fixed(settings)
         steps = [
+            (("filter",), settings.filter),
             (("physical",), settings.spacing is not None or settings.needs_spacing),
             *_field_steps(widget, settings),
             (("outside",), settings.outside),

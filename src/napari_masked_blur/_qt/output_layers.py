@@ -22,7 +22,7 @@ import napari
 import numpy as np
 
 from napari_masked_blur._math.boxes import Box, with_channel
-from napari_masked_blur._math.options import output_dtype
+from napari_masked_blur._math.dtypes import output_dtype
 from napari_masked_blur._math.settings import BlurSettings, package_version
 
 OUTPUT_SUFFIX = " masked blur"

@@ -8,7 +8,7 @@ moves, the :class:`~napari_masked_blur._live.plan.LivePlan` says what to
 compute next, the :class:`~napari_masked_blur._qt.runner.LatestRunner`
 computes it off the main thread, and the result is written into the output
 layer (:mod:`napari_masked_blur._qt.output_layers`) on the main thread.  No math
-here: pieces are computed by :func:`~napari_masked_blur._live.plan.compute_piece`.
+here: pieces are computed by :func:`~napari_masked_blur._api.route.run_piece`.
 
 Dask-backed and multiscale images take another road: their output is a lazy
 dask array (:mod:`napari_masked_blur._lazy`), which napari computes only
@@ -28,8 +28,9 @@ import numpy as np
 from napari.utils.notifications import show_error
 from qtpy.QtCore import QTimer
 
+from napari_masked_blur._api.route import run_piece
 from napari_masked_blur._live.edits import broadcast_box
-from napari_masked_blur._live.plan import LivePlan, Work, compute_piece
+from napari_masked_blur._live.plan import LivePlan, Work
 from napari_masked_blur._math.boxes import Box, box_pixels
 from napari_masked_blur._math.options import BlurOptions, spatial_shape
 from napari_masked_blur._qt.arrays import lazy_output, mask_array
@@ -121,7 +122,7 @@ class LiveSession:
             return
         self.plan = LivePlan(
             spatial_shape(image.data.shape, options.channel_axis),
-            options.radius,
+            options.reach,
             wrap=options.mode == "wrap",
             frames=options.frame_axes,
         )
@@ -327,5 +328,5 @@ class LiveSession:
 
 
 def _compute(*args: Any) -> np.ndarray:
-    """What every piece runs: ``compute_piece``, looked up at each call."""
-    return compute_piece(*args)
+    """What every piece runs: ``run_piece``, looked up at each call."""
+    return run_piece(*args)

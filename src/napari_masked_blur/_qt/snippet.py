@@ -94,14 +94,14 @@ def python_snippet(
         f"# Masked blur of {_text(image.name)} inside {_text(mask.name)}"
         f" (napari-masked-blur {version}).",
         "# Run in napari's console (Window > Console), where `viewer` exists.",
-        "from napari_masked_blur import masked_gaussian",
+        f"from napari_masked_blur import {settings.function_name}",
         "",
         f"image = {image.expression()}",
         f"mask = {mask.expression()}",
     ]
     if settings.spacing is not None and settings.units is not None:
         lines.append(f"# sigma and spacing in {_units(settings.units)}")
-    lines += _call("blurred = masked_gaussian(", ["image", "mask", *kwargs])
+    lines += _call(f"blurred = {settings.function_name}(", ["image", "mask", *kwargs])
     if image.path is not None:
         lines += ["", *_from_files(settings, image, mask)]
     return "\n".join(lines) + "\n"
@@ -156,7 +156,7 @@ def _from_files(
             *(f"#   {statement}" for statement in imports),
             f"#   image = {readers[0][1].format(path=_text(image.path))}",
             f"#   mask = {readers[1][1].format(path=_text(mask_path))}{weights}",
-            "#   blurred = masked_gaussian(image, mask, ...)  # as above",
+            f"#   blurred = {settings.function_name}(image, mask, ...)  # as above",
         ]
     lines += ["# or in a shell:", "#   " + _command(settings, image, mask_path)]
     return lines
@@ -173,6 +173,8 @@ def _command(settings: BlurSettings, image: LayerSource, mask_path: str) -> str:
     output = f"{path.stem}_blurred{ending}"
     words = ["napari-masked-blur", "blur", image.path, mask_path, "-o", output]
     changed = settings.changed()
+    if settings.filter != "gaussian":  # the command's default
+        changed = {"filter": settings.filter, **changed}
     channel = settings.channel_axis
     if settings.axes is None and image.ndim - (channel is not None) >= 3:
         every = [

@@ -6,7 +6,7 @@ disk (then about 0.2 s to load, after 0.4 s to import numba).  The first
 plane would otherwise wait for that.  The widget notes the types as soon as
 it knows the layers (:meth:`PlaneLoopWarmer.warm_for`); the loader's worker
 gets the loop ready once nothing is being computed.  Until it is,
-:func:`~napari_masked_blur._math.region.blur_region` reduces planes of
+:func:`~napari_masked_blur._math.region.filter_region` reduces planes of
 those types with numpy's taps, which need no compiled code.
 """
 

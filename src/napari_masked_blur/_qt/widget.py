@@ -35,7 +35,11 @@ from napari.utils.notifications import show_warning
 from qtpy.QtCore import QTimer
 from qtpy.QtWidgets import QApplication
 
-from napari_masked_blur._math.options import MODES, OUTSIDE_POLICIES, BlurOptions
+from napari_masked_blur._api.registry import FILTERS
+from napari_masked_blur._api.route import checked
+from napari_masked_blur._math.filters import filter_named
+from napari_masked_blur._math.options import MODES, BlurOptions
+from napari_masked_blur._math.outside import OUTSIDE_POLICIES
 from napari_masked_blur._qt.choices import (
     LabelChoices,
     image_choices,
@@ -43,6 +47,7 @@ from napari_masked_blur._qt.choices import (
     mask_shape_only,
 )
 from napari_masked_blur._qt.connections import CloseWatcher, Connections
+from napari_masked_blur._qt.control_settings import controls_settings
 from napari_masked_blur._qt.grid import button_text, grid_of, toggle_side_by_side
 from napari_masked_blur._qt.repeat_buttons import RepeatButtons
 from napari_masked_blur._qt.runner import LatestRunner
@@ -98,6 +103,11 @@ class MaskedBlurWidget(Container):
             name="mask",
             choices=lambda _: mask_choices(self._viewer, _chosen(self, "_image")),
         )
+        self._filter = ComboBox(  # hidden while there is one filter
+            name="filter",
+            choices=[(filter_named(name).title, name) for name in FILTERS],
+            visible=len(FILTERS) > 1,
+        )
         # sigma, smooth over, sigma per axis, the per-axis fields, units
         self._axes = AxesControls(self._on_option)
         self._outside = ComboBox(name="outside", choices=OUTSIDE_POLICIES)
@@ -116,6 +126,7 @@ class MaskedBlurWidget(Container):
             self._hint,
             self._image,
             self._mask,
+            self._filter,
             *self._axes.widgets(),
             self._outside,
             self._label_ids,
@@ -136,7 +147,8 @@ class MaskedBlurWidget(Container):
     def _connect(self) -> None:
         self._image.changed.connect(self._on_image_chosen)
         self._mask.changed.connect(self._on_mask_chosen)
-        for widget in (self._outside, self._label_ids, self._per_label, self._mode):
+        options = (self._filter, self._outside, self._label_ids, self._per_label)
+        for widget in (*options, self._mode):
             widget.changed.connect(self._on_option)
         self._live.changed.connect(self._on_option)
         self._run.clicked.connect(lambda: self.request(force=True))
@@ -261,20 +273,9 @@ class MaskedBlurWidget(Container):
             A control's value does not fit these layers (the message says
             which and why).
         """
-        label_mask = isinstance(mask, napari.layers.Labels)
         self._axes.show_image(image)
-        return BlurOptions.check(
-            image.data,
-            mask_shape_only(mask),
-            self._axes.value(),
-            axes=self._axes.axes,
-            spacing=tuple(image.scale) if self._axes.physical.value else None,
-            outside=self._outside.value,
-            labels=(self._label_ids.value or None) if label_mask else None,
-            per_label=self._per_label.value and label_mask,
-            mode=self._mode.value,
-            channel_axis=-1 if image.rgb else None,
-        )
+        settings = controls_settings(self, image, mask)
+        return checked(image.data, mask_shape_only(mask), settings)
 
     def _refuse(self, message: str) -> None:
         """Tell the user (once per distinct message) and leave the output alone."""

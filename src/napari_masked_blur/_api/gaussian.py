@@ -1,6 +1,8 @@
-"""The public functions: check once into :class:`BlurOptions`, then route.
+"""The masked Gaussian and the normalized convolution, as public functions.
 
-In-memory input goes to :mod:`napari_masked_blur._math`, dask input to
+Each builds its :class:`~napari_masked_blur.BlurSettings`, checks them once
+against the arrays and hands the checked options to :mod:`.route`: in-memory
+input goes to :mod:`napari_masked_blur._math`, dask input to
 :mod:`napari_masked_blur._lazy` (imported only then: dask is optional).
 """
 
@@ -11,11 +13,9 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from napari_masked_blur._math.axes import broadcast_mask
-from napari_masked_blur._math.dense import normalized_quotient
-from napari_masked_blur._math.options import BlurOptions, SigmaLike, spatial_shape
-from napari_masked_blur._math.region import blur_whole
-from napari_masked_blur._math.weights import check_weights, warn_absent_labels
+from napari_masked_blur._api.route import checked, is_dask, run, run_with_certainty
+from napari_masked_blur._math.options import BlurOptions, SigmaLike
+from napari_masked_blur._math.settings import BlurSettings
 
 
 def normalized_convolution(
@@ -88,17 +88,7 @@ def normalized_convolution(
     options = _convolution_options(
         image, weights, sigma, mode, truncate, spacing, channel_axis, method, axes
     )
-    space = spatial_shape(tuple(image.shape), options.channel_axis)
-    weights = broadcast_mask(weights, space)
-    if is_dask(image) or is_dask(weights):
-        from napari_masked_blur._lazy.overlap import normalized_convolution_lazy
-
-        return normalized_convolution_lazy(
-            image, weights, options, return_certainty=return_certainty
-        )
-    check_weights(weights)
-    quotient, certainty = normalized_quotient(image, weights, options)
-    return (quotient, certainty) if return_certainty else quotient
+    return run_with_certainty(image, weights, options, return_certainty)
 
 
 def _convolution_options(
@@ -115,10 +105,8 @@ def _convolution_options(
     """The options of a normalized convolution; weights must be real numbers."""
     if weights.dtype.kind not in "biuf":
         raise ValueError(f"weights must be real-valued, got dtype {weights.dtype}")
-    return BlurOptions.check(
-        image,
-        weights,
-        sigma,
+    settings = BlurSettings(
+        sigma=sigma,
         mode=mode,
         truncate=truncate,
         spacing=spacing,
@@ -126,6 +114,7 @@ def _convolution_options(
         method=method,
         axes=axes,
     )
+    return settings.check(image, weights)
 
 
 def masked_gaussian(
@@ -226,13 +215,12 @@ def masked_gaussian(
     [100.0, 200.0, 300.0]
     """
     image, mask = _arrays(image, mask)
-    options = BlurOptions.check(
-        image,
-        mask,
-        sigma,
+    settings = BlurSettings(
+        sigma=sigma,
+        filter="gaussian",
         outside=outside,
         labels=labels,
-        per_label=per_label,
+        per_label=bool(per_label),
         mode=mode,
         truncate=truncate,
         spacing=spacing,
@@ -240,12 +228,7 @@ def masked_gaussian(
         method=method,
         axes=axes,
     )
-    if is_dask(image) or is_dask(mask):
-        from napari_masked_blur._lazy.overlap import masked_gaussian_lazy
-
-        return masked_gaussian_lazy(image, mask, options)
-    warn_absent_labels(mask, options.labels)
-    return blur_whole(image, mask, options)
+    return run(image, mask, checked(image, mask, settings))
 
 
 def _arrays(image: npt.ArrayLike, mask: npt.ArrayLike) -> tuple:
@@ -256,8 +239,3 @@ def _arrays(image: npt.ArrayLike, mask: npt.ArrayLike) -> tuple:
             for a in (image, mask)
         )
     return np.asarray(image), np.asarray(mask)
-
-
-def is_dask(array: object) -> bool:
-    """Whether ``array`` is a dask array; never imports dask itself."""
-    return type(array).__module__.startswith("dask.")

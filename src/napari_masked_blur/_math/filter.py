@@ -1,0 +1,103 @@
+"""What a masked filter is, described once: the type every entrance reads.
+
+Every filter of this package is a normalized convolution of a few *terms*
+followed by a pointwise *finish*.  With ``w`` the weights (the mask as 0/1,
+or a certainty map), ``x`` the image and ``c`` a shift (the value of one
+weighted pixel in float32, 0 in float64, see :mod:`.dense`), a term of
+power ``p`` and derivative order ``o`` is smoothed as::
+
+    S_(p, o) = G_o * ((x - c)**p · w)
+
+where ``G_o`` is the Gaussian differentiated ``o[i]`` times along axis
+``i`` (the engines take the order as ``scipy.ndimage.gaussian_filter``
+does).  The masked Gaussian is ``S_(1,0) / S_(0,0) + c``; a local variance
+adds ``S_(2,0)``; derivatives add terms of order 1 and 2.
+
+A :class:`Filter` says which terms are smoothed, how the result is finished
+from them, how far the result at a pixel reaches into the input (the margin
+of a dask chunk, of a live patch, of a region's window), and which
+``outside`` policies make sense for it.  The public functions, the dask and
+live paths, the command line, the settings file, "Copy as Python" and the
+widget all read these descriptions through :mod:`.filters`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from napari_masked_blur._engines import kernel_radius
+
+
+@dataclass(frozen=True)
+class Term:
+    """One smoothed array: ``G_order * ((x - c)**power · w)``.
+
+    Attributes
+    ----------
+    power : int
+        The power of the shifted image; 0 smooths the weights themselves.
+    order : int
+        The derivative order along every smoothed axis (0: plain smoothing).
+    """
+
+    power: int
+    order: int = 0
+
+
+Finish = Callable[[Sequence[np.ndarray], float], np.ndarray]
+"""``finish(smoothed, shift)``: the result from the smoothed terms.
+
+``smoothed`` holds one array per term, in the order of :attr:`Filter.terms`,
+all scratch (the finish may write into them and return one); ``shift`` is
+``c``.  Where no weight is in reach every term is an exact 0, and the
+finish must give NaN there.
+"""
+
+
+@dataclass(frozen=True)
+class Filter:
+    """One masked filter, described once.
+
+    Attributes
+    ----------
+    name : str
+        The filter's name: its public function is ``masked_<name>``, the key
+        of :data:`napari_masked_blur.FILTERS`, the command line's
+        ``--filter`` and the settings file's ``filter``.
+    title : str
+        What the widget and the output layer call it ("Gaussian blur").
+    terms : tuple of Term
+        What is smoothed, in the order ``finish`` receives it.  The last
+        term is always the weights (power 0, order 0): its smoothed array
+        is the *certainty* of each output pixel.
+    finish : Finish
+        The result from the smoothed terms.
+    outside : tuple of str
+        The ``outside`` policies that make sense for this filter.
+    """
+
+    name: str
+    title: str
+    terms: tuple[Term, ...]
+    finish: Finish
+    outside: tuple[str, ...]
+
+    def reach(self, sigma: Sequence[float], truncate: float) -> tuple[int, ...]:
+        """How far, in pixels per axis, the result at a pixel reads the input.
+
+        The margin of a dask chunk, of a live patch and of a region's
+        window: the kernel radius ``int(truncate * sigma + 0.5)``.
+        """
+        return kernel_radius(sigma, truncate)
+
+    @property
+    def is_quotient(self) -> bool:
+        """Whether the result is ``S_(1,0) / S_(0,0) + c``, the masked Gaussian.
+
+        The fused pass and the kernel taps of thin regions compute exactly
+        this quotient; other filters take the terms' general route.
+        """
+        return self.terms == (Term(1), Term(0))
