@@ -256,10 +256,11 @@ def test_every_frame_is_blurred_alone(problem):
 
 def test_planes_take_numpys_path_while_the_compiled_loop_warms(monkeypatch):
     import napari_masked_blur._math.taps as taps_module
-    from napari_masked_blur._math.warm import (
-        begin_warming,
-        is_warming,
-        warm_plane_loop,
+    from napari_masked_blur._engines import (
+        compiled_loops,
+        expect_loops,
+        loops_coming,
+        unexpect_loops,
     )
 
     rng = np.random.default_rng(5)
@@ -268,21 +269,26 @@ def test_planes_take_numpys_path_while_the_compiled_loop_warms(monkeypatch):
     options = check_options(volume, mask, 1.0)
     plane = (slice(4, 5), slice(0, 12), slice(0, 13))
     expected = masked_gaussian(volume, mask, 1.0)[plane]
-    key = begin_warming(volume.dtype, mask.dtype)
-    assert is_warming(volume.dtype, mask.dtype)
-    taps_seen = []
-    real = taps_module._apply_taps
-    monkeypatch.setattr(
-        taps_module,
-        "_apply_taps",
-        lambda taps, array, axis: taps_seen.append(axis) or real(taps, array, axis),
-    )
-    np.testing.assert_allclose(
-        filter_region(volume, mask, plane, options), expected, rtol=1e-5
-    )
-    assert taps_seen, "reduced by numpy's taps, not the compiled loop"
-    warm_plane_loop(key)
-    assert not is_warming(volume.dtype, mask.dtype)
+    key = taps_module.plane_loop_key(volume.dtype, mask.dtype)
+    assert compiled_loops(key) is None, "nothing else compiled this type"
+    expect_loops(key)  # as the widget does when it learns the layers' types
+    try:
+        assert loops_coming(key)
+        taps_seen = []
+        real = taps_module._apply_taps
+        monkeypatch.setattr(
+            taps_module,
+            "_apply_taps",
+            lambda taps, array, axis: taps_seen.append(axis) or real(taps, array, axis),
+        )
+        np.testing.assert_allclose(
+            filter_region(volume, mask, plane, options), expected, rtol=1e-5
+        )
+        assert taps_seen, "reduced by numpy's taps, not the compiled loop"
+        assert compiled_loops(key, now=True) is not None  # the warm-up's work
+        assert not loops_coming(key)
+    finally:
+        unexpect_loops(key)
     taps_seen.clear()
     np.testing.assert_allclose(
         filter_region(volume, mask, plane, options), expected, rtol=1e-5

@@ -1,16 +1,27 @@
-"""reduce_planes: a window of planes reduced by kernel taps in one compiled pass."""
+"""reduce_planes: a window of planes reduced by kernel taps in one compiled pass.
+
+The loop is compiled in the engines room (``_engines._plane_loops``) and
+handed out by the loader; the math room checks the mask and asks for it.
+"""
 
 from __future__ import annotations
 
+import numba.core.event as numba_event
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from napari_masked_blur import masked_gaussian
-from napari_masked_blur._math.plane_taps import _compiled, reduce_planes
+from napari_masked_blur._engines import (
+    compiled_loops,
+    fused_masked_blur,
+    loop_key,
+    wait_for_loops,
+)
 from napari_masked_blur._math.region import filter_region
 from napari_masked_blur._math.settings import check_options
+from napari_masked_blur._math.taps import plane_loop_key, reduce_planes
 
 HYPOTHESIS = settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -161,7 +172,47 @@ def test_a_plane_of_a_float_volume_with_certainty_and_holes(mode):
         np.testing.assert_allclose(got, full[box], rtol=0, atol=1e-5)
 
 
-def test_compiled_where_numba_has_no_place_for_its_cache():
-    namespace = {}
-    exec("def double(x):\n    return 2 * x\n", namespace)  # no file, no cache
-    assert _compiled(namespace["double"])(21) == 42
+class Compiles(numba_event.Listener):
+    """Every compile, and every load from numba's disk cache, while installed."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def on_start(self, event) -> None:
+        self.seen.append(event.kind)
+
+    def on_end(self, event) -> None:
+        pass
+
+
+def test_asking_for_loops_that_are_ready_compiles_nothing():
+    rng = np.random.default_rng(9)
+    volume = rng.integers(0, 900, (9, 40, 48)).astype(np.uint16)
+    labels = rng.integers(0, 3, volume.shape).astype(np.uint8)
+    image = rng.integers(0, 900, (300, 280)).astype(np.uint16)
+    plane = (slice(4, 5), slice(None), slice(None))
+    keys = [
+        plane_loop_key(np.uint16, np.uint8),
+        loop_key("fused", np.uint16, np.uint8, np.float32),
+    ]
+    for key in keys:  # as a warm-up would, before the user asks
+        assert compiled_loops(key, now=True) is not None
+    assert wait_for_loops(60)  # nothing else compiles while we listen
+    listener = Compiles()
+    with (
+        numba_event.install_listener("numba:compile", listener),
+        numba_event.install_listener("numba:compiler_lock", listener),
+    ):
+        assert all(compiled_loops(key, now=True) is not None for key in keys)
+        for mask in (labels, labels[0]):  # a whole mask, one broadcast
+            options = check_options(volume, mask, 2.0)
+            filter_region(volume, mask, plane, options)
+        mask = (image % 3).astype(np.uint8)
+        masked_gaussian(image, mask, 2.0)
+        out = np.empty(image.shape, np.float32)
+        box = (slice(0, 300), slice(0, 280))
+        assert fused_masked_blur(
+            image, mask, out, box, (2.0, 2.0), mode="reflect", truncate=4.0,
+            shift=0.0, certainty=False, outside="fill", start=False,
+        )  # fmt: skip
+    assert listener.seen == []

@@ -1,18 +1,27 @@
 """Time-lapses in a real viewer: time is never smoothed; a 2D mask serves all frames."""
 
-import threading
-
 import numpy as np
 import pytest
 
 import napari_masked_blur._qt.choices as choices_module
 import napari_masked_blur._qt.widget as widget_module
 from napari_masked_blur import masked_gaussian
-from napari_masked_blur._math.warm import is_warming
+from napari_masked_blur._engines import compiled_loops, loops_coming, wait_for_loops
+from napari_masked_blur._math.taps import plane_loop_key
 
 PLUGIN, WIDGET = "napari-masked-blur", "Masked Gaussian blur"
 TIMEOUT_MS = 60_000
 MOVIE = (6, 40, 48)
+
+
+def on_its_way(image_dtype, mask_dtype):
+    """Whether the plane loop for these types is coming or, already, ready."""
+    key = plane_loop_key(image_dtype, mask_dtype)
+    return loops_coming(key) or compiled_loops(key) is not None
+
+
+def loop_ready(image_dtype, mask_dtype):
+    return compiled_loops(plane_loop_key(image_dtype, mask_dtype)) is not None
 
 
 def movie_and_masks():
@@ -77,8 +86,8 @@ def test_an_unlabelled_4d_image_is_frames_of_volumes(make_napari_viewer, qtbot):
     viewer.add_labels(mask.astype(np.uint16), name="roi")
     widget = dock(viewer)
     # numba's plane loop loads once the first result shows; numpy meanwhile
-    assert is_warming(np.float32, np.uint16)
-    qtbot.waitUntil(lambda: not is_warming(np.float32, np.uint16), timeout=TIMEOUT_MS)
+    assert on_its_way(np.float32, np.uint16)
+    qtbot.waitUntil(lambda: loop_ready(np.float32, np.uint16), timeout=TIMEOUT_MS)
     assert widget["smooth_over"].current_choice == "z, y, x"
     widget["per_axis"].value = True
     assert [f.label for f in widget["sigma_axes"]] == ["z (px)", "y (px)", "x (px)"]
@@ -151,10 +160,6 @@ def test_a_mask_that_cannot_broadcast_is_named_once(
     assert not widget.runner.busy
 
 
-def _warm_up_threads():
-    return [t for t in threading.enumerate() if t.name == "numba warm-up"]
-
-
 def test_opened_with_live_off_the_widget_warms_the_plane_loop_at_once(
     make_napari_viewer, qtbot
 ):
@@ -167,12 +172,10 @@ def test_opened_with_live_off_the_widget_warms_the_plane_loop_at_once(
     viewer.add_image(movie, name="tzyx")
     viewer.add_labels(mask, name="roi")
     # Nothing to compute, yet the loop loads: the first plane finds it ready.
-    assert is_warming(np.float64, np.uint8)
+    assert on_its_way(np.float64, np.uint8)
     assert "tzyx masked blur" not in viewer.layers
-    qtbot.waitUntil(lambda: not is_warming(np.float64, np.uint8), timeout=TIMEOUT_MS)
-    for thread in _warm_up_threads():
-        thread.join(TIMEOUT_MS / 1000)
-    assert not _warm_up_threads()
+    qtbot.waitUntil(lambda: loop_ready(np.float64, np.uint8), timeout=TIMEOUT_MS)
+    assert wait_for_loops(TIMEOUT_MS / 1000)
     assert not widget.runner.busy and "tzyx masked blur" not in viewer.layers
     widget["live"].value = True
     wait_complete(qtbot, widget)

@@ -73,9 +73,18 @@ from collections.abc import Sequence
 import numpy as np
 
 from napari_masked_blur._engines._band import smooth_band
+from napari_masked_blur._engines._compiled import (
+    LoopKey,
+    compiled_loops,
+    expect_loops,
+    loop_key,
+    loops_coming,
+    prepare_loops,
+    unexpect_loops,
+    wait_for_loops,
+)
 from napari_masked_blur._engines._fused import (
     FUSED_FROM_SIZE,
-    POLICIES,
     fused_masked_blur,
     fused_ready,
     fused_suits,
@@ -340,9 +349,11 @@ __all__ = [
     "BORDER_MODES",
     "FUSED_FROM_SIZE",
     "METHODS",
-    "POLICIES",
+    "LoopKey",
     "choose_engine",
+    "compiled_loops",
     "derivative_orders",
+    "expect_loops",
     "extend_index",
     "folded_taps",
     "fused_masked_blur",
@@ -352,7 +363,12 @@ __all__ = [
     "gaussian_smooth",
     "gaussian_smooth_scaled",
     "kernel_radius",
+    "loop_key",
+    "loops_coming",
     "one_blas_thread",
     "prepare_fused",
+    "prepare_loops",
+    "unexpect_loops",
     "unscaled",
+    "wait_for_loops",
 ]

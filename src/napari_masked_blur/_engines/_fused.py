@@ -15,9 +15,10 @@ the radius); see :func:`fused_suits`.
 
 No compile pause: numba's import (0.4 s) and the compiled loops (compiled
 once per type of image, mask and result, a few seconds, then loaded from
-numba's cache) are got ready on a background thread the first time a large
-image asks for them.  Until they are, :func:`fused_masked_blur` answers
-False and the caller takes the engines of :func:`gaussian_smooth`.
+numba's cache) are got ready by the loader's worker (:mod:`._compiled`) the
+first time a large image asks for them.  Until they are,
+:func:`fused_masked_blur` answers False and the caller takes the engines of
+:func:`gaussian_smooth`.
 """
 
 from __future__ import annotations
@@ -28,7 +29,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from napari_masked_blur._engines._fused_loader import LOADER
+from napari_masked_blur._engines._compiled import (
+    compiled_loops,
+    loop_key,
+    prepare_loops,
+)
 from napari_masked_blur._engines._kernel import gaussian_kernel1d, kernel_radius
 from napari_masked_blur._engines._separable import extend_index
 
@@ -90,7 +95,8 @@ def fused_masked_blur(
         A value of the data near its middle (float32 rounds relative to the
         spread around it), 0 for none.
     wait : bool
-        Wait for numba and the compiled loops instead of answering False.
+        Get numba and the compiled loops ready on this thread (or wait for
+        the loader's worker) instead of answering False.
     start : bool
         Start getting them ready in the background if they are not (else
         leave that to :func:`prepare_fused`).
@@ -105,9 +111,11 @@ def fused_masked_blur(
     """
     if fused_refusal(image, mask, out) is not None:
         return False
-    key = (image.dtype, mask.dtype, out.dtype)
-    loops = LOADER.loops(key, wait, start=start or wait)
+    key = loop_key("fused", image.dtype, mask.dtype, out.dtype)
+    loops = compiled_loops(key, now=wait)
     if loops is None:
+        if start:
+            prepare_loops(key)
         return False
     if image.ndim == 2:
         image, mask, out = image[None], mask[None], out[None]
@@ -200,7 +208,7 @@ def _input_refusal(image: np.ndarray, mask: np.ndarray, dtype: np.dtype) -> str 
 
 def prepare_fused(key: tuple[np.dtype, np.dtype, np.dtype]) -> None:
     """Start getting the loops for ``(image, mask, out)`` types ready; no wait."""
-    LOADER.loops(tuple(np.dtype(t) for t in key), wait=False, start=True)
+    prepare_loops(loop_key("fused", *key))
 
 
 def fused_ready(key: tuple[np.dtype, np.dtype, np.dtype], wait: bool = False) -> bool:
@@ -208,8 +216,7 @@ def fused_ready(key: tuple[np.dtype, np.dtype, np.dtype], wait: bool = False) ->
 
     ``wait``: get them ready first (a benchmark's warm-up, a test).
     """
-    key = tuple(np.dtype(t) for t in key)
-    return LOADER.loops(key, wait=wait, start=wait) is not None
+    return compiled_loops(loop_key("fused", *key), now=wait) is not None
 
 
 def _axis(

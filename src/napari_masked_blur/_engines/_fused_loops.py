@@ -10,7 +10,8 @@ cache, and each input pixel is read from memory once per output plane.
 
 Compiled by numba on first use for each type of image, mask and result and
 cached on disk where numba can write (:func:`_compiled`).  Imported only by
-:mod:`._fused`, inside a function: numba's import is a background affair.
+the loader (:mod:`._compiled`), inside a function, which runs :func:`warm`
+before anyone gets the module: numba's import is a background affair.
 """
 
 from __future__ import annotations
@@ -237,3 +238,18 @@ def fused_block(
                     sum_n, sum_w, shift, image[z, y], mask[z, y], certainty,
                     policy, out[z, y], start, width,
                 )  # fmt: skip
+
+
+def warm(image: np.dtype, mask: np.dtype, result: np.dtype) -> None:
+    """Run the loops once on a tiny input of these types: compile or load them."""
+    shape = (1, 3, 3)
+    taps = np.ones(1, result)
+    index = np.zeros(3, np.int64)
+    arrays = (np.zeros(shape, image), np.zeros(shape, mask), np.zeros(shape, result))
+    flags = (False, image.kind == "f", result.type(0), result.type)
+    fused_block(
+        *arrays, *flags, 0, taps, index[:1], 0, taps, index, 0, taps, index, 0,
+        (0, 1), (0, 3), (0, 3), 3,
+        np.zeros((2, 3), result), np.zeros((2, 1, 3), result),
+        np.zeros((2, 3), result),
+    )  # fmt: skip

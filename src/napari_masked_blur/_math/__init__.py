@@ -9,11 +9,10 @@
 - :mod:`.dense`: the normalized convolution of a whole image;
 - :mod:`.labels`: each label with its own pixels only;
 - :mod:`.region`: the whole, or one region from the window it needs;
-- :mod:`.taps` and :mod:`.plane_taps`: thin regions reduced by kernel taps
-  (``plane_taps`` compiles with numba, imported only when a region of a
-  volume is computed);
-- :mod:`.warm`: numba's plane loop loaded ahead, numpy's taps meanwhile.
+- :mod:`.taps`: thin regions reduced by kernel taps (the planes of a volume
+  by a loop compiled by numba, asked of the engines' loader; numpy's taps
+  while it is being got ready elsewhere).
 
-May import :mod:`napari_masked_blur._engines`, numpy and scipy (numba in
-``plane_taps``); never napari, Qt, dask or the rooms above it.
+May import :mod:`napari_masked_blur._engines`, numpy and scipy; never numba,
+napari, Qt, dask or the rooms above it.
 """

@@ -3,9 +3,11 @@
 For a region thin along some axes (one plane of a volume, a few rows) the
 Gaussian along those axes is needed at the region's rows only.  Because it
 is separable, those axes are reduced first, by a small matrix of kernel taps
-(:func:`tap_matrix`), and the other axes smoothed afterwards on what is
+(:func:`quotient_taps`), and the other axes smoothed afterwards on what is
 left: equal to smoothing everything and cropping, at a fraction of the cost.
-Numpy (and, for the planes of a volume, :mod:`.plane_taps`).
+Numpy, and for the planes of a volume a loop compiled by numba, which the
+engines' loader compiles and hands out (:func:`reduce_planes`): this room
+never imports numba.
 
 In float32 the image is shifted by ``c``, the value of one weighted pixel of
 the window, as the dense path does (:func:`.dense.smooth_quotient`): the
@@ -19,10 +21,15 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+import numpy.typing as npt
 
 from napari_masked_blur._engines import (
+    LoopKey,
+    compiled_loops,
     folded_taps,
     gaussian_smooth_scaled,
+    loop_key,
+    loops_coming,
     one_blas_thread,
 )
 from napari_masked_blur._math.boxes import Box
@@ -31,6 +38,7 @@ from napari_masked_blur._math.options import BlurOptions, engine_mode
 from napari_masked_blur._math.outside import apply_outside
 from napari_masked_blur._math.weights import (
     Labels,
+    check_weights,
     inside_labels,
     mask_to_weights,
     unit_weights,
@@ -123,17 +131,16 @@ def _tapped_products(
     """``taps`` applied to ``(image - shift) * w`` and to ``w`` along their axes.
 
     Taps along axis 0 alone (the planes of a volume, the common case) are
-    applied in one compiled pass (:mod:`.plane_taps`).
+    applied in one compiled pass (:func:`reduce_planes`) where numba can.
     Others in numpy, in blocks along an axis without taps, on two threads
     (numpy and BLAS release the GIL): each block's products stay in cache
     between being made and being reduced, instead of going out to memory
     and back.
     """
     if list(taps) == [0] and image.ndim in (2, 3):
-        # Imported here: numba takes half a second to import.
-        from napari_masked_blur._math.plane_taps import reduce_planes
-
-        return reduce_planes(image, mask, labels, taps[0], dtype, shift)
+        reduced = reduce_planes(image, mask, labels, taps[0], dtype, shift)
+        if reduced is not None:
+            return reduced
     shape = [taps[a].shape[0] if a in taps else n for a, n in enumerate(image.shape)]
     numerator, weights = np.empty(shape, dtype), np.empty(shape, dtype)
     free = [a for a in range(image.ndim) if a not in taps]
@@ -231,29 +238,66 @@ def _apply_taps(taps: np.ndarray, array: np.ndarray, axis: int) -> np.ndarray:
     return np.einsum(taps, [array.ndim, axis], array, axes, out_axes)
 
 
-def tap_matrix(
-    n: int, rows: slice, sigma: float, truncate: float, mode: str
-) -> np.ndarray:
-    """The 1-D Gaussian filter of a length-``n`` line, at ``rows`` only.
-
-    Row ``i`` of the result holds the weight of every input sample in output
-    sample ``rows.start + i``: the kernel of
-    :func:`scipy.ndimage.gaussian_filter1d`, ``exp(-x**2 / (2 sigma**2))`` normalised
-    over ``|x| <= radius``, with taps beyond the line folded back by the
-    border ``mode`` (``"missing"`` drops them).  Made from sums over the taps
-    that land on each sample (:func:`~napari_masked_blur._engines.folded_taps`),
-    so its cost is ``len(rows) * n`` whatever the radius.  float64.
-    """
-    matrix, exponent = quotient_taps(n, rows, sigma, truncate, mode)
-    return np.ldexp(matrix, -exponent)
-
-
 def quotient_taps(
     n: int, rows: slice, sigma: float, truncate: float, mode: str
 ) -> tuple[np.ndarray, int]:
-    """:func:`tap_matrix` times ``2**exponent``, and ``exponent``.
+    """The 1-D Gaussian filter of a length-``n`` line at ``rows``, times ``2**e``.
 
-    The scale keeps the taps of a kernel far wider than the line normal
-    numbers; a quotient of two sums with the same taps does not see it.
+    Row ``i`` of the matrix holds the weight of every input sample in output
+    sample ``rows.start + i``: the kernel of
+    :func:`scipy.ndimage.gaussian_filter1d`, ``exp(-x**2 / (2 sigma**2))``
+    normalised over ``|x| <= radius``, with taps beyond the line folded back
+    by the border ``mode`` (``"missing"`` drops them).  Made from sums over
+    the taps that land on each sample
+    (:func:`~napari_masked_blur._engines.folded_taps`), so its cost is
+    ``len(rows) * n`` whatever the radius.  float64.
+
+    Returns
+    -------
+    matrix : ndarray, shape (len(rows), n)
+        The taps times ``2**exponent``: the scale keeps the taps of a kernel
+        far wider than the line normal numbers; a quotient of two sums with
+        the same taps does not see it.
+    exponent : int
     """
     return folded_taps(n, sigma, truncate, engine_mode(mode), rows)
+
+
+def plane_loop_key(image: npt.DTypeLike, mask: npt.DTypeLike) -> LoopKey:
+    """The loader's key of the plane loop for windows of these types."""
+    return loop_key("planes", image, mask, output_dtype(np.dtype(image)))
+
+
+def plane_loop_coming(image: npt.DTypeLike, mask: npt.DTypeLike) -> bool:
+    """Whether the plane loop for these types is being got ready elsewhere.
+
+    Then a plane takes numpy's taps rather than compile the loop on its
+    own thread (see :func:`~.region.filter_region`).
+    """
+    return loops_coming(plane_loop_key(image, mask))
+
+
+def reduce_planes(
+    image: np.ndarray,
+    mask: np.ndarray,
+    labels: Labels,
+    taps: np.ndarray,
+    dtype: np.dtype,
+    shift: float = 0.0,
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """``taps`` along axis 0 of ``(image - shift) * w`` and of ``w``, compiled.
+
+    ``image``: 2 or 3 axes; ``mask``: labels (inside: nonzero, or one of
+    ``labels``) or a float certainty map, checked here; ``taps`` (m, n);
+    the sums in ``dtype``.  The loop is got ready on this thread if nobody
+    warmed it (the plain API path).  None where numba cannot compile it:
+    then numpy's taps do the work.
+    """
+    if mask.dtype.kind == "f":
+        check_weights(mask)
+    elif labels is not None:
+        mask = inside_labels(mask, labels)
+    loops = compiled_loops(plane_loop_key(image.dtype, mask.dtype), now=True)
+    if loops is None:
+        return None
+    return loops.reduce_planes(image, mask, taps, dtype, shift)

@@ -1,8 +1,13 @@
-"""Warms numba's plane loop on a thread of its own while the user looks on.
+"""Asks the engines' loader to warm numba's plane loop while the user looks on.
 
-See :mod:`napari_masked_blur._math.warm`: the first plane of a volume or a
-movie would otherwise wait for numba's import and its compiled loop; while
-it loads, planes of those types are reduced by numpy.
+The displayed plane of a volume or movie is reduced by a loop compiled by
+numba: compiled once per type of image and mask (about 1.3 s), cached on
+disk (then about 0.2 s to load, after 0.4 s to import numba).  The first
+plane would otherwise wait for that.  The widget notes the types as soon as
+it knows the layers (:meth:`PlaneLoopWarmer.warm_for`); the loader's worker
+gets the loop ready once nothing is being computed.  Until it is,
+:func:`~napari_masked_blur._math.region.filter_region` reduces planes of
+those types with numpy's taps, which need no compiled code.
 """
 
 from __future__ import annotations
@@ -14,7 +19,14 @@ import napari
 import numpy as np
 from qtpy.QtCore import QTimer
 
-from napari_masked_blur._math.warm import begin_warming, end_warming, warm_plane_loop
+from napari_masked_blur._engines import (
+    LoopKey,
+    compiled_loops,
+    expect_loops,
+    prepare_loops,
+    unexpect_loops,
+)
+from napari_masked_blur._math.taps import plane_loop_key
 
 # The warm-up starts this long after the first result is written.  Importing
 # numba and loading the loop hold the interpreter for about 0.6 s (0.16 s and
@@ -28,11 +40,12 @@ START_DELAY_MS = 500
 
 
 class PlaneLoopWarmer:
-    """Runs :func:`warm_plane_loop` once per type of image and mask, in the background.
+    """Has the plane loop got ready once per type of image and mask, in the background.
 
-    A plain daemon thread, not the live session's runner: the runner's
-    thread stays free for the planes, which take numpy's path until the
-    loop is ready.  :meth:`warm_for` notes the types; the thread starts at
+    On the loader's worker (:func:`~napari_masked_blur._engines.prepare_loops`),
+    not the live session's runner: the runner's thread stays free for the
+    planes, which take numpy's path until the loop is ready.
+    :meth:`warm_for` notes the types; the warm-up is queued at
     :meth:`start_pending`: once the first result is on the screen, or, when
     the widget opens with no plane to compute ("live update" off), right
     away, so that the first plane the user asks for finds the loop loaded.
@@ -49,9 +62,9 @@ class PlaneLoopWarmer:
 
     def __init__(self, busy: Callable[[], bool] | None = None) -> None:
         self._busy = busy
-        self._done: set[tuple[str, str]] = set()
-        self._pending: list[tuple[str, str]] = []
-        self._threads: list[threading.Thread] = []
+        self._done: set[LoopKey] = set()
+        self._pending: list[LoopKey] = []
+        self._started: list[threading.Event] = []
         self._closed = False
 
     def warm_for(
@@ -65,10 +78,10 @@ class PlaneLoopWarmer:
         mask_dtype = np.dtype(mask.data.dtype)
         if isinstance(mask, napari.layers.Image) and mask_dtype.kind != "f":
             mask_dtype = np.dtype(np.float32)  # a certainty map
-        key = begin_warming(image.data.dtype, mask_dtype)  # before any plane
-        if key in self._done:
-            end_warming(key)
+        key = plane_loop_key(image.data.dtype, mask_dtype)
+        if key in self._done or compiled_loops(key) is not None:
             return
+        expect_loops(key)  # before any plane: planes take numpy's taps meanwhile
         self._done.add(key)
         self._pending.append(key)
 
@@ -88,24 +101,13 @@ class PlaneLoopWarmer:
         pending, self._pending = self._pending, []
         for key in pending:
             if self._closed:
-                end_warming(key)  # never warmed: planes go back to the loop
-                continue
-            thread = threading.Thread(
-                target=warm_plane_loop, args=(key,), name="numba warm-up", daemon=True
-            )
-            self._threads.append(thread)
-            thread.start()
-
-    @property
-    def warming(self) -> bool:
-        """Whether a warm-up is noted or running (tests wait on it)."""
-        return bool(self._pending) or any(t.is_alive() for t in self._threads)
+                unexpect_loops(key)  # never warmed: planes go back to the loop
+            else:
+                self._started.append(prepare_loops(key))
 
     def wait(self, timeout: float) -> bool:
-        """Wait up to ``timeout`` seconds for every warm-up; whether all ended."""
-        for thread in self._threads:
-            thread.join(timeout)
-        return not any(thread.is_alive() for thread in self._threads)
+        """Wait up to ``timeout`` seconds for each warm-up; whether all ended."""
+        return all(done.wait(timeout) for done in self._started)
 
     def close(self) -> None:
         """Start no more warm-ups (those running end on their own)."""

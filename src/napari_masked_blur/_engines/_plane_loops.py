@@ -1,9 +1,9 @@
 """A window of planes reduced to a few planes by kernel taps, in one compiled pass.
 
-Along a hidden axis, :func:`~.region.filter_region` needs the
-Gaussian only at the few output planes of its region.  With ``T`` the tap
-matrix (m output planes x n window planes, ``taps.tap_matrix``) and ``w``
-the weights of the mask, that is
+Along a hidden axis, :func:`~napari_masked_blur._math.region.filter_region`
+needs the Gaussian only at the few output planes of its region.  With ``T``
+the tap matrix (m output planes x n window planes) and ``w`` the weights of
+the mask, that is
 
     N_j = sum over k of T[j, k] image[k] w[k],   W_j = sum over k of T[j, k] w[k].
 
@@ -18,7 +18,8 @@ the cores to napari's repaint.
 
 Compiled on first use for each type of image, mask and result (1.3 s) and
 cached on disk; a later session loads it in 0.2 s, after numba's import
-(0.4 s).  No napari, no Qt.
+(0.4 s).  Imported only by the loader (:mod:`._compiled`), inside a
+function, which calls :func:`warm` before anyone else gets the module.
 """
 
 from __future__ import annotations
@@ -27,8 +28,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numba
 import numpy as np
-
-from napari_masked_blur._math.weights import Labels, check_weights, inside_labels
 
 # Output elements of one array per block of rows: m output rows of a block
 # stay in the core's cache (128 KB in float32) while the n input planes are
@@ -39,7 +38,6 @@ _BLOCK_ELEMENTS = 2**15
 def reduce_planes(
     image: np.ndarray,
     mask: np.ndarray,
-    labels: Labels,
     taps: np.ndarray,
     dtype: np.dtype,
     shift: float = 0.0,
@@ -52,10 +50,8 @@ def reduce_planes(
         The window of planes (any real type; non-finite pixels are missing
         data and get ``w = 0``).
     mask : ndarray, shaped like ``image``
-        Labels (inside: nonzero, or one of ``labels``) or a float certainty
-        map (``w`` is its value).
-    labels : sequence of int, optional
-        Label ids that are inside.
+        Inside where nonzero (bool or integers), or a float certainty map
+        (``w`` is its value, checked finite and >= 0 by the caller).
     taps : ndarray, shape (m, n)
         Weight of input plane k in output plane j.
     dtype : dtype
@@ -63,7 +59,7 @@ def reduce_planes(
     shift : float
         Subtracted from each pixel (converted to ``dtype``) before it is
         weighed: a value inside the data's band keeps float32 sums of data
-        far from zero precise (see :func:`.taps.window_shift`).
+        far from zero precise (see ``_math.taps.window_shift``).
 
     Returns
     -------
@@ -71,10 +67,6 @@ def reduce_planes(
         ``sum_k taps[j, k] (image[k] - shift) w[k]`` and
         ``sum_k taps[j, k] w[k]``.
     """
-    if mask.dtype.kind == "f":
-        check_weights(mask)
-    elif labels is not None:
-        mask = inside_labels(mask, labels)
     flat = image.ndim == 2  # one row of planes: a single row of the loop
     if flat:
         image, mask = image[:, np.newaxis], mask[:, np.newaxis]
@@ -100,6 +92,26 @@ def reduce_planes(
     if flat:
         return numerator[:, 0], weights[:, 0]
     return numerator, weights
+
+
+def warm(image: np.dtype, mask: np.dtype, result: np.dtype) -> None:
+    """Run the loop once for these types, in every layout the planes give it.
+
+    A mask window is a plain array (writable, C order), a read-only view
+    of one, or a broadcast view (a mask with fewer axes than the image):
+    each is a type of its own to numba.  A float mask reaches the loop as a
+    copy (scaled to unit weights), so only in the first layout.
+    """
+    window = np.zeros((5, 2, 8), image)
+    plain = np.ones(window.shape, mask)
+    masks = [plain]
+    if plain.dtype.kind != "f":
+        masks += [
+            np.broadcast_to(plain, plain.shape),
+            np.broadcast_to(plain[0], plain.shape),
+        ]
+    for layout in masks:
+        reduce_planes(window, layout, np.ones((1, 5)), result)
 
 
 def _compiled(function):

@@ -1,0 +1,217 @@
+"""The one loader of numba's compiled loops: compiled, cached, warmed on one queue.
+
+Two sets of loops are compiled by numba: the fused pass's
+(:mod:`._fused_loops`, driven by :mod:`._fused`) and the plane loop that
+reduces a window of planes by kernel taps (:mod:`._plane_loops`).  Numba's
+import takes 0.4 s, compiling one set for one type of image, mask and
+result one to a few seconds; a later session loads them from numba's cache
+on disk in a fraction of that.  This module alone imports the loop modules
+(and through them numba), and only inside a function.
+
+A set of loops for some types is named by a key,
+``(family, image dtype, mask dtype, result dtype)`` (:func:`loop_key`), with
+``family`` ``"fused"`` or ``"planes"``.  Getting a key ready imports its
+module and runs its ``warm(image, mask, result)``, which calls the loops
+once on tiny arrays in every layout the callers give them: each such
+signature is compiled (or loaded from the cache) then, not when a real
+input arrives.  Everyone else asks:
+
+- :func:`compiled_loops`: the loops if they are ready, else None; with
+  ``now``, get them ready on the calling thread first (the plain API
+  path, where nobody warmed them);
+- :func:`prepare_loops`: get them ready in the background, on the one
+  queue: one worker thread, keys in the order asked, never two compiles at
+  once (a compile on a caller's thread waits for the worker's, and the
+  reverse);
+- :func:`expect_loops` / :func:`loops_coming`: a caller that will prepare a
+  key soon says so, and the others take a route that needs no compiled
+  loop meanwhile, rather than compile it on their own thread.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable
+from types import ModuleType
+
+import numpy as np
+import numpy.typing as npt
+
+LoopKey = tuple[str, np.dtype, np.dtype, np.dtype]
+FAMILIES = ("fused", "planes")
+WORKER_NAME = "numba warm-up"
+
+
+def loop_key(
+    family: str,
+    image: npt.DTypeLike,
+    mask: npt.DTypeLike,
+    result: npt.DTypeLike,
+) -> LoopKey:
+    """The key of ``family``'s loops for these types of image, mask and result."""
+    if family not in FAMILIES:
+        raise ValueError(f"unknown loops {family!r}; expected one of {FAMILIES}")
+    return (family, np.dtype(image), np.dtype(mask), np.dtype(result))
+
+
+def _load(key: LoopKey) -> ModuleType:
+    """Import ``key``'s loop module and run its loops once for ``key``'s types."""
+    family, *types = key
+    if family == "fused":
+        from napari_masked_blur._engines import _fused_loops as loops
+    else:
+        from napari_masked_blur._engines import _plane_loops as loops
+    loops.warm(*types)
+    return loops
+
+
+class LoopLoader:
+    """Compiled loops per key, got ready on one queue or on the caller's thread.
+
+    Parameters
+    ----------
+    load : callable, optional
+        ``load(key)`` returns the loops for ``key``, compiled; it raises
+        where they cannot be (no numba, types it cannot compile): the key
+        then fails for good and its callers take their numpy route.  The
+        default imports the loop module and warms it; tests give a fake.
+    """
+
+    def __init__(self, load: Callable[[LoopKey], object] = _load) -> None:
+        self._load = load
+        self._lock = threading.Lock()  # guards the tables below
+        # Held through every load, on the worker or a caller's thread: numba
+        # compiles under a lock of its own anyway, and a load that waited
+        # behind another finds its key ready instead of compiling it again.
+        self._loading = threading.Lock()
+        self._ready: dict[LoopKey, object] = {}
+        self._failed: set[LoopKey] = set()
+        self._expected: set[LoopKey] = set()
+        self._done: dict[LoopKey, threading.Event] = {}  # queued or running
+        self._queue: deque[LoopKey] = deque()
+        self._worker: threading.Thread | None = None
+
+    def loops(self, key: LoopKey, now: bool = False) -> object | None:
+        """The loops for ``key`` if ready; with ``now``, made ready here first.
+
+        None when they are not ready (or, with ``now``, cannot be made).
+        """
+        with self._lock:
+            if key in self._ready or key in self._failed or not now:
+                return self._ready.get(key)
+        self._get_ready(key)
+        with self._lock:
+            return self._ready.get(key)
+
+    def coming(self, key: LoopKey) -> bool:
+        """Whether ``key`` is expected, queued or loading, and not ready yet."""
+        with self._lock:
+            settled = key in self._ready or key in self._failed
+            return not settled and (key in self._expected or key in self._done)
+
+    def expect(self, key: LoopKey) -> None:
+        """Note that ``key`` will be prepared soon: :meth:`coming` from now on."""
+        with self._lock:
+            if key not in self._ready and key not in self._failed:
+                self._expected.add(key)
+
+    def unexpect(self, key: LoopKey) -> None:
+        """Take back :meth:`expect` for a key that will not be prepared after all."""
+        with self._lock:
+            self._expected.discard(key)
+
+    def prepare(self, key: LoopKey) -> threading.Event:
+        """Queue ``key`` to be got ready in the background; set once it is settled.
+
+        Settled: ready, or failed for good.  A key asked for again is not
+        queued twice.
+        """
+        with self._lock:
+            done = self._done.get(key)
+            if done is not None:
+                return done
+            done = self._done[key] = threading.Event()
+            if key in self._ready or key in self._failed:
+                done.set()
+                return done
+            self._queue.append(key)
+            if self._worker is None:
+                self._worker = threading.Thread(
+                    target=self._work, name=WORKER_NAME, daemon=True
+                )
+                self._worker.start()
+        return done
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the worker to empty the queue; whether it did in ``timeout``."""
+        with self._lock:
+            worker = self._worker
+        if worker is not None:
+            worker.join(timeout)
+            return not worker.is_alive()
+        return True
+
+    def _work(self) -> None:
+        """The worker: keys in the order queued, until none is left."""
+        while True:
+            with self._lock:
+                if not self._queue:
+                    self._worker = None  # the next prepare starts a new one
+                    return
+                key = self._queue.popleft()
+            self._get_ready(key)
+
+    def _get_ready(self, key: LoopKey) -> None:
+        """Load ``key`` unless it is settled; settle it either way."""
+        with self._loading:
+            with self._lock:
+                if key in self._ready or key in self._failed:
+                    return
+            try:
+                loops = self._load(key)
+            except Exception:  # no numba, or it cannot compile these types
+                loops = None
+            with self._lock:
+                if loops is None:
+                    self._failed.add(key)
+                else:
+                    self._ready[key] = loops
+                self._expected.discard(key)
+                done = self._done.get(key)
+            if done is not None:
+                done.set()
+
+
+LOADER = LoopLoader()
+"""The loader every caller shares: one queue, one worker, for the process."""
+
+
+def compiled_loops(key: LoopKey, *, now: bool = False) -> object | None:
+    """The compiled loops for ``key``, or None (see :meth:`LoopLoader.loops`)."""
+    return LOADER.loops(key, now=now)
+
+
+def prepare_loops(key: LoopKey) -> threading.Event:
+    """Get ``key``'s loops ready in the background (see :meth:`LoopLoader.prepare`)."""
+    return LOADER.prepare(key)
+
+
+def expect_loops(key: LoopKey) -> None:
+    """Say that ``key`` will be prepared soon (see :meth:`LoopLoader.expect`)."""
+    LOADER.expect(key)
+
+
+def unexpect_loops(key: LoopKey) -> None:
+    """Take back :func:`expect_loops` (see :meth:`LoopLoader.unexpect`)."""
+    LOADER.unexpect(key)
+
+
+def loops_coming(key: LoopKey) -> bool:
+    """Whether ``key``'s loops are on their way, not ready yet: take another route."""
+    return LOADER.coming(key)
+
+
+def wait_for_loops(timeout: float | None = None) -> bool:
+    """Wait for every queued key to settle (see :meth:`LoopLoader.wait`)."""
+    return LOADER.wait(timeout)

@@ -1,0 +1,146 @@
+"""The loader of compiled loops: one queue, one load at a time, asked by everyone.
+
+A fake ``load`` stands for numba: it logs when it starts and ends, and the
+first one waits on an event the test sets, so the order is observed, never
+timed.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from napari_masked_blur._engines import loop_key
+from napari_masked_blur._engines._compiled import LoopLoader
+
+TIMEOUT_S = 60
+
+
+def key(name: str):
+    """A distinct key per name: the image type carries the name."""
+    return loop_key("planes", np.dtype(name), np.uint8, np.float32)
+
+
+class FakeLoad:
+    """``load(key)``: logs start and end; keys in ``held`` wait for ``release``."""
+
+    def __init__(self, held=(), fail=()) -> None:
+        self.log: list[tuple[str, str]] = []
+        self.held, self.fail = set(held), set(fail)
+        self.started = threading.Event()
+        self.release = threading.Event()
+
+    def __call__(self, k):
+        name = k[1].name
+        self.log.append(("start", name))
+        if name in self.held:
+            self.started.set()
+            assert self.release.wait(TIMEOUT_S)
+        self.log.append(("end", name))
+        if name in self.fail:
+            raise RuntimeError(f"cannot compile {name}")
+        return f"loops for {name}"
+
+
+def one_at_a_time(log):
+    """Whether every start is followed by its own end before any other start."""
+    return all(
+        log[i] == ("start", name) and log[i + 1] == ("end", name)
+        for i, (_, name) in zip(range(0, len(log), 2), log[::2], strict=True)
+    )
+
+
+def test_the_queue_loads_one_key_at_a_time_in_the_order_asked():
+    load = FakeLoad(held={"int8"})
+    loader = LoopLoader(load)
+    first = loader.prepare(key("int8"))
+    assert load.started.wait(TIMEOUT_S)  # the worker holds the first key
+    later = [loader.prepare(key(name)) for name in ("int16", "uint16", "float64")]
+    assert loader.coming(key("int16")) and loader.loops(key("int16")) is None
+    load.release.set()
+    assert all(done.wait(TIMEOUT_S) for done in (first, *later))
+    assert loader.wait(TIMEOUT_S)
+    assert [name for what, name in load.log if what == "start"] == [
+        "int8", "int16", "uint16", "float64"
+    ]  # fmt: skip
+    assert one_at_a_time(load.log)
+    assert loader.loops(key("uint16")) == "loops for uint16"
+    assert not loader.coming(key("uint16"))
+
+
+def test_a_load_on_a_callers_thread_never_overlaps_the_workers():
+    load = FakeLoad(held={"int8"})
+    loader = LoopLoader(load)
+    loader.prepare(key("int8"))
+    assert load.started.wait(TIMEOUT_S)
+    got = []
+    caller = threading.Thread(
+        target=lambda: got.append(loader.loops(key("int16"), now=True))
+    )
+    caller.start()
+    load.release.set()
+    caller.join(TIMEOUT_S)
+    assert loader.wait(TIMEOUT_S) and not caller.is_alive()
+    assert got == ["loops for int16"]
+    assert one_at_a_time(load.log) and len(load.log) == 4
+
+
+def test_a_key_asked_again_is_loaded_once():
+    load = FakeLoad()
+    loader = LoopLoader(load)
+    assert loader.loops(key("int8"), now=True) == "loops for int8"
+    assert loader.prepare(key("int8")).is_set()  # ready: nothing queued
+    assert loader.prepare(key("int16")) is loader.prepare(key("int16"))
+    assert loader.wait(TIMEOUT_S)
+    assert loader.loops(key("int16"), now=True) == "loops for int16"
+    assert [name for what, name in load.log if what == "start"] == ["int8", "int16"]
+
+
+def test_loops_that_cannot_load_fail_once_and_leave_the_callers_their_route():
+    load = FakeLoad(fail={"int8"})
+    loader = LoopLoader(load)
+    loader.expect(key("int8"))
+    assert loader.coming(key("int8"))
+    assert loader.prepare(key("int8")).wait(TIMEOUT_S)
+    assert loader.wait(TIMEOUT_S)
+    assert loader.loops(key("int8"), now=True) is None
+    assert not loader.coming(key("int8")), "failed: not coming any more"
+    assert load.log == [("start", "int8"), ("end", "int8")], "tried once"
+
+
+def test_expected_loops_are_coming_until_ready_or_taken_back():
+    loader = LoopLoader(FakeLoad())
+    assert not loader.coming(key("int8"))
+    loader.expect(key("int8"))
+    assert loader.coming(key("int8")) and loader.loops(key("int8")) is None
+    loader.unexpect(key("int8"))
+    assert not loader.coming(key("int8"))
+    loader.expect(key("int8"))
+    loader.loops(key("int8"), now=True)
+    assert not loader.coming(key("int8"))
+    loader.expect(key("int8"))  # a ready key is never expected again
+    assert not loader.coming(key("int8"))
+
+
+def test_a_key_asked_after_the_worker_ended_starts_another():
+    loader = LoopLoader(FakeLoad())
+    loader.prepare(key("int8"))
+    assert loader.wait(TIMEOUT_S)  # the worker ended with the queue empty
+    assert loader.prepare(key("int16")).wait(TIMEOUT_S)
+    assert loader.wait(TIMEOUT_S)
+    assert loader.loops(key("int16")) == "loops for int16"
+
+
+def test_an_unknown_family_is_refused_by_name():
+    with pytest.raises(ValueError, match="'blocks'"):
+        loop_key("blocks", np.uint8, np.uint8, np.float32)
+
+
+def test_plane_loops_compiled_where_numba_has_no_place_for_its_cache():
+    from napari_masked_blur._engines._plane_loops import _compiled
+
+    namespace = {}
+    exec("def double(x):\n    return 2 * x\n", namespace)  # no file, no cache
+    assert _compiled(namespace["double"])(21) == 42
