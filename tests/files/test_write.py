@@ -179,6 +179,19 @@ def test_every_partial_name_is_one_the_cleanup_finds(tmp_path, monkeypatch, name
     assert (tmp_path / name).read_text() == "old output"
 
 
+def test_small_text_files_are_written_whole_under_their_name(tmp_path):
+    atomic.write_text_atomic(tmp_path / "s.json", "{}\n")
+    atomic.write_text_atomic(tmp_path / "s.json", '{"sigma": 2}\n')
+    assert [p.name for p in tmp_path.iterdir()] == ["s.json"]
+    assert (tmp_path / "s.json").read_text() == '{"sigma": 2}\n'
+
+
+def test_a_failed_text_write_names_the_file_asked_for(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"'[^']*absent/s\.json'$"):
+        atomic.write_text_atomic(tmp_path / "absent" / "s.json", "{}\n")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_write_lazy_refuses_an_output_inside_an_input_store(tmp_path, volume):
     group = zarr.open_group(tmp_path / "g.zarr", mode="w")
     group.create_array("img", shape=volume.shape, dtype=volume.dtype)[:] = volume
