@@ -9,6 +9,9 @@
   opens a napari window and runs its event loop).
 - Every relative link in README.md points at a file in the repository (mkdocs
   checks the links of docs/ itself when the site is built with --strict).
+- Every room of the package (each sub-package and top-level module) is a row
+  of the rooms table in docs/architecture.md, a layer of the import-linter
+  contract in pyproject.toml, and a box of the architecture drawing.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import doctest
 import importlib
 import pkgutil
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -75,8 +79,9 @@ def test_the_array_modules_are_found():
     assert "napari_masked_blur._math.dense" in modules
     assert "napari_masked_blur._engines" in modules
     # every room below the GUI, down to its modules
-    for name in ("_math.options", "_lazy.overlap", "_live.plan", "_cli.blur"):
+    for name in ("_math.options", "_files.io", "_lazy.overlap", "_live.plan"):
         assert f"napari_masked_blur.{name}" in modules
+    assert "napari_masked_blur._cli.blur" in modules
 
 
 @pytest.mark.parametrize("name", array_modules())
@@ -122,3 +127,48 @@ def test_engine_accuracy_table_lists_every_engine():
     table = (ROOT / "docs" / "snippets" / "engine_accuracy.md").read_text("utf-8")
     listed = re.findall(r"^\| `(\w+)` \|", table, re.MULTILINE)
     assert set(listed) == {m for m in METHODS if m != "auto"}
+
+
+def package_rooms() -> set[str]:
+    """Every sub-package and top-level module of the package, ``__main__``
+    aside (``python -m``, which imports only the command)."""
+    found = pkgutil.iter_modules(napari_masked_blur.__path__)
+    return {info.name for info in found} - {"__main__"}
+
+
+def rooms_table() -> set[str]:
+    """The names in the first column of the table under "## The rooms"."""
+    page = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    section = page.split("\n## The rooms\n", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    return {
+        name for row in rows for name in re.findall(r"`([^`]+)`", row.split("|")[1])
+    }
+
+
+def test_the_rooms_are_found():
+    assert {"_api", "_math", "_engines", "_files", "_qt", "_command"} <= package_rooms()
+
+
+def test_every_room_is_a_row_of_the_architecture_page():
+    missing = package_rooms() - rooms_table()
+    assert not missing, f"docs/architecture.md's rooms table lacks {sorted(missing)}"
+
+
+def test_every_room_is_a_layer_of_the_import_contract():
+    tomllib = pytest.importorskip("tomllib", reason="TOML is read from Python 3.11")
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    contracts = config["tool"]["importlinter"]["contracts"]
+    (layers,) = [c["layers"] for c in contracts if c["type"] == "layers"]
+    named = {room.strip() for layer in layers for room in layer.split("|")}
+    missing = package_rooms() - named
+    assert not missing, f"the import-linter layers lack {sorted(missing)}"
+
+
+def test_every_room_has_a_place_in_the_architecture_drawing(monkeypatch):
+    pytest.importorskip("matplotlib")
+    monkeypatch.syspath_prepend(str(ROOT / "docs" / "scripts"))
+    monkeypatch.delitem(sys.modules, "architecture", raising=False)
+    architecture = importlib.import_module("architecture")
+    drawn = set(architecture.ROOMS) - {architecture.MANIFEST, "__init__", "__main__"}
+    assert drawn == package_rooms()

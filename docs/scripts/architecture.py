@@ -41,7 +41,7 @@ PNG_METADATA = {"Software": None}  # no version stamp: re-runs give the same fil
 
 # The canvas, in data units: 1 unit = 1 inch, so text sizes in points convert
 # to box sizes without asking the renderer.
-WIDTH, HEIGHT = 12.0, 9.9
+WIDTH, HEIGHT = 14.0, 11.4
 POINT = 1 / 72  # one typographic point, in data units
 
 
@@ -54,24 +54,34 @@ class Room:
     role: str
 
 
-# Each room is drawn above the rooms it imports, but for the row of _qt, the
-# package's public names and _cli, whose arrows run sideways: the command
-# uses the public functions, and the package's lazy __getattr__ reaches the
-# widget.
+# Each row imports only the rows below it (the import-linter layers), but for
+# the arrows that run sideways: the package's lazy __getattr__ reaches the
+# widget, python -m reaches the command, the blur reaches the engines.  Gaps
+# are left in the rows where arrows pass down to the rooms below.
 ROOMS = {
-    MANIFEST: Room((1.9, 9.05), 2.6, "the plugin manifest"),
-    "__main__": Room((10.1, 9.05), 2.6, "python -m napari_masked_blur"),
-    "_qt": Room((1.9, 6.95), 3.3, "napari, magicgui, Qt: the widget"),
-    "__init__": Room((6.0, 7.10), 2.7, "the public names"),
-    "_cli": Room((10.1, 6.95), 3.3, "the napari-masked-blur command"),
-    "_api": Room((6.0, 5.25), 2.7, "check once, then route"),
-    "_live": Room((1.9, 3.90), 3.3, "what the live view computes next"),
-    "_lazy": Room((10.1, 3.90), 3.3, "dask, files, pyramids"),
-    "_math": Room((6.0, 2.45), 4.4, "the masked blur of in-memory arrays"),
-    "_engines": Room((6.0, 1.05), 4.4, "the Gaussian, fast: one contract"),
+    MANIFEST: Room((2.0, 10.45), 2.6, "the plugin manifest"),
+    "_command": Room((8.9, 10.45), 3.0, "napari-masked-blur: the dispatcher"),
+    "__main__": Room((12.55, 10.45), 2.5, "python -m napari_masked_blur"),
+    "_qt": Room((2.05, 8.05), 3.7, "napari, magicgui, Qt: the widget"),
+    "__init__": Room((5.6, 8.15), 2.4, "the public names"),
+    "_cli": Room((8.9, 8.1), 3.0, "blur files and folders; the demo"),
+    "_bench": Room((12.3, 8.1), 3.0, "the benchmark table and latency"),
+    "_api": Room((4.2, 6.1), 2.2, "check once, then route"),
+    "_live": Room((1.75, 4.15), 3.0, "what the live view computes next"),
+    "_lazy": Room((6.5, 4.15), 2.2, "dask: overlap, windows, pyramids"),
+    "_files": Room((10.6, 4.0), 2.8, "files read lazily, written atomically"),
+    "_math": Room((5.0, 1.95), 5.6, "the masked blur of in-memory arrays"),
+    "_engines": Room((11.9, 1.95), 4.0, "the Gaussian, fast: one contract"),
 }
-# Arrows that would cross a box bend around it (matplotlib's arc3 ``rad``).
-BENDS = {("_qt", "_lazy"): 0.2}
+# Arrows that would cross a box bend around it (matplotlib's arc3 ``rad``),
+# or aim at another point of the target than its centre (an x on its
+# centre line).
+AIMS = {("_bench", "_math"): 6.5}
+BENDS = {
+    ("_qt", "_lazy"): -0.3,
+    ("_cli", "_math"): 0.4,
+    ("_cli", "_engines"): -0.45,
+}
 TITLE_PT, BODY_PT, SMALL_PT = 10.5, 8.5, 8.0  # font sizes
 LINE = 1.2  # line spacing, in font sizes
 ARROW_COLOR, MANIFEST_COLOR, PACKAGE_COLOR = "#2f3f4f", "#8a6a20", "#6a5a3a"
@@ -229,7 +239,7 @@ def read_graph() -> Graph:
 def box_text(room: str, graph: Graph) -> tuple[str, str]:
     """The body of a room's box (what it is for, its modules) and its packages."""
     spec = ROOMS[room]
-    chars = int(spec.width / (0.56 * BODY_PT * POINT)) - 2  # average glyph width
+    chars = int(spec.width / (0.6 * BODY_PT * POINT)) - 2  # average glyph width
     if room == MANIFEST:
         return spec.role, ""
     lines = textwrap.wrap(spec.role, chars)
@@ -273,8 +283,9 @@ def draw(graph: Graph) -> Figure:
     )
     ax.legend(
         handles=legend,
-        loc="upper center",
-        bbox_to_anchor=(0.5, 0.955),
+        loc="lower center",
+        bbox_to_anchor=(0.5, 0.04),
+        ncols=2,
         frameon=False,
         fontsize=9,
         handlelength=3,
@@ -314,6 +325,7 @@ def draw_room(ax, room: str, graph: Graph) -> FancyBboxPatch:
         facecolor="#f7f4ea" if room == MANIFEST else "#eef3f8",
         edgecolor="#4a5a6a",
         linewidth=1.2,
+        zorder=3,  # over the arrows: one that passes a box goes behind it
     )
     ax.add_patch(box)
     title = {MANIFEST: MANIFEST, "__init__": NAME}.get(room, f"{NAME}.{room}")
@@ -327,9 +339,19 @@ def draw_room(ax, room: str, graph: Graph) -> FancyBboxPatch:
         fontsize=TITLE_PT,
         fontweight="bold",
         family="monospace",
+        zorder=4,
     )
     below -= (TITLE_PT + 5) * POINT
-    ax.text(x, below, body, ha="center", va="top", fontsize=BODY_PT, linespacing=LINE)
+    ax.text(
+        x,
+        below,
+        body,
+        ha="center",
+        va="top",
+        fontsize=BODY_PT,
+        linespacing=LINE,
+        zorder=4,
+    )
     below -= (LINE * BODY_PT * body_lines + 1) * POINT
     ax.text(
         x,
@@ -341,6 +363,7 @@ def draw_room(ax, room: str, graph: Graph) -> FancyBboxPatch:
         color=PACKAGE_COLOR,
         style="italic",
         linespacing=LINE,
+        zorder=4,
     )
     return box
 
@@ -354,7 +377,10 @@ def arrow(ax, boxes, source: str, target: str, style: str, color: str) -> None:
     ax.add_patch(
         FancyArrowPatch(
             ROOMS[source].centre,
-            ROOMS[target].centre,
+            (
+                AIMS.get((source, target), ROOMS[target].centre[0]),
+                ROOMS[target].centre[1],
+            ),
             patchA=boxes[source],
             patchB=boxes[target],
             shrinkA=3,

@@ -127,3 +127,12 @@ def test_first_calls_are_measured_in_fresh_processes():
     assert set(found) == {"install", "session"}
     for probe in found.values():
         assert all(math.isfinite(probe[k]) for k in ("first", "later", "ready"))
+
+
+def test_json_is_written_whole_and_alone(tmp_path, capsys):
+    path = tmp_path / "bench.json"
+    arguments = ["--cases", "no such case", "--no-first-call", "--json", str(path)]
+    assert bench.main(arguments) == 0
+    assert f"wrote {path}" in capsys.readouterr().out
+    assert [p.name for p in tmp_path.iterdir()] == ["bench.json"]
+    assert json.loads(path.read_text())["cases"] == []

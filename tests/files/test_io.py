@@ -1,45 +1,54 @@
-"""Lazy readers for TIFF, Zarr and .npy."""
+"""Inputs opened as the blur command opens them: nothing read until sliced.
+
+The command opens its image and mask with ``open_input(path,
+opener=open_image)``; these tests go through the same door.
+"""
 
 from __future__ import annotations
 
 import pickle
 
-import dask.array as da
 import numpy as np
 import pytest
 import tifffile
 import zarr
 
+from napari_masked_blur._files.formats import open_image
 from napari_masked_blur._files.io import (
     InputFileError,
     MappedRows,
+    TiffZarr,
     file_format,
     open_input,
-    open_lazy,
+    stored_chunks,
 )
 
 
-def test_npy_is_read_lazily_and_exactly(tmp_path, volume):
+def opened(path, **options):
+    """The file at ``path`` as the blur command opens it."""
+    return open_input(path, opener=open_image, **options)
+
+
+def test_npy_is_memory_mapped_and_read_exactly(tmp_path, volume):
     np.save(tmp_path / "v.npy", volume)
-    lazy = open_lazy(tmp_path / "v.npy", chunks=(4, 7, 9))
-    assert isinstance(lazy, da.Array) and lazy.chunksize == (4, 7, 9)
-    np.testing.assert_array_equal(lazy.compute(), volume)
+    image = opened(tmp_path / "v.npy")
+    assert isinstance(image.array, MappedRows)
+    assert (image.shape, image.dtype) == (volume.shape, volume.dtype)
+    np.testing.assert_array_equal(image[1:4, 5:17, 20:], volume[1:4, 5:17, 20:])
 
 
 def test_uncompressed_tiff_is_memory_mapped(tmp_path, volume):
     tifffile.imwrite(tmp_path / "v.tif", volume)
-    lazy = open_lazy(tmp_path / "v.tif", chunks=(2, 8, 8))
-    readers = [v for v in lazy.dask.values() if isinstance(v, MappedRows)]
-    assert len(readers) == 1
-    np.testing.assert_array_equal(lazy.compute(), volume)
+    image = opened(tmp_path / "v.tif")
+    assert isinstance(image.array, MappedRows)
+    np.testing.assert_array_equal(image[:], volume)
 
 
 def test_compressed_tiled_tiff_is_read_through_zarr(tmp_path, volume):
     tifffile.imwrite(tmp_path / "v.tif", volume, compression="zlib", tile=(16, 16))
-    lazy = open_lazy(tmp_path / "v.tif", chunks=(3, 10, 10))
-    np.testing.assert_array_equal(
-        lazy[1:4, 5:17, 20:].compute(), volume[1:4, 5:17, 20:]
-    )
+    image = opened(tmp_path / "v.tif")
+    assert isinstance(image.array, TiffZarr)
+    np.testing.assert_array_equal(image[1:4, 5:17, 20:], volume[1:4, 5:17, 20:])
 
 
 def test_zarr_keeps_its_chunks(tmp_path, volume):
@@ -47,9 +56,14 @@ def test_zarr_keeps_its_chunks(tmp_path, volume):
         tmp_path / "v.zarr", shape=volume.shape, dtype=volume.dtype, chunks=(2, 8, 16)
     )
     stored[:] = volume
-    lazy = open_lazy(tmp_path / "v.zarr")
-    assert lazy.chunksize == (2, 8, 16)
-    np.testing.assert_array_equal(lazy.compute(), volume)
+    image = opened(tmp_path / "v.zarr")
+    assert stored_chunks(image) == (2, 8, 16)
+    np.testing.assert_array_equal(image[:], volume)
+
+
+def test_files_that_are_not_zarr_have_no_stored_chunks(tmp_path, volume):
+    np.save(tmp_path / "v.npy", volume)
+    assert stored_chunks(opened(tmp_path / "v.npy")) is None
 
 
 @pytest.mark.parametrize("version", ["0.4", "0.5"])
@@ -65,24 +79,21 @@ def test_ome_zarr_reads_full_resolution(tmp_path, volume, version):
         group.attrs["multiscales"] = multiscales
     else:
         group.attrs["ome"] = {"version": version, "multiscales": multiscales}
-    np.testing.assert_array_equal(open_lazy(tmp_path / "img.ome.zarr"), volume)
+    np.testing.assert_array_equal(opened(tmp_path / "img.ome.zarr")[:], volume)
 
 
 def test_zarr_group_without_multiscales_is_refused(tmp_path):
     zarr.open_group(tmp_path / "g.zarr", mode="w")
     with pytest.raises(ValueError, match="without OME-Zarr 'multiscales'"):
-        open_lazy(tmp_path / "g.zarr")
+        opened(tmp_path / "g.zarr")
 
 
-def test_missing_unknown_and_unreadable_files(tmp_path):
-    with pytest.raises(FileNotFoundError, match="no such file"):
-        open_lazy(tmp_path / "absent.tif")
-    (tmp_path / "notes.txt").write_text("hello")
-    with pytest.raises(ValueError, match="cannot tell the format"):
-        open_lazy(tmp_path / "notes.txt")
+def test_missing_and_unreadable_files_are_named(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"no such file: .*absent\.tif"):
+        opened(tmp_path / "absent.tif")
     (tmp_path / "fake.tif").write_text("not a tiff")
     with pytest.raises(ValueError, match=r"cannot read .*fake\.tif.* as tiff"):
-        open_lazy(tmp_path / "fake.tif")
+        opened(tmp_path / "fake.tif")
 
 
 def test_file_format_from_the_name(tmp_path):
@@ -90,13 +101,16 @@ def test_file_format_from_the_name(tmp_path):
     assert file_format("b.ome.zarr") == "zarr"
     assert file_format("c.npy") == "npy"
     assert file_format(tmp_path) == "zarr"
+    with pytest.raises(ValueError, match=r"format of 'notes\.txt'.* \.tif, \.tiff"):
+        file_format("notes.txt")
 
 
-def test_lazy_graph_pickles_without_the_data(tmp_path):
-    big = np.zeros((64, 256, 256), np.float32)  # 16 MiB
+def test_an_opened_input_pickles_without_its_pixels(tmp_path):
+    big = np.arange(64 * 256 * 256, dtype=np.float32).reshape(64, 256, 256)  # 16 MiB
     np.save(tmp_path / "big.npy", big)
-    lazy = open_lazy(tmp_path / "big.npy", chunks=(16, 128, 128))
-    assert len(pickle.dumps(lazy)) < 50_000
+    sent = pickle.dumps(opened(tmp_path / "big.npy"))
+    assert len(sent) < 50_000
+    np.testing.assert_array_equal(pickle.loads(sent)[60:, 7:9], big[60:, 7:9])
 
 
 def test_mapped_rows_match_numpy_for_any_slices(tmp_path):
@@ -127,20 +141,20 @@ def test_truncated_file_is_refused_when_opened(tmp_path, volume, name):
     path.write_bytes(whole[: len(whole) // 2])
     damaged = r"as (npy|tiff): the file is (truncated|damaged)"
     with pytest.raises(ValueError, match=damaged):
-        open_lazy(path)
+        opened(path)
 
 
 def test_tiff_without_pages_is_refused(tmp_path):
     (tmp_path / "empty.tif").write_bytes(b"II*\x00\x00\x00\x00\x00")
     with pytest.raises(ValueError, match="holds no image"):
-        open_lazy(tmp_path / "empty.tif")
+        opened(tmp_path / "empty.tif")
 
 
 def test_failed_reads_and_bad_weights_name_the_file(tmp_path):
     weights = np.ones((4, 6), np.float32)
     weights[3, 5] = -2
     np.save(tmp_path / "w.npy", weights)
-    checked = open_input(tmp_path / "w.npy", weights=True)
+    checked = opened(tmp_path / "w.npy", weights=True)
     np.testing.assert_array_equal(checked[:3], weights[:3])
     with pytest.raises(InputFileError, match=r"w\.npy' holds -2.0 at pixel \(3, 5\)"):
         checked[2:, 1:]

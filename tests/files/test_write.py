@@ -152,6 +152,46 @@ def test_leftovers_of_dead_runs_are_cleaned_and_others_kept(tmp_path):
     )
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        "out.npy",
+        "out.ome.zarr",
+        "archive.tar.gz",
+        "settings",  # no suffix
+        "blur.",
+        ".hidden",
+        ".hidden.json",
+        "blur.v2-final",
+        "my blur.json",
+        "données.tif",
+    ],
+)
+def test_every_partial_name_is_one_the_cleanup_finds(tmp_path, monkeypatch, name):
+    dead = dead_pid()
+    monkeypatch.setattr(atomic.os, "getpid", lambda: dead)  # as a killed run named
+    atomic.partial_path(tmp_path / name).write_text("half written")
+    atomic.partial_path(tmp_path / name, "old").write_text("old output")
+    monkeypatch.undo()
+    said = atomic.remove_stale_partials(tmp_path)
+    assert len(said) == 2
+    assert [p.name for p in tmp_path.iterdir()] == [name]  # put back under its name
+    assert (tmp_path / name).read_text() == "old output"
+
+
+def test_small_text_files_are_written_whole_under_their_name(tmp_path):
+    atomic.write_text_atomic(tmp_path / "s.json", "{}\n")
+    atomic.write_text_atomic(tmp_path / "s.json", '{"sigma": 2}\n')
+    assert [p.name for p in tmp_path.iterdir()] == ["s.json"]
+    assert (tmp_path / "s.json").read_text() == '{"sigma": 2}\n'
+
+
+def test_a_failed_text_write_names_the_file_asked_for(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"'[^']*absent/s\.json'$"):
+        atomic.write_text_atomic(tmp_path / "absent" / "s.json", "{}\n")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_write_lazy_refuses_an_output_inside_an_input_store(tmp_path, volume):
     group = zarr.open_group(tmp_path / "g.zarr", mode="w")
     group.create_array("img", shape=volume.shape, dtype=volume.dtype)[:] = volume

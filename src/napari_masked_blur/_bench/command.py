@@ -16,7 +16,7 @@ image border:
 
 Peers that are not installed are left out (``pip install
 napari-masked-blur[bench]`` installs them all).  The measuring is in
-:mod:`.bench_measure`; ``docs/scripts/benchmarks_plot.py`` draws the plot
+:mod:`.measure`; ``docs/scripts/benchmarks_plot.py`` draws the plot
 from the JSON this command writes.
 """
 
@@ -44,6 +44,7 @@ from napari_masked_blur._bench.peers import (
     ours,
     seed_recipe,
 )
+from napari_masked_blur._files.atomic import write_text_atomic
 
 SIGMAS_2D = (0.7, 1.0, 2.0, 3.0, 5.0, 10.0, 30.0)
 # 2048 x 2048, and 2160 x 3240 (7 MP, neither square nor a power of two).
@@ -192,6 +193,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         command = "napari-masked-blur bench " + " ".join(argv)
         about = {"command": command.strip(), "machine": machine()}
         about |= {"rounds": args.rounds, "slow_s": SLOW_S, "peers": list(peers)}
-        args.json.write_text(to_json(results, **about, first_call=first), "utf-8")
+        write_text_atomic(args.json, to_json(results, **about, first_call=first))
         print(f"wrote {args.json}")
     return 0

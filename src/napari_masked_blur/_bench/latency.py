@@ -16,7 +16,7 @@ viewer, so every figure includes napari's own work (events, re-slicing):
 - memory: the peak of what the widget allocates (tracemalloc) while a whole
   volume is computed, and during a drag, as the output plus the working
   set;
-- time-lapses (:mod:`.bench_scrub`, measured first, in a fresh process):
+- time-lapses (:mod:`.scrub`, measured first, in a fresh process):
   scrubbing a 20 x 64 x 512 x 512 movie to a frame not yet done, the first
   plane of a session, and memory while scrubbing and filling.
 

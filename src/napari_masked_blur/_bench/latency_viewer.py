@@ -1,6 +1,6 @@
 """The viewer the latency benchmarks drive: napari, the widget docked, a clock.
 
-Shared by :mod:`.bench_latency` (paint, slider, planes) and :mod:`.bench_scrub`
+Shared by :mod:`.latency` (paint, slider, planes) and :mod:`.scrub`
 (time-lapses).
 """
 

@@ -34,9 +34,11 @@ import socket
 import sys
 from pathlib import Path
 
+# What partial_path makes: the suffix is Path.suffix, a dot and anything but
+# a dot ("-v2", spaces and all), or nothing for a name without one.
 _LEFTOVER = re.compile(
     r"^\.(?P<stem>.+)\.(?P<kind>partial|old)-(?P<host>\w*)-(?P<pid>\d+)"
-    r"(?P<suffix>(?:\.\w+)?)$"
+    r"(?P<suffix>(?:\.[^.]+)?)$"
 )
 _NOREPLACE, _EXCHANGE = 1, 2  # renameat2 flags (linux/fs.h)
 _AT_FDCWD = -100
@@ -49,7 +51,20 @@ def host_tag() -> str:
 
 def partial_path(output: Path, kind: str = "partial") -> Path:
     """Where ``output`` is written before it is whole (``kind="partial"``),
-    or where an old output waits while the new one moves in (``"old"``)."""
+    or where an old output waits while the new one moves in (``"old"``).
+
+    Every writer of the package names its partials here, so that
+    :func:`remove_stale_partials` finds what a killed one left.
+
+    Examples
+    --------
+    >>> import os
+    >>> name = partial_path(Path("out.ome.zarr")).name
+    >>> name == f".out.ome.partial-{host_tag()}-{os.getpid()}.zarr"
+    True
+    >>> partial_path(Path("settings")).name.endswith(f"-{os.getpid()}")
+    True
+    """
     return output.with_name(
         f".{output.stem}.{kind}-{host_tag()}-{os.getpid()}{output.suffix}"
     )
@@ -214,6 +229,8 @@ def write_text_atomic(path: Path, text: str) -> None:
     try:
         partial.write_text(text, encoding="utf-8")
         os.replace(partial, path)
-    except BaseException:
+    except BaseException as error:
         partial.unlink(missing_ok=True)
+        if isinstance(error, OSError) and error.filename == str(partial):
+            error.filename = str(path)  # the name asked for, not our partial's
         raise

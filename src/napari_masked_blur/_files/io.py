@@ -1,7 +1,8 @@
 """Read big arrays lazily: TIFF, Zarr (v3, OME-Zarr) and .npy.
 
-Readers return dask arrays that read nothing until a chunk is computed, and
-hold only a path and a byte offset, so their graphs pickle cheaply to a
+Readers return arrays that read nothing until sliced, and hold only a path
+and a byte offset, so the dask graphs that slice them
+(:mod:`napari_masked_blur._lazy.windows`) pickle cheaply to a
 dask.distributed cluster.  Uncompressed TIFF and .npy are memory-mapped, one
 chunk's rows at a time; compressed or tiled TIFF is read through tifffile's
 Zarr view.  Writing is :mod:`.write`'s.
@@ -18,13 +19,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import dask.array as da
 import numpy as np
 import tifffile
 import zarr
 from dask.base import tokenize
 
-FORMATS = ("tiff", "zarr", "npy")
 SUFFIXES = {".tif": "tiff", ".tiff": "tiff", ".zarr": "zarr", ".npy": "npy"}
 
 
@@ -105,19 +104,6 @@ def stored_chunks(array: Any) -> tuple[int, ...] | None:
     if isinstance(array, NamedReads):
         array = array.array
     return tuple(array.chunks) if isinstance(array, zarr.Array) else None
-
-
-def open_lazy(path: str | os.PathLike, chunks: Any = None) -> da.Array:
-    """The array stored at ``path`` (see :func:`open_array`) as a dask array.
-
-    ``chunks`` defaults to the Zarr chunks for Zarr, else dask's "auto".
-    """
-    array = open_array(path)
-    if chunks is None:
-        chunks = stored_chunks(array) or "auto"
-    return da.from_array(
-        array, chunks=chunks, meta=np.empty((0,) * array.ndim, array.dtype)
-    )
 
 
 class RawArray:

@@ -33,7 +33,6 @@ def write_lazy(
     path: str | os.PathLike,
     *,
     chunks: tuple[int, ...] | None = None,
-    attributes: dict[str, Any] | None = None,
     overwrite: bool = False,
     store: Callable[[da.Array, Any], None] | None = None,
     create: Callable[..., Any] | None = None,
@@ -58,8 +57,6 @@ def write_lazy(
     chunks : tuple of int, optional
         Zarr chunk shape; default the first chunk of ``array``.  The array
         is rechunked if its chunks are not whole multiples of these.
-    attributes : dict, optional
-        Stored in the Zarr metadata.
     overwrite : bool
         Replace an existing ``path``.
     store : callable, optional
@@ -67,7 +64,7 @@ def write_lazy(
         :func:`dask.array.store` on the current scheduler.
     create : callable, optional
         ``create(temporary_path, shape, dtype, chunks)`` makes the empty
-        target instead of :func:`create_target` (``attributes`` unused):
+        target instead of :func:`create_target`:
         :func:`.outputs.output_hooks` gives one per format.
     finish : callable, optional
         ``finish(temporary_path, path)`` runs once the output is in place
@@ -91,9 +88,7 @@ def write_lazy(
     partial = partial_path(path)
     try:
         if create is None:
-            target = create_target(
-                partial, array.shape, array.dtype, chunks, attributes
-            )
+            target = create_target(partial, array.shape, array.dtype, chunks)
         else:
             target = create(partial, array.shape, np.dtype(array.dtype), chunks)
         if store is None:
