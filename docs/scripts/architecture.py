@@ -66,11 +66,11 @@ ROOMS = {
     "__init__": Room((5.6, 8.15), 2.4, "the public names"),
     "_cli": Room((8.9, 8.1), 3.0, "blur files and folders; the demo"),
     "_bench": Room((12.3, 8.1), 3.0, "the benchmark table and latency"),
-    "_api": Room((4.2, 6.1), 2.2, "check once, then route"),
+    "_api": Room((4.2, 6.1), 2.2, "FILTERS; check once, route"),
     "_live": Room((1.75, 4.15), 3.0, "what the live view computes next"),
     "_lazy": Room((6.5, 4.15), 2.2, "dask: overlap, windows, pyramids"),
     "_files": Room((10.6, 4.0), 2.8, "files read lazily, written atomically"),
-    "_math": Room((5.0, 1.95), 5.6, "the masked blur of in-memory arrays"),
+    "_math": Room((5.0, 1.95), 5.6, "the masked filters, described once; in memory"),
     "_engines": Room((11.9, 1.95), 4.0, "the Gaussian, fast: one contract"),
 }
 # Arrows that would cross a box bend around it (matplotlib's arc3 ``rad``),

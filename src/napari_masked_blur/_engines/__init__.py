@@ -37,6 +37,11 @@ applying the outside policy as rows come out; ``_math.dense`` takes it for
 ``method="auto"`` where it suits the input (:func:`fused_suits`) and its
 compiled loops are ready.
 
+numba's compiled loops (the fused pass's and the plane loop that
+``_math.taps`` asks for) are compiled, cached and warmed by one loader,
+:mod:`._compiled`, on one background queue: the only module of the package
+that imports them, and numba, and only inside a function.
+
 The contract every engine keeps
 -------------------------------
 - ``arrays`` are finite float32 or float64, C-contiguous, all of one shape
