@@ -29,7 +29,7 @@ class RecordingArray:
 # --- one region, for showing a plane of a big volume -------------------------
 
 
-def test_blur_region_reads_only_the_kernel_reach(rng):
+def test_filter_region_reads_only_the_kernel_reach(rng):
     volume = rng.random((40, 30, 30)).astype(np.float32)
     mask = rng.random(volume.shape) > 0.5
     image = RecordingArray(volume)
@@ -41,7 +41,7 @@ def test_blur_region_reads_only_the_kernel_reach(rng):
     assert image.reads == [(slice(16, 25), slice(0, 30), slice(0, 30))]
 
 
-def test_blur_region_of_a_dask_volume_with_channels(rng):
+def test_filter_region_of_a_dask_volume_with_channels(rng):
     volume = rng.random((2, 16, 20))
     mask = rng.integers(0, 3, (16, 20))
     region = (slice(3, 9), slice(15, None))

@@ -204,7 +204,7 @@ def test_normalized_convolution_takes_axes_and_broadcast_weights():
         np.testing.assert_allclose(certainty[t], alone[1], rtol=1e-10)
 
 
-def test_blur_region_of_one_frame_reads_a_broadcast_mask():
+def test_filter_region_of_one_frame_reads_a_broadcast_mask():
     rng = np.random.default_rng(4)
     movie = rng.random((3, 6, 20, 21)).astype(np.float32)
     mask = rng.random((20, 21)) > 0.4

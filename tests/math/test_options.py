@@ -1,8 +1,8 @@
-"""BlurOptions.check: every option checked once where it enters, by name.
+"""BlurSettings.check: every option checked once where it enters, by name.
 
 The public functions, the widget and the command line all build their
 options here; what they refuse, and how they say so, is specified below,
-first through :func:`masked_gaussian`, then on :meth:`BlurOptions.check`
+first through :func:`masked_gaussian`, then on :meth:`BlurSettings.check`
 itself.
 """
 
@@ -84,11 +84,11 @@ def test_channel_axis_out_of_range_is_named():
         masked_gaussian(np.ones((4, 4, 2)), np.ones((4, 4)), 1, channel_axis=3)
 
 
-# --- BlurOptions.check: what comes out ---------------------------------------
+# --- BlurSettings.check: what comes out ---------------------------------------
 
 
 def check(image=None, mask=None, sigma=1.0, **options):
-    """BlurOptions.check on a (4, 6) image and bool mask unless others are given."""
+    """BlurSettings.check on a (4, 6) image and bool mask unless others are given."""
     image = np.ones((4, 6)) if image is None else image
     mask = np.ones((4, 6), bool) if mask is None else mask
     return check_options(image, mask, sigma, **options)
@@ -189,7 +189,7 @@ def test_check_reads_only_shape_and_dtype():
     assert options.sigma == (2.0, 2.0) and options.channel_axis == 2
 
 
-# --- BlurOptions.check: what it refuses, naming it ---------------------------
+# --- BlurSettings.check: what it refuses, naming it ---------------------------
 
 
 @pytest.mark.parametrize(

@@ -69,7 +69,7 @@ def update_patch(output, image, mask, changed, options):
 # ------------------------------------------------------------ the whole image
 
 
-def test_blur_whole_smooths_each_label_alone_with_per_label():
+def test_filter_whole_smooths_each_label_alone_with_per_label():
     # sigma 100: the four pixels weigh almost alike (exp(-3**2 / 2e4) > 0.9995).
     image = np.array([0.0, 10.0, 100.0, 110.0])
     mask = np.array([1, 1, 2, 2], np.uint8)
@@ -82,7 +82,7 @@ def test_blur_whole_smooths_each_label_alone_with_per_label():
     )
 
 
-def test_blur_whole_smooths_every_inside_pixel_together_without_per_label():
+def test_filter_whole_smooths_every_inside_pixel_together_without_per_label():
     image = np.array([0.0, 10.0, 100.0, 110.0])
     mask = np.array([1, 1, 2, 2], np.uint8)
     options = check_options(image, mask, 100.0)
@@ -92,7 +92,7 @@ def test_blur_whole_smooths_every_inside_pixel_together_without_per_label():
     np.testing.assert_array_equal(out, masked_gaussian(image, mask, 100.0))
 
 
-def test_blur_whole_with_chosen_labels_leaves_the_others_outside():
+def test_filter_whole_with_chosen_labels_leaves_the_others_outside():
     image = np.array([0.0, 10.0, 100.0, 110.0])
     mask = np.array([1, 1, 2, 2], np.uint8)
     options = check_options(image, mask, 100.0, labels=2)

@@ -20,7 +20,7 @@ def same_result(out, expected, image):
     """Equal up to float32 rounding: within 1e-6 of the image's value range.
 
     A patch is computed on a window, whose float32 shift (see
-    ``_core.smooth_quotient``) may differ from the whole image's by a few ulps.
+    ``_math.dense.smooth_filter``) may differ from the whole image's by a few ulps.
     """
     tolerance = 1e-6 * float(np.ptp(image))
     return np.allclose(out, expected, rtol=0, atol=tolerance, equal_nan=True)

@@ -152,7 +152,7 @@ def axes_by_rule(args: argparse.Namespace, info: Any) -> tuple[int, ...] | None:
         except (FileNotFoundError, ValueError) as error:
             raise InputError(str(error)) from None
     if args.channel_axis is not None and not -ndim <= args.channel_axis < ndim:
-        return None  # BlurOptions.check names the bad channel axis
+        return None  # BlurSettings.check names the bad channel axis
     axes, line = rule_axes(info.labels(ndim), args.channel_axis)
     print(line, file=sys.stderr)
     every = ndim - (args.channel_axis is not None)

@@ -1,9 +1,12 @@
-"""The options of one masked blur, checked once where they enter.
+"""The settings of one masked filter checked against an image and a mask.
 
-:meth:`BlurOptions.check` is the one place an image, a mask and the options
-are checked against each other: shapes, dtypes, sigma and spacing per axis,
-the border and outside rules, the label ids, the engine.  Every layer below
-the public functions, the widget and the command line takes a
+:meth:`BlurSettings.check <.settings.BlurSettings.check>` (through
+:meth:`BlurOptions.from_settings`) is the one place an image, a mask and the
+settings are checked against each other: shapes, dtypes, the channel axis,
+sigma and spacing per axis, the label ids against the mask's kind.  The
+settings' own values (the border and outside rules, the engine, the
+filter) were checked when the settings were made.  Every layer below the
+public functions, the widget and the command line takes a
 :class:`BlurOptions` and trusts it.  What can only be checked on the pixels
 (a negative or non-finite certainty weight) is checked where the pixels are
 read (:mod:`.weights`).

@@ -36,7 +36,7 @@ def filter_whole(
     """The masked blur of the whole of in-memory ``image`` and ``mask``.
 
     ``options`` were checked against these arrays
-    (:meth:`~.options.BlurOptions.check`).  Returns a new array shaped like
+    (:meth:`~.settings.BlurSettings.check`).  Returns a new array shaped like
     the image; the inputs are only read.  A mask with fewer axes (or axes of
     length 1) is broadcast as a view.
     """

@@ -10,7 +10,7 @@ engines' loader compiles and hands out (:func:`reduce_planes`): this room
 never imports numba.
 
 In float32 the image is shifted by ``c``, the value of one weighted pixel of
-the window, as the dense path does (:func:`.dense.smooth_quotient`): the
+the window, as the dense path does (:func:`.dense.smooth_filter`): the
 taps and the smoothing see ``(x - c) w``, and ``c`` is added back to the
 quotient, so rounding follows the data's spread rather than its magnitude.
 """

@@ -35,8 +35,8 @@ def controls_settings(
 ) -> BlurSettings:
     """The settings of the widget's controls for ``image`` and ``mask``.
 
-    The same options the widget blurs with: ``BlurOptions.check(image.data,
-    mask, **settings.kwargs)`` equals the widget's ``options(image, mask)``.
+    The widget reads its controls through this alone: its ``options(image,
+    mask)`` are these settings checked against the layers.
     ``spacing`` and ``units`` are the image layer's scale and units when
     "sigma in image units" is on; ``channel_axis`` is -1 for RGB; ``axes``
     is None when every axis is smoothed.

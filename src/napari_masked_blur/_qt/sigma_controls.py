@@ -82,7 +82,7 @@ class AxesControls:
         return self.smooth_over.value
 
     def value(self) -> float | tuple[float, ...]:
-        """Sigma for ``BlurOptions.check``: one value, or one per smoothed axis."""
+        """Sigma for ``BlurSettings``: one value, or one per smoothed axis."""
         if self.per_axis.value and len(self.fields):
             return tuple(field.value for field in self.fields)
         return self.sigma.value
