@@ -1,21 +1,9 @@
-"""Fixtures shared by the lazy tests: a seeded generator and a striped label mask."""
+"""Fixtures of the file tests: a small float32 volume to read and write."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-
-
-@pytest.fixture
-def rng() -> np.random.Generator:
-    return np.random.default_rng(6)
-
-
-@pytest.fixture
-def stripes() -> np.ndarray:
-    """Labels 1..3 in diagonal bands that cross every chunk border, 0 between."""
-    rows, cols = np.indices((40, 45))
-    return np.where((rows + cols) % 13 < 10, (rows + cols) // 13 % 3 + 1, 0)
 
 
 @pytest.fixture

@@ -13,9 +13,14 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from napari_masked_blur._api.route import checked, is_dask, run, run_with_certainty
-from napari_masked_blur._math.options import BlurOptions, SigmaLike
-from napari_masked_blur._math.settings import BlurSettings
+from napari_masked_blur._api.route import (
+    call_settings,
+    checked,
+    is_dask,
+    run,
+    run_with_certainty,
+)
+from napari_masked_blur._math.options import SigmaLike
 
 
 def normalized_convolution(
@@ -84,37 +89,12 @@ def normalized_convolution(
     >>> bool(out[0, 2] < 20)  # smoothed among its neighbours, not with 1000
     True
     """
+    settings = call_settings(locals(), "gaussian")
     image, weights = _arrays(image, weights)
-    options = _convolution_options(
-        image, weights, sigma, mode, truncate, spacing, channel_axis, method, axes
-    )
-    return run_with_certainty(image, weights, options, return_certainty)
-
-
-def _convolution_options(
-    image: npt.ArrayLike,
-    weights: npt.ArrayLike,
-    sigma: SigmaLike,
-    mode: str,
-    truncate: float,
-    spacing: SigmaLike | None,
-    channel_axis: int | None,
-    method: str,
-    axes: int | Sequence[int] | None,
-) -> BlurOptions:
-    """The options of a normalized convolution; weights must be real numbers."""
     if weights.dtype.kind not in "biuf":
         raise ValueError(f"weights must be real-valued, got dtype {weights.dtype}")
-    settings = BlurSettings(
-        sigma=sigma,
-        mode=mode,
-        truncate=truncate,
-        spacing=spacing,
-        channel_axis=channel_axis,
-        method=method,
-        axes=axes,
-    )
-    return settings.check(image, weights)
+    options = settings.check(image, weights)
+    return run_with_certainty(image, weights, options, return_certainty)
 
 
 def masked_gaussian(
@@ -214,20 +194,8 @@ def masked_gaussian(
     >>> [float(frame[2, 2]) for frame in out]
     [100.0, 200.0, 300.0]
     """
+    settings = call_settings(locals(), "gaussian")
     image, mask = _arrays(image, mask)
-    settings = BlurSettings(
-        sigma=sigma,
-        filter="gaussian",
-        outside=outside,
-        labels=labels,
-        per_label=bool(per_label),
-        mode=mode,
-        truncate=truncate,
-        spacing=spacing,
-        channel_axis=channel_axis,
-        method=method,
-        axes=axes,
-    )
     return run(image, mask, checked(image, mask, settings))
 
 

@@ -13,7 +13,8 @@ knows which filter it computes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import fields
 from typing import Any
 
 import numpy as np
@@ -44,6 +45,19 @@ def checked(image: Any, mask: Any, settings: BlurSettings) -> BlurOptions:
         # Named at the public function's caller (its frame is 4 above this).
         warn_absent_labels(mask, options.labels, stacklevel=4)
     return options
+
+
+def call_settings(arguments: Mapping[str, Any], filter: str) -> BlurSettings:
+    """The settings of a call to a public filter function: ``filter`` and the
+    arguments named as settings fields (``locals()`` of the function).
+
+    ``per_label`` is taken as a truth value, as the functions always took it.
+    """
+    names = {f.name for f in fields(BlurSettings)}
+    given = {key: value for key, value in arguments.items() if key in names}
+    if "per_label" in given:
+        given["per_label"] = bool(given["per_label"])
+    return BlurSettings(**{**given, "filter": filter})
 
 
 def run(image: Any, mask: Any, options: BlurOptions) -> Any:
