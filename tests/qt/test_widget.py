@@ -10,6 +10,7 @@ from qtpy.QtCore import QThreadPool
 import napari_masked_blur._qt.session as session_module
 import napari_masked_blur._qt.widget as widget_module
 from napari_masked_blur import FILTERS, masked_gaussian
+from napari_masked_blur._math.filters import filter_named
 from napari_masked_blur._qt.control_settings import controls_settings
 from napari_masked_blur._qt.output_layers import OUTPUT_KEY
 from napari_masked_blur._qt.widget import NO_IMAGE_HINT, NO_MASK_HINT
@@ -85,6 +86,8 @@ def test_the_filter_choice_is_built_from_filters_and_hidden_with_one(small):
     assert widget["filter"].value == "gaussian"
     assert widget["filter"].visible is (len(FILTERS) > 1)
     assert controls_settings(widget, *widget_layers(widget)).filter == "gaussian"
+    # "outside" offers what the chosen filter allows
+    assert list(widget["outside"].choices) == list(filter_named("gaussian").outside)
 
 
 def widget_layers(widget):

@@ -53,8 +53,8 @@ Finish = Callable[[Sequence[np.ndarray], float], np.ndarray]
 ``smoothed`` holds one array per term, in the order of :attr:`Filter.terms`;
 all but the last are scratch (the finish may write into them and return
 one), the last is the certainty ``G*w``, returned beside the result and
-only read; ``shift`` is ``c``.  Where no weight is in reach every term is an exact 0, and the
-finish must give NaN there.
+only read; ``shift`` is ``c``.  Where no weight is in reach every term
+is an exact 0, and the finish must give NaN there.
 """
 
 

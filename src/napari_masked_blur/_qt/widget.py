@@ -39,7 +39,6 @@ from napari_masked_blur._api.registry import FILTERS
 from napari_masked_blur._api.route import checked
 from napari_masked_blur._math.filters import filter_named
 from napari_masked_blur._math.options import MODES, BlurOptions
-from napari_masked_blur._math.outside import OUTSIDE_POLICIES
 from napari_masked_blur._qt.choices import (
     LabelChoices,
     image_choices,
@@ -110,7 +109,9 @@ class MaskedBlurWidget(Container):
         )
         # sigma, smooth over, sigma per axis, the per-axis fields, units
         self._axes = AxesControls(self._on_option)
-        self._outside = ComboBox(name="outside", choices=OUTSIDE_POLICIES)
+        self._outside = ComboBox(  # the policies the chosen filter allows
+            name="outside", choices=lambda _: filter_named(self._filter.value).outside
+        )
         self._label_ids = ComboBox(
             name="labels", choices=lambda _: self._label_list(_chosen(self, "_mask"))
         )
@@ -147,6 +148,7 @@ class MaskedBlurWidget(Container):
     def _connect(self) -> None:
         self._image.changed.connect(self._on_image_chosen)
         self._mask.changed.connect(self._on_mask_chosen)
+        self._filter.changed.connect(self._outside.reset_choices)
         options = (self._filter, self._outside, self._label_ids, self._per_label)
         for widget in (*options, self._mode):
             widget.changed.connect(self._on_option)
