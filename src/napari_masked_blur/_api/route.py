@@ -32,8 +32,10 @@ def checked(image: Any, mask: Any, settings: BlurSettings) -> BlurOptions:
     """``settings`` checked against ``image`` and ``mask``, and the warnings.
 
     Only shapes and dtypes are checked; a mask in memory is also searched
-    for the chosen label ids (a ``UserWarning`` names the absent ones: a
-    lazy mask would have to be read whole, so it is not searched).
+    for the chosen label ids (a ``UserWarning`` names the absent ones).  A
+    lazy or memory-mapped mask (the command line's files) would have to be
+    read whole, so it is not searched; the widget offers only the ids its
+    mask holds.
 
     Raises
     ------
@@ -41,7 +43,8 @@ def checked(image: Any, mask: Any, settings: BlurSettings) -> BlurOptions:
         Naming the value that is wrong and what was expected.
     """
     options = settings.check(image, mask)
-    if isinstance(mask, np.ndarray):
+    # A memory map is a file: reading it whole for a warning costs the file.
+    if isinstance(mask, np.ndarray) and not isinstance(mask, np.memmap):
         # Named at the public function's caller (its frame is 4 above this).
         warn_absent_labels(mask, options.labels, stacklevel=4)
     return options
