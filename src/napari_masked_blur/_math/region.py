@@ -1,14 +1,14 @@
-"""The masked blur of in-memory arrays, whole or over one region.
+"""A masked filter of in-memory arrays, whole or over one region.
 
 :func:`filter_whole` is the one entry to the in-memory computation: each label
 on its own (:mod:`.labels`) or the whole mask at once (:mod:`.dense`).
 
 :func:`filter_region` gives the output over a region only, exactly, reading
-only the input that determines it: the region grown by the kernel radius
-(:func:`~.boxes.region_window`).  A paint that changed the mask inside ``B``
-is repaired by the output over ``B`` grown by ``r``; the displayed plane of
-a volume needs only the planes within ``r`` of it, which are reduced by
-kernel taps first (:mod:`.taps`).
+only the input that determines it: the region grown by the filter's reach
+``r`` (:func:`~.boxes.region_window`).  A paint that changed the mask inside
+``B`` is repaired by the output over ``B`` grown by ``r``; the displayed
+plane of a volume needs only the planes within ``r`` of it, which for the
+masked Gaussian are reduced by kernel taps first (:mod:`.taps`).
 
 Numpy only: the widget calls this from a worker thread, the lazy path for
 each chunk.
@@ -33,7 +33,7 @@ from napari_masked_blur._math.taps import blur_tapped, plane_loop_coming, tapped
 def filter_whole(
     image: np.ndarray, mask: np.ndarray, options: BlurOptions
 ) -> np.ndarray:
-    """The masked blur of the whole of in-memory ``image`` and ``mask``.
+    """The filter (``options.filter``) over the whole of ``image`` and ``mask``.
 
     ``options`` were checked against these arrays
     (:meth:`~.settings.BlurSettings.check`).  Returns a new array shaped like
@@ -53,7 +53,7 @@ def filter_region(
 
     ``region`` is a box over the spatial axes (no channel axis); open or
     negative slices are read as numpy reads them.  Only the input window
-    ``region`` grown by the kernel radius is read, so the cost follows the
+    ``region`` grown by the filter's reach is read, so the cost follows the
     region, not the image.  ``image`` and ``mask`` may be anything that
     indexes with slices (numpy, memory maps, zarr, dask arrays); the mask
     may have fewer axes than the image (it broadcasts, see
