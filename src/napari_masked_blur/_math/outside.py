@@ -78,8 +78,12 @@ def place_region(
 
     Outside ``region`` no weight is in reach, so "fill" gives NaN there.
     """
-    out = np.empty(image.shape, output_dtype(image.dtype))
-    set_outside(out, image, None, "nan" if outside == "fill" else outside)
+    dtype = output_dtype(image.dtype)
+    if outside == "zero":  # calloc: pages no box reaches are never written
+        out = np.zeros(image.shape, dtype)
+    else:
+        out = np.empty(image.shape, dtype)
+        set_outside(out, image, None, "nan" if outside == "fill" else outside)
     target = out[with_channel(region, channel_axis)]
     if outside == "fill":
         target[...] = result
