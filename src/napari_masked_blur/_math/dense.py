@@ -1,4 +1,4 @@
-"""The masked blur of in-memory arrays: the normalized convolution itself.
+"""A masked filter of in-memory arrays: the normalized convolution itself.
 
 For an image ``x`` and non-negative weights ``w`` (the mask as 0/1, or a
 per-pixel certainty) the normalized convolution with a Gaussian ``G`` is::
@@ -10,6 +10,9 @@ leak in, and because the denominator counts only the weight that is really
 there the mask edge is not pulled toward zero.  ``G*w`` itself is the
 *certainty* of each output pixel: how much data stood behind it.
 
+Every filter is computed the same way (:func:`smooth_filter`): the terms of
+its description (:mod:`.filter`) smoothed, then finished; the masked
+Gaussian's are ``G*(x w)`` and ``G*w``, finished by their quotient.
 Everything here takes checked :class:`~.options.BlurOptions`; how the
 Gaussian is computed lives in :mod:`napari_masked_blur._engines`.
 """
@@ -48,7 +51,7 @@ from napari_masked_blur._math.weights import (
 def filter_dense(
     image: np.ndarray, mask: np.ndarray, options: BlurOptions
 ) -> np.ndarray:
-    """The masked blur of the whole image with one mask (no per-label).
+    """The filter over the whole image with one mask (no per-label).
 
     Outside the mask's bounding box every weight is 0, so the result there
     is known without filtering: only the window that determines the box is
