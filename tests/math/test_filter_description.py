@@ -32,6 +32,7 @@ SPREAD = Filter(
     terms=(Term(2), Term(1), Term(0)),
     finish=_finish_variance,
     outside=("nan", "zero"),
+    default_outside="nan",
 )
 
 

@@ -114,9 +114,8 @@ def _add_blur_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--outside",
         choices=OUTSIDE_POLICIES,
-        default="keep",
         help="pixels outside the mask: original value, 0, NaN, or filled "
-        "from the nearby mask (default: %(default)s)",
+        "from the nearby mask (default: the filter's own, keep for gaussian)",
     )
     parser.add_argument(
         "--labels",

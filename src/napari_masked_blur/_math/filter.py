@@ -78,6 +78,22 @@ class Filter:
         The result from the smoothed terms.
     outside : tuple of str
         The ``outside`` policies that make sense for this filter.
+    default_outside : str
+        The policy used when none is given: ``"keep"`` for filters whose
+        result is an intensity like the input's, a policy of ``outside``
+        otherwise (a derivative's is 0).
+    parameters : tuple of str
+        The inputs the filter takes besides the image, the mask and sigma,
+        by their keyword names, in the order the entrances show them:
+        ``"other"`` (a second image), or further settings such as
+        ``"high_sigma"``, ``"rho"`` or ``"order"``.  Empty for the Gaussian.
+    outputs : tuple of str
+        Names of the results stacked on a new leading axis (the eigenvalues,
+        largest first); empty when the result is one array shaped like the
+        image.  The widget shows one layer for each.
+    signed : bool
+        Whether the result is centred on 0 (a derivative, a z-score): shown
+        with a diverging colormap whose middle is 0.
     """
 
     name: str
@@ -85,6 +101,17 @@ class Filter:
     terms: tuple[Term, ...]
     finish: Finish
     outside: tuple[str, ...]
+    default_outside: str = "keep"
+    parameters: tuple[str, ...] = ()
+    outputs: tuple[str, ...] = ()
+    signed: bool = False
+
+    def __post_init__(self) -> None:
+        if self.default_outside not in self.outside:
+            raise ValueError(
+                f"default_outside {self.default_outside!r} of the {self.name} "
+                f"filter is not among its policies {self.outside}"
+            )
 
     def reach(self, sigma: Sequence[float], truncate: float) -> tuple[int, ...]:
         """How far, in pixels per axis, the result at a pixel reads the input.

@@ -116,7 +116,11 @@ class BlurSettings:
         Pixel size per axis, in ``units``: ``sigma_pixels = sigma / spacing``.
     axes : tuple of int, optional
         The axes to smooth (None: every axis but the channel axis).
-    outside, mode, method : str
+    outside : str, optional
+        As in :func:`napari_masked_blur.masked_gaussian`; None (the default)
+        takes the filter's own default (``"keep"`` for the Gaussian, see
+        :attr:`~.filter.Filter.default_outside`).
+    mode, method : str
         As in :func:`napari_masked_blur.masked_gaussian`.
     labels : tuple of int, optional
         As in ``masked_gaussian`` (one id becomes a tuple of one).
@@ -144,7 +148,7 @@ class BlurSettings:
     units: str | tuple[str, ...] | None = None
     spacing: float | tuple[float, ...] | None = None
     axes: tuple[int, ...] | None = None
-    outside: str = "keep"
+    outside: str | None = None
     labels: tuple[int, ...] | None = None
     per_label: bool = False
     mode: str = "missing"
@@ -163,9 +167,12 @@ class BlurSettings:
         set_(self, "truncate", number_value("truncate", self.truncate))
         set_(self, "channel_axis", integer_value("channel_axis", self.channel_axis))
         _check_sigma(self.sigma, self.spacing)
-        for key in ("filter", "mode", "outside", "method"):
-            check_string(key, getattr(self, key))
+        check_string("filter", self.filter)
         description = filter_named(self.filter)
+        if self.outside is None:
+            set_(self, "outside", description.default_outside)
+        for key in ("mode", "outside", "method"):
+            check_string(key, getattr(self, key))
         check_rules(self.mode, self.truncate, self.outside)
         if self.outside not in description.outside:
             raise ValueError(
