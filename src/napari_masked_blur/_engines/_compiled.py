@@ -25,7 +25,11 @@ input arrives.  Everyone else asks:
   reverse);
 - :func:`expect_loops` / :func:`loops_coming`: a caller that will prepare a
   key soon says so, and the others take a route that needs no compiled
-  loop meanwhile, rather than compile it on their own thread.
+  loop meanwhile, rather than compile it on their own thread;
+- :func:`never_compile_here`: marks the calling thread (the live widget's
+  main thread and its runner) as one that must never wait for numba: there
+  ``compiled_loops(key, now=True)`` queues the key instead and answers
+  None, so the caller takes its numpy route until the worker is done.
 """
 
 from __future__ import annotations
@@ -95,11 +99,16 @@ class LoopLoader:
     def loops(self, key: LoopKey, now: bool = False) -> object | None:
         """The loops for ``key`` if ready; with ``now``, made ready here first.
 
-        None when they are not ready (or, with ``now``, cannot be made).
+        None when they are not ready (or, with ``now``, cannot be made).  On
+        a thread marked by :func:`never_compile_here`, ``now`` queues the key
+        (:meth:`prepare`) and answers None rather than wait.
         """
         with self._lock:
             if key in self._ready or key in self._failed or not now:
                 return self._ready.get(key)
+        if getattr(_THREAD, "never_compile", False):
+            self.prepare(key)
+            return None
         self._get_ready(key)
         with self._lock:
             return self._ready.get(key)
@@ -109,6 +118,13 @@ class LoopLoader:
         with self._lock:
             settled = key in self._ready or key in self._failed
             return not settled and (key in self._expected or key in self._done)
+
+    def pending(self) -> bool:
+        """Whether any key is expected, queued or loading, and not settled yet."""
+        with self._lock:
+            settled = self._ready.keys() | self._failed
+            queued = {k for k, done in self._done.items() if not done.is_set()}
+            return bool((self._expected | queued) - settled)
 
     def expect(self, key: LoopKey) -> None:
         """Note that ``key`` will be prepared soon: :meth:`coming` from now on."""
@@ -183,6 +199,8 @@ class LoopLoader:
                 done.set()
 
 
+_THREAD = threading.local()  # never_compile: the thread must not wait for numba
+
 LOADER = LoopLoader()
 """The loader every caller shares: one queue, one worker, for the process."""
 
@@ -190,6 +208,16 @@ LOADER = LoopLoader()
 def compiled_loops(key: LoopKey, *, now: bool = False) -> object | None:
     """The compiled loops for ``key``, or None (see :meth:`LoopLoader.loops`)."""
     return LOADER.loops(key, now=now)
+
+
+def never_compile_here() -> None:
+    """Mark the calling thread: loops are never compiled or loaded on it.
+
+    ``compiled_loops(key, now=True)`` called on it queues ``key`` for the
+    worker and answers None (see :meth:`LoopLoader.loops`).  For the threads
+    a user waits on: the live widget's main thread and its runner.
+    """
+    _THREAD.never_compile = True
 
 
 def prepare_loops(key: LoopKey) -> threading.Event:
@@ -210,6 +238,11 @@ def unexpect_loops(key: LoopKey) -> None:
 def loops_coming(key: LoopKey) -> bool:
     """Whether ``key``'s loops are on their way, not ready yet: take another route."""
     return LOADER.coming(key)
+
+
+def loops_pending() -> bool:
+    """Whether any loops are on their way (see :meth:`LoopLoader.pending`)."""
+    return LOADER.pending()
 
 
 def wait_for_loops(timeout: float | None = None) -> bool:

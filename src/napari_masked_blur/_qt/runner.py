@@ -30,6 +30,8 @@ from typing import Any
 
 from qtpy.QtCore import QObject, Qt, Signal
 
+from napari_masked_blur._engines import never_compile_here
+
 
 @dataclass(frozen=True)
 class Job:
@@ -175,6 +177,7 @@ class LatestRunner:
             self._thread.start()
 
     def _work(self) -> None:
+        never_compile_here()  # numba's loops are got ready elsewhere, never here
         while (job := self._take()) is not None:
             start = time.perf_counter()
             value, error = None, None
