@@ -34,8 +34,12 @@ input arrives.  Everyone else asks:
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 from collections import deque
+from pathlib import Path
 from collections.abc import Callable
 from types import ModuleType
 
@@ -45,6 +49,9 @@ import numpy.typing as npt
 LoopKey = tuple[str, np.dtype, np.dtype, np.dtype]
 FAMILIES = ("fused", "planes")
 WORKER_NAME = "numba warm-up"
+# A child process that compiles longer than this is left to end on its own;
+# the worker then gets the loops ready itself.
+CHILD_TIMEOUT_S = 300
 
 
 def loop_key(
@@ -70,6 +77,39 @@ def _load(key: LoopKey) -> ModuleType:
     return loops
 
 
+def _compile_in_child(key: LoopKey) -> None:
+    """Get ``key``'s loops into numba's cache in a child process, and wait for it.
+
+    numba compiles in Python, holding the interpreter for the seconds a
+    cold cache takes: in this process that slows every thread that needs
+    it (the widget's pieces, the event loop).  A child process compiles on
+    an interpreter of its own and writes numba's cache (the same folder:
+    the same environment), from which this process then loads the loops in
+    a fraction of that.  Where the child fails (no numba, a cache that
+    cannot be written) this process compiles them itself, as before.
+    """
+    root = str(Path(__file__).resolve().parents[2])  # the folder holding the package
+    path = os.environ.get("PYTHONPATH")
+    env = dict(os.environ, PYTHONPATH=root if not path else root + os.pathsep + path)
+    command = [sys.executable, "-c", _CHILD, key[0], *(t.str for t in key[1:])]
+    try:
+        subprocess.run(
+            command, env=env, timeout=CHILD_TIMEOUT_S, check=False,
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired):
+        pass  # compiled here instead
+
+
+_CHILD = """\
+import sys
+import numpy as np
+from napari_masked_blur._engines._compiled import _load
+_load((sys.argv[1], *(np.dtype(t) for t in sys.argv[2:])))
+"""
+
+
 class LoopLoader:
     """Compiled loops per key, got ready on one queue or on the caller's thread.
 
@@ -80,10 +120,19 @@ class LoopLoader:
         where they cannot be (no numba, types it cannot compile): the key
         then fails for good and its callers take their numpy route.  The
         default imports the loop module and warms it; tests give a fake.
+    compile_first : callable, optional
+        ``compile_first(key)``, called by the worker before it loads a key:
+        fills numba's cache elsewhere (:func:`_compile_in_child`), so that
+        the load on the worker finds the loops compiled.
     """
 
-    def __init__(self, load: Callable[[LoopKey], object] = _load) -> None:
+    def __init__(
+        self,
+        load: Callable[[LoopKey], object] = _load,
+        compile_first: Callable[[LoopKey], None] | None = None,
+    ) -> None:
         self._load = load
+        self._compile_first = compile_first
         self._lock = threading.Lock()  # guards the tables below
         # Held through every load, on the worker or a caller's thread: numba
         # compiles under a lock of its own anyway, and a load that waited
@@ -176,6 +225,9 @@ class LoopLoader:
                     self._worker = None  # the next prepare starts a new one
                     return
                 key = self._queue.popleft()
+                settled = key in self._ready or key in self._failed
+            if self._compile_first is not None and not settled:
+                self._compile_first(key)
             self._get_ready(key)
 
     def _get_ready(self, key: LoopKey) -> None:
@@ -201,7 +253,7 @@ class LoopLoader:
 
 _THREAD = threading.local()  # never_compile: the thread must not wait for numba
 
-LOADER = LoopLoader()
+LOADER = LoopLoader(_load, _compile_in_child)
 """The loader every caller shares: one queue, one worker, for the process."""
 
 

@@ -37,6 +37,7 @@ from napari_masked_blur._math.dtypes import output_dtype
 from napari_masked_blur._math.options import BlurOptions, engine_mode
 from napari_masked_blur._math.outside import apply_outside
 from napari_masked_blur._math.plane_sums import summed_planes
+from napari_masked_blur._math.steps import checkpoint
 from napari_masked_blur._math.weights import (
     Labels,
     check_weights,
@@ -97,6 +98,7 @@ def blur_tapped(
         mask = unit_weights(mask, mask.dtype)[0]
     shift = window_shift(image, mask, labels, dtype)
     numerator, weights = _tapped_products(image, mask, labels, taps, dtype, shift)
+    checkpoint()  # a piece no longer wanted stops here (see _math.steps)
     rest = [0.0 if axis in tapped else s for axis, s in enumerate(sigma)]
     # Only the quotient is kept, so the smoothing may stay scaled.
     (numerator, certainty), _ = gaussian_smooth_scaled(
