@@ -34,13 +34,14 @@ input arrives.  Everyone else asks:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
 import threading
 from collections import deque
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from types import ModuleType
 
 import numpy as np
@@ -92,14 +93,13 @@ def _compile_in_child(key: LoopKey) -> None:
     path = os.environ.get("PYTHONPATH")
     env = dict(os.environ, PYTHONPATH=root if not path else root + os.pathsep + path)
     command = [sys.executable, "-c", _CHILD, key[0], *(t.str for t in key[1:])]
-    try:
+    # On failure the worker compiles the loops itself.
+    with contextlib.suppress(OSError, subprocess.TimeoutExpired):
         subprocess.run(
             command, env=env, timeout=CHILD_TIMEOUT_S, check=False,
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )  # fmt: skip
-    except (OSError, subprocess.TimeoutExpired):
-        pass  # compiled here instead
 
 
 _CHILD = """\

@@ -16,8 +16,9 @@ warm-up compiling the loop, a busy event loop) delays it by at most a switch
 interval per call.  The numpy route of :mod:`.taps`, blocked for the cache,
 is faster alone but makes about a thousand calls a plane; the loop itself
 is faster still.  The window goes in a few blocks of rows, with a
-:func:`~.steps.checkpoint` between them.  The sums are made in float64, so that ``c W_j`` taken from
-``sum T x w`` loses nothing of the data's spread, then given in ``dtype``.
+:func:`~.steps.checkpoint` between them.  The sums are made in float64, so
+that ``c W_j`` taken from ``sum T x w`` loses nothing of the data's spread,
+then given in ``dtype``.
 """
 
 from __future__ import annotations
