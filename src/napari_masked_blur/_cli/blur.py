@@ -34,7 +34,7 @@ from napari_masked_blur._cli.repeat_options import (
     cli_settings,
     parse_args,
 )
-from napari_masked_blur._cli.signals import exit_status, signal_name, stop_on_signals
+from napari_masked_blur._cli.signals import exit_status, stop_on_signals, stopped_line
 from napari_masked_blur._cli.store import store_chunks
 from napari_masked_blur._math.dtypes import output_dtype
 from napari_masked_blur._math.options import MODES, BlurOptions
@@ -201,11 +201,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except InputError as error:
             return _say(f"error: {error}", 2)
         except KeyboardInterrupt as stop:
-            return _say(
-                f"stopped by {signal_name(stop)}; no output written, "
-                "the partial one removed",
-                exit_status(stop),
-            )
+            return _say(stopped_line(stop), exit_status(stop))
         except FileExistsError as error:  # at the output, during the run
             return _say(f"failed: {error}", 1)
         except Exception as error:
