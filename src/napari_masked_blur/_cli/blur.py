@@ -27,6 +27,7 @@ from napari_masked_blur._cli.arguments import (
     _floats,
     _ints,
     _positive_int,
+    grown_chunks,
 )
 from napari_masked_blur._cli.errors import InputError
 from napari_masked_blur._cli.repeat_options import (
@@ -290,6 +291,7 @@ def _output_chunks(image: Any, chunks: int | tuple[int, ...] | None) -> tuple:
         chunks = tuple(
             min(c, max(n, 1)) for c, n in zip(chunks, image.shape, strict=True)
         )
+        chunks = grown_chunks(chunks, image.shape, output_dtype(image.dtype).itemsize)
     chunks = chunks or stored_chunks(image) or "auto"
     normalized = da.core.normalize_chunks(
         chunks, image.shape, limit="8MiB", dtype=output_dtype(image.dtype)
