@@ -210,3 +210,79 @@ def test_an_endless_settings_file_is_one_error_line(tmp_path, capsys):
     errors = [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
     assert len(errors) == 1 and "/dev/zero: larger than 1 MiB" in errors[0]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["image.npy", "mask.npy"]
+
+
+# A resumed batch: it keeps an existing output only when it is whole and made
+# with the same settings; a damaged one refuses the batch and stays as it is.
+
+DAMAGES = {
+    ".npy": ["none", "cut", "record gone", "other settings"],
+    ".tif": ["none", "cut"],
+    ".zarr": ["none", "record gone", "other settings"],
+}
+
+
+def damage_output(output: Path, damage: str, where: int) -> None:
+    """Damage the output of a batch as a failed copy, a disk or a user might."""
+    import zarr
+
+    if damage == "cut":
+        data = output.read_bytes()
+        output.write_bytes(data[: where % len(data)])
+    elif damage == "record gone" and output.suffix == ".npy":
+        Path(f"{output}.json").unlink()
+    elif damage == "other settings" and output.suffix == ".npy":
+        record = json.loads(Path(f"{output}.json").read_text())
+        record["settings"]["sigma"] = 2.5
+        Path(f"{output}.json").write_text(json.dumps(record))
+    elif output.suffix == ".zarr":
+        attributes = zarr.open_array(output).attrs
+        record = attributes["napari-masked-blur"]
+        if damage == "record gone":
+            attributes["napari-masked-blur"] = {"note": "not a record"}
+        elif damage == "other settings":
+            record["settings"]["mode"] = "reflect"
+            attributes["napari-masked-blur"] = record
+
+
+def contents(folder: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    suffix=st.sampled_from(sorted(DAMAGES)),
+    data=st.data(),
+    where=st.integers(0, 10**6),
+)
+def test_a_resumed_batch_never_keeps_a_damaged_output(suffix, data, where):
+    damage = data.draw(st.sampled_from(DAMAGES[suffix]))
+    with tempfile.TemporaryDirectory() as name:
+        root = Path(name)
+        for folder in ("images", "masks"):
+            (root / folder).mkdir()
+        np.save(
+            root / "images" / "a.npy", np.arange(90, dtype=np.float32).reshape(9, 10)
+        )
+        np.save(root / "masks" / "a.npy", np.ones((9, 10), bool))
+        arguments = [str(root / "images"), str(root / "masks"), "--sigma", "1"]
+        arguments += ["-o", str(root / "out" / f"{{stem}}{suffix}")]
+        with redirect_stderr(io.StringIO()):
+            assert blur_command.main(arguments) == 0
+        damage_output(root / "out" / f"a{suffix}", damage, where)
+        before = contents(root / "out")
+        said = io.StringIO()
+        with redirect_stderr(said):
+            status = blur_command.main(arguments)
+        lines = said.getvalue().splitlines()
+        assert contents(root / "out") == before  # skipped or refused: untouched
+    if damage == "none":
+        assert status == 0 and any("skipping 1 of 1" in line for line in lines)
+    else:
+        errors = [line for line in lines if "error:" in line]
+        assert status == 2 and len(errors) == 1, (damage, lines)
+        assert "exist but are not what this run would write" in errors[0]
