@@ -22,7 +22,12 @@ import numpy as np
 import tifffile
 import zarr
 
-from napari_masked_blur._files.io import file_format, open_array, tifffile_complaints
+from napari_masked_blur._files.io import (
+    check_not_empty,
+    file_format,
+    open_array,
+    tifffile_complaints,
+)
 
 READERS = ("auto", "bioio")
 
@@ -148,6 +153,7 @@ def pixel_info(path: str | os.PathLike, reader: str = "auto") -> PixelInfo:
     if uses_bioio(path, reader):
         return _bioio_info(path, guess=reader == "auto")
     kind = file_format(path)
+    check_not_empty(Path(path), kind)
     try:
         if kind == "tiff":
             return _tiff_info(Path(path))
