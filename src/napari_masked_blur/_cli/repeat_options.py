@@ -198,7 +198,7 @@ def physical_sigma(
                 f"{os.fspath(args.image)!r} has no pixel size along its axis "
                 f"{i} ({axes[i]}) for sigma in {unit!r}: give --spacing"
             )
-        spacing.append(sizes[i] or 1.0)
+        spacing.append(1.0 if sizes[i] is None else sizes[i])
     return tuple(sigma), tuple(spacing)
 
 
