@@ -295,3 +295,12 @@ def test_a_time_step_without_a_unit_is_kept_without_one(tmp_path, volume):
         pixels = tifffile.xml2dict(tif.ome_metadata)["OME"]["Image"]["Pixels"]
     assert float(pixels["TimeIncrement"]) == 3.0
     assert pixels.get("TimeIncrementUnit", "s") == "s"  # OME's default
+
+
+def test_bioio_reads_the_time_step_of_an_ome_zarr(tmp_path, volume):
+    pytest.importorskip("bioio_ome_zarr")
+    pytest.importorskip("yaozarrs")
+    info = PixelInfo("TYX", (None, 0.5, 0.5), "µm", 2.5, "min")
+    write(volume, tmp_path / "t.ome.zarr", info)
+    read = pixel_info(tmp_path / "t.ome.zarr", reader="bioio")
+    assert (read.axes, read.time, read.time_unit) == ("TYX", 2.5, "minute")

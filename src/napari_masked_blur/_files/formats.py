@@ -356,10 +356,7 @@ def _bioio_info(path: str | os.PathLike, guess: bool = False) -> PixelInfo:
         for a in "ZYX"
         if getattr(physical, a, None) is not None
     }
-    time: dict[str, Any] = {}
-    interval = getattr(image, "time_interval", None) if "T" in order else None
-    if interval is not None:  # a timedelta
-        time = {"time": interval.total_seconds(), "time_unit": "s"}
+    time = _bioio_time(image) if "T" in order else {}
     if not found:
         return PixelInfo(axes=order, **time)
     units = {
@@ -368,6 +365,18 @@ def _bioio_info(path: str | os.PathLike, guess: bool = False) -> PixelInfo:
     # bioio gives sizes in micrometres unless a reader attaches a unit.
     unit = units.pop() if len(units) == 1 else "micrometer"
     return PixelInfo(order, tuple(found.get(a) for a in order), unit, **time)
+
+
+def _bioio_time(image: Any) -> dict[str, Any]:
+    """bioio's time step: a timedelta, or (OME-Zarr) a number in the unit of
+    the T axis's dimension properties."""
+    interval = getattr(image, "time_interval", None)
+    if interval is None:
+        return {}
+    if hasattr(interval, "total_seconds"):
+        return {"time": interval.total_seconds(), "time_unit": "s"}
+    unit = getattr(getattr(image.dimension_properties, "T", None), "unit", None)
+    return {"time": float(interval), "time_unit": None if unit is None else str(unit)}
 
 
 class BioArray:
