@@ -109,6 +109,12 @@ def prepare(args: argparse.Namespace) -> None:
     ``args.record``, the document the output carries, and ``args.notes``,
     lines for stderr once every check has passed (the axes chosen by rule).
 
+    The record's settings keep sigma as given, before this file's pixel
+    size divides it: a physical sigma without ``--spacing`` is recorded
+    without a spacing, so applied to any file (``--settings``) it takes that
+    file's pixel size, as a batch does.  The size read from this file is
+    noted beside the settings (``spacing_from_file``).
+
     Raises
     ------
     InputError
@@ -125,12 +131,13 @@ def prepare(args: argparse.Namespace) -> None:
         args.channel_axis = info.channel_axis
     if args.axes is None and getattr(args, "settings", None) is None:
         args.axes = axes_by_rule(args, info)
-    if is_physical(args.units) and args.spacing is None:
-        args.sigma, args.spacing = physical_sigma(args, info)
     try:
         args.record = record(args)
     except ValueError as error:
         raise InputError(str(error)) from None
+    if is_physical(args.units) and args.spacing is None:
+        args.sigma, args.spacing = physical_sigma(args, info)
+        args.record["spacing_from_file"] = list(args.spacing)
 
 
 def axes_by_rule(args: argparse.Namespace, info: Any) -> tuple[int, ...] | None:
