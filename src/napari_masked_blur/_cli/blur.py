@@ -29,7 +29,7 @@ from napari_masked_blur._cli.arguments import (
     _positive_int,
     grown_chunks,
 )
-from napari_masked_blur._cli.errors import InputError
+from napari_masked_blur._cli.errors import InputError, OneLineParser, say
 from napari_masked_blur._cli.repeat_options import (
     add_repeat_options,
     cli_settings,
@@ -67,7 +67,7 @@ reading it), 128 + the signal's number when stopped: 130 Ctrl-C,
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``napari-masked-blur blur``."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="napari-masked-blur blur",
         description=DESCRIPTION,
         epilog=EXAMPLES,
@@ -210,8 +210,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _say(message: str, status: int) -> int:
-    print(f"napari-masked-blur blur: {message}", file=sys.stderr)
-    return status
+    return say("napari-masked-blur blur", message, status)
 
 
 def blur_files(args: argparse.Namespace) -> int:
@@ -224,6 +223,8 @@ def blur_files(args: argparse.Namespace) -> int:
 
     output = output_path(args.output)
     result, chunks = _lazy_result(args, output)
+    for note in getattr(args, "notes", ()):  # said once every check has passed
+        print(note, file=sys.stderr)
     create, finish = output_hooks(
         output, args.record, args.pixel_info, args.channel_axis
     )
