@@ -237,8 +237,11 @@ def smooth_filter(
     """
     description = options.filter
     dtype = output_dtype(image.dtype)
+    binary = weights.dtype == bool
     weights, weight_exponent = unit_weights(weights, dtype)
-    arrays, offset = term_arrays(image, weights, description.terms, dtype, other)
+    arrays, offset = term_arrays(
+        image, weights, description.terms, dtype, other, binary
+    )
     smoothed: list[np.ndarray] = list(arrays)
     first: int | None = None
     for order in sorted({t.order for t in description.terms if not t.pixel}):

@@ -30,6 +30,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from napari_masked_blur._math.blocks import by_blocks
 from napari_masked_blur._math.filter import Filter, Term
 from napari_masked_blur._math.gaussian import finish_quotient
 from napari_masked_blur._math.outside import OUTSIDE_POLICIES
@@ -51,34 +52,75 @@ _STATISTIC_OUTSIDE = ("zero", "nan", "fill")
 
 
 def _mean_and_variance(
-    second: np.ndarray, first: np.ndarray, weight: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """``(Sx / S0, variance)`` written into ``first`` and ``second``.
+    second: np.ndarray, first: np.ndarray, weight: np.ndarray, keep_mean: bool
+) -> None:
+    """``Sx / S0`` (or its square) into ``first``, the variance into ``second``.
 
-    NaN where ``S0 == 0``; 0 where the variance is within the floor.
+    NaN where ``S0 == 0``; 0 where the variance is within the floor.  One
+    block of pixels (:func:`~.blocks.by_blocks`); without ``keep_mean``,
+    ``first`` ends as the mean's square.
     """
     with np.errstate(divide="ignore", invalid="ignore"):
         np.divide(first, weight, out=first)
         np.divide(second, weight, out=second)
     # max(Sxx/S0 (1 - floor) - mean**2, 0): variances under the floor are 0
     # (and never negative); above it the change is within their rounding.
-    floor = VARIANCE_FLOOR * float(np.finfo(second.dtype).eps)
-    second *= second.dtype.type(1 - floor)
-    second -= first * first
+    second *= second.dtype.type(1 - VARIANCE_FLOOR * np.finfo(second.dtype).eps)
+    if keep_mean:
+        second -= first * first
+    else:
+        np.multiply(first, first, out=first)
+        second -= first
     np.maximum(second, 0, out=second)  # NaN stays NaN
-    return first, second
+
+
+def _variance_step(views: Sequence[np.ndarray]) -> None:
+    second, first, weight = views
+    _mean_and_variance(second, first, weight, keep_mean=False)
+
+
+def _std_step(views: Sequence[np.ndarray]) -> None:
+    _variance_step(views)
+    np.sqrt(views[0], out=views[0])
+
+
+def _zscore_step(views: Sequence[np.ndarray]) -> None:
+    second, first, pixel, weight = views
+    _mean_and_variance(second, first, weight, keep_mean=True)
+    std = np.sqrt(second, out=second)
+    pixel -= first  # both about the shift: x - mean
+    with np.errstate(divide="ignore", invalid="ignore"):
+        np.divide(pixel, std, out=pixel, where=std != 0)
+    np.copyto(pixel, 0, where=(std == 0) & ~np.isnan(pixel))
+
+
+def _correlation_step(views: Sequence[np.ndarray]) -> None:
+    sx, sy, sxx, syy, sxy, weight = views
+    _mean_and_variance(sxx, sx, weight, keep_mean=True)
+    _mean_and_variance(syy, sy, weight, keep_mean=True)
+    np.sqrt(sxx, out=sxx)
+    np.sqrt(syy, out=syy)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        np.divide(sxy, weight, out=sxy)
+        sx *= sy
+        sxy -= sx  # the covariance
+        # One at a time: std_x * std_y can underflow in float32.
+        sxy /= sxx
+        sxy /= syy
+    np.copyto(sxy, np.nan, where=~np.isfinite(sxy))  # a std of 0: x/0
+    np.clip(sxy, -1, 1, out=sxy)  # rounding beyond ±1
 
 
 def finish_variance(smoothed: Sequence[np.ndarray], shift: float) -> np.ndarray:
     """``Sxx/S0 - (Sx/S0)**2``, written into ``Sxx``; NaN where ``S0 == 0``."""
-    second, first, weight = smoothed
-    return _mean_and_variance(second, first, weight)[1]
+    by_blocks(_variance_step, smoothed)
+    return smoothed[0]
 
 
 def finish_std(smoothed: Sequence[np.ndarray], shift: float) -> np.ndarray:
-    """The square root of :func:`finish_variance`, in place."""
-    variance = finish_variance(smoothed, shift)
-    return np.sqrt(variance, out=variance)
+    """The square root of :func:`finish_variance`, in ``Sxx``."""
+    by_blocks(_std_step, smoothed)
+    return smoothed[0]
 
 
 def finish_zscore(smoothed: Sequence[np.ndarray], shift: float) -> np.ndarray:
@@ -86,14 +128,8 @@ def finish_zscore(smoothed: Sequence[np.ndarray], shift: float) -> np.ndarray:
 
     NaN where ``S0 == 0`` or the pixel itself is missing.
     """
-    second, first, pixel, weight = smoothed
-    mean, variance = _mean_and_variance(second, first, weight)
-    std = np.sqrt(variance, out=variance)
-    pixel -= mean  # both about the shift: x - mean
-    with np.errstate(divide="ignore", invalid="ignore"):
-        np.divide(pixel, std, out=pixel, where=std != 0)
-    np.copyto(pixel, 0, where=(std == 0) & ~np.isnan(pixel))
-    return pixel
+    by_blocks(_zscore_step, smoothed)
+    return smoothed[2]
 
 
 def finish_correlation(smoothed: Sequence[np.ndarray], shift: float) -> np.ndarray:
@@ -102,20 +138,8 @@ def finish_correlation(smoothed: Sequence[np.ndarray], shift: float) -> np.ndarr
     NaN where ``S0 == 0`` and where either standard deviation is 0 (a flat
     image correlates with nothing).
     """
-    sx, sy, sxx, syy, sxy, weight = smoothed
-    mean_x, std_x = _mean_and_variance(sxx, sx, weight)
-    mean_y, std_y = _mean_and_variance(syy, sy, weight)
-    np.sqrt(std_x, out=std_x)
-    np.sqrt(std_y, out=std_y)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        np.divide(sxy, weight, out=sxy)
-        mean_x *= mean_y
-        sxy -= mean_x  # the covariance
-        # One at a time: std_x * std_y can underflow in float32.
-        sxy /= std_x
-        sxy /= std_y
-    np.copyto(sxy, np.nan, where=~np.isfinite(sxy))  # a std of 0: x/0
-    return np.clip(sxy, -1, 1, out=sxy)  # rounding beyond ±1
+    by_blocks(_correlation_step, smoothed)
+    return smoothed[4]
 
 
 LOCAL_MEAN = Filter(

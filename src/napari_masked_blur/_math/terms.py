@@ -34,11 +34,14 @@ def term_arrays(
     terms: Sequence[Term],
     dtype: np.dtype,
     other: np.ndarray | None = None,
+    binary: bool = False,
 ) -> tuple[list[np.ndarray], float]:
     """One array per term, in ``dtype``, and the image's shift ``c``.
 
     ``weights`` is a scratch copy in ``dtype`` (zeroed here where ``x`` or
-    ``y`` is missing); it is returned as the weights' own term.
+    ``y`` is missing); it is returned as the weights' own term.  ``binary``:
+    the weights are 0 or 1, so ``w**2 = w`` and ``(x - c)**2 w`` is the
+    numerator squared.
     """
     if other is not None:
         zero_missing(other, weights)  # before any term is weighted
@@ -49,7 +52,7 @@ def term_arrays(
     # Moments: about a pixel's value in float64 too (30,000**2 would cost
     # float64 digits of a variance of 1).
     numerator, offset = centered_numerator(image, weights, dtype, shifted=True)
-    centered = _centered(image, offset, weights, dtype)
+    centered = numerator if binary else _centered(image, offset, weights, dtype)
     other_centered = None
     if other is not None:
         other_offset = _partner_shift(other, weights)
