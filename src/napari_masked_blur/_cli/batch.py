@@ -28,7 +28,7 @@ from pathlib import Path
 
 from napari_masked_blur._cli.errors import InputError
 from napari_masked_blur._cli.repeat_options import prepare
-from napari_masked_blur._cli.sources import Job, is_many, plan_jobs
+from napari_masked_blur._cli.sources import Job, is_many, pair_others, plan_jobs
 
 BlurOne = Callable[[argparse.Namespace], int]
 
@@ -46,9 +46,16 @@ def run(args: argparse.Namespace, blur_one: BlurOne) -> int:
                 f"MASK {args.mask!r} is a folder or glob but IMAGE "
                 f"{args.image!r} is one file"
             )
+        other = getattr(args, "other", None)
+        if other is not None and is_many(other):
+            raise InputError(
+                f"--other {args.other!r} is a folder or glob but IMAGE "
+                f"{args.image!r} is one file"
+            )
         prepare(args)
         return blur_one(args)
     jobs = plan_jobs(args.image, args.mask, args.output, args.mask_pattern)
+    jobs = pair_others(jobs, getattr(args, "other", None), args.other_pattern)
     todo = [j for j in jobs if args.overwrite or not j.output.exists()]
     skipped = len(jobs) - len(todo)
     if skipped:
@@ -73,6 +80,8 @@ def _blur_all(
         print(f"[{done + 1}/{len(todo)}] {job.image}", file=sys.stderr, flush=True)
         one = copy.copy(args)
         one.image, one.mask, one.output = str(job.image), str(job.mask), job.output
+        if job.other is not None:
+            one.other = str(job.other)
         try:
             prepare(one)
             blur_one(one)
