@@ -40,10 +40,9 @@ def files(tmp_path):
 def test_the_command_computes_a_statistic_as_the_function_does(files, capsys):
     folder, image, _, labels = files
     out = folder / "std.npy"
-    status = cli_main(
-        ["blur", str(folder / "image.npy"), str(folder / "labels.npy")]
-        + ["--filter", "local_std", "--sigma", "1.5", "--per-label", "-o", str(out)]
-    )
+    arguments = ["blur", folder / "image.npy", folder / "labels.npy", "--per-label"]
+    arguments += ["--filter", "local_std", "--sigma", "1.5", "-o", out]
+    status = cli_main([str(a) for a in arguments])
     assert status == 0
     # One chunk holds the whole volume: the same computation, bit for bit.
     want = masked_local_std(image, labels, 1.5, per_label=True)
