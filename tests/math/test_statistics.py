@@ -161,3 +161,15 @@ def test_a_plane_of_a_volume_is_the_volume_cropped(statistic):
     plane = (slice(3, 4), slice(None), slice(None))
     piece = run_piece(image, mask, options, plane, other=partner)
     np.testing.assert_allclose(piece, whole[plane], rtol=1e-4, atol=1e-3)
+
+
+@pytest.mark.parametrize("statistic", STATISTICS)
+def test_large_images_computed_by_blocks_on_two_threads_agree(statistic):
+    # 560 x 530: more pixels than a block and than a thread's share, and a
+    # disk mask, whose window is a view of the image (blocks of rows).
+    image, other, _ = sample((560, 530), np.uint16, seed=7)
+    grids = np.indices(image.shape, sparse=True)
+    mask = ((grids[0] - 280) / 270.0) ** 2 + ((grids[1] - 265) / 255.0) ** 2 < 1
+    out = compute(statistic, image, mask, 1.0, other, outside="nan")
+    want = expected(statistic, image, mask, (1.0, 1.0), other)
+    assert_close(statistic, out, want, 10)

@@ -27,25 +27,30 @@ _THREADS_FROM = 1 << 18
 def by_blocks(
     step: Callable[[Sequence[np.ndarray]], None], arrays: Sequence[np.ndarray]
 ) -> None:
-    """``step(views)`` over matching blocks of ``arrays`` (same size, C order).
+    """``step(views)`` over matching blocks of ``arrays`` (one shape).
 
-    ``step`` receives one flat view per array, of one block of pixels, and
-    works in place: what it writes into the views lands in ``arrays``.
-    Arrays that are not C-contiguous (never the case for the engines'
-    outputs) are given whole.
+    ``step`` receives one view per array, of one block of pixels, and works
+    in place: what it writes into the views lands in ``arrays``.  The blocks
+    are flat runs of pixels where every array is C-contiguous, else runs of
+    whole rows along the first axis (a window of a larger image).
     """
+    shape = arrays[0].shape
     size = arrays[0].size
-    if size <= BLOCK or not all(a.flags.c_contiguous for a in arrays):
+    if size <= BLOCK or not shape:
         step(list(arrays))
         return
-    flat = [a.reshape(-1) for a in arrays]
-    starts = range(0, size, BLOCK)
+    if all(a.flags.c_contiguous for a in arrays):
+        views, length, per = [a.reshape(-1) for a in arrays], size, BLOCK
+    else:
+        row = size // shape[0]
+        views, length, per = list(arrays), shape[0], max(1, BLOCK // max(row, 1))
+    starts = range(0, length, per)
 
     def run(part: range) -> None:
         for start in part:
-            step([a[start : start + BLOCK] for a in flat])
+            step([v[start : start + per] for v in views])
 
-    if size < _THREADS_FROM:
+    if size < _THREADS_FROM or len(starts) < 2:
         run(starts)
         return
     halves = (starts[: len(starts) // 2], starts[len(starts) // 2 :])

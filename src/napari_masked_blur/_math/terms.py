@@ -24,6 +24,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from napari_masked_blur._math.blocks import by_blocks
 from napari_masked_blur._math.filter import Term
 from napari_masked_blur._math.weights import zero_missing
 
@@ -43,57 +44,100 @@ def term_arrays(
     the weights are 0 or 1, so ``w**2 = w`` and ``(x - c)**2 w`` is the
     numerator squared.
     """
-    if other is not None:
-        zero_missing(other, weights)  # before any term is weighted
     if all(t.other == 0 and t.power <= 1 and not t.pixel for t in terms):
         # The masked Gaussian's terms: no copy of the image beyond its numerator.
         numerator, offset = centered_numerator(image, weights, dtype)
         return [numerator if t.power else weights for t in terms], offset
     # Moments: about a pixel's value in float64 too (30,000**2 would cost
     # float64 digits of a variance of 1).
-    numerator, offset = centered_numerator(image, weights, dtype, shifted=True)
-    centered = numerator if binary else _centered(image, offset, weights, dtype)
-    other_centered = None
+    zero_missing(image, weights)
     if other is not None:
-        other_offset = _partner_shift(other, weights)
-        other_centered = _centered(other, other_offset, weights, dtype)
+        zero_missing(other, weights)
+    heaviest = int(np.argmax(weights))
+    weighted = bool(weights.flat[heaviest] > 0)
+    offset = float(image.flat[heaviest]) if weighted else 0.0
+    other_offset = (
+        float(other.flat[heaviest]) if weighted and other is not None else 0.0
+    )
+    # The numerator, then one array per term that is neither the weights nor
+    # the numerator itself.
+    own = [t for t in terms if not (t.other == 0 and t.power <= 1 and not t.pixel)]
+    made = [np.empty(image.shape, dtype) for _ in range(len(own) + 1)]
+    sources = [image, weights, *(() if other is None else (other,))]
+
+    def step(views: Sequence[np.ndarray]) -> None:
+        block_y = views[2] if other is not None else None
+        outs = views[len(sources) :]
+        shifts = (offset, other_offset)
+        _block_terms(own, views[0], views[1], block_y, outs, shifts, binary)
+
+    by_blocks(step, [*sources, *made])
+    numerator, rest = made[0], iter(made[1:])
     arrays = [
-        _term(term, numerator, weights, centered, other_centered, image, offset)
-        for term in terms
-    ]
-    # The numerator and the weights are terms themselves at most once each:
-    # the engines may overwrite their arrays.
+        weights if t.power == 0 and t.other == 0 and not t.pixel
+        else numerator if t.power == 1 and t.other == 0 and not t.pixel
+        else next(rest)
+        for t in terms
+    ]  # fmt: skip
     return _distinct(arrays), offset
 
 
-def _term(
+def _block_terms(
+    terms: Sequence[Term],
+    image: np.ndarray,
+    weights: np.ndarray,
+    other: np.ndarray | None,
+    outs: Sequence[np.ndarray],
+    shifts: tuple[float, float],
+    binary: bool,
+) -> None:
+    """The terms of one block of pixels: ``outs[0]`` the numerator, then each.
+
+    The shifted images are temporaries of the block's size (in cache); a
+    float image's missing pixels (weight 0) become 0 there.
+    """
+    dtype = outs[0].dtype
+    centered = np.subtract(image, dtype.type(shifts[0]), dtype=dtype)
+    if image.dtype.kind == "f":
+        np.copyto(centered, 0, where=weights == 0)
+    numerator = np.multiply(centered, weights, out=outs[0])
+    if binary:  # w (x - c) is 0 where w is, and x - c itself elsewhere
+        centered = numerator
+    other_centered = None
+    if other is not None:
+        other_centered = np.subtract(other, dtype.type(shifts[1]), dtype=dtype)
+        if other.dtype.kind == "f":
+            np.copyto(other_centered, 0, where=weights == 0)
+    for term, out in zip(terms, outs[1:], strict=True):
+        if term.pixel:
+            np.subtract(image, dtype.type(shifts[0]), out=out, dtype=dtype)
+            if term.power != 1:
+                np.power(out, term.power, out=out)
+        else:
+            _product(term, numerator, weights, centered, other_centered, out)
+
+
+def _product(
     term: Term,
     numerator: np.ndarray,
     weights: np.ndarray,
     centered: np.ndarray,
     other: np.ndarray | None,
-    image: np.ndarray,
-    offset: float,
-) -> np.ndarray:
-    """``(x - c)**p (y - d)**q w`` of one term (``pixel``: ``(x - c)**p``)."""
-    if term.pixel:
-        pixel = np.subtract(image, offset, dtype=numerator.dtype)
-        return pixel**term.power if term.power != 1 else pixel
+    out: np.ndarray,
+) -> None:
+    """``(x - c)**p (y - d)**q w`` into ``out``, from the block's arrays
+    (a term other than the weights and the numerator)."""
     if term.other and other is None:
         raise ValueError("a term of the second image needs the second image")
-    if term.power == 0 and term.other == 0:
-        return weights
-    if term.power == 0:
-        array = other * weights
-        factors = [other] * (term.other - 1)
-    else:
-        array = numerator
+    if term.power:
+        first = numerator
         factors = [centered] * (term.power - 1) + [other] * term.other
-    if factors:
-        array = array * factors[0]
-        for factor in factors[1:]:
-            array *= factor
-    return array
+    else:
+        first = weights
+        factors = [other] * term.other
+    np.multiply(first, factors[0], out=out)  # never empty: see term_arrays
+    for factor in factors[1:]:
+        out *= factor
 
 
 def _distinct(arrays: list[np.ndarray]) -> list[np.ndarray]:
@@ -104,28 +148,6 @@ def _distinct(arrays: list[np.ndarray]) -> list[np.ndarray]:
         out.append(array.copy() if id(array) in seen else array)
         seen.add(id(array))
     return out
-
-
-def _centered(
-    image: np.ndarray, offset: float, weights: np.ndarray, dtype: np.dtype
-) -> np.ndarray:
-    """``x - c`` in ``dtype``, finite: 0 where a float image is missing.
-
-    It only ever multiplies a weighted array, which is 0 wherever the
-    weight is: integers need no more, a float image's NaN must not be there
-    (``0 * NaN`` is NaN).
-    """
-    centered = np.subtract(image, dtype.type(offset), dtype=dtype)
-    if image.dtype.kind == "f":
-        np.copyto(centered, 0, where=weights == 0)
-    return centered
-
-
-def _partner_shift(other: np.ndarray, weights: np.ndarray) -> float:
-    """``d``: the second image at the heaviest weight's pixel, else 0."""
-    heaviest = int(np.argmax(weights))
-    value = other.flat[heaviest]
-    return float(value) if weights.flat[heaviest] > 0 else 0.0
 
 
 def centered_numerator(
