@@ -41,6 +41,7 @@ from napari_masked_blur._api.statistics import (
 )
 from napari_masked_blur._bench.measure import warm_up
 from napari_masked_blur._bench.peers import disk_case
+from napari_masked_blur._files.atomic import write_text_atomic
 from napari_masked_blur._math.boxes import grow_box
 from napari_masked_blur._math.settings import BlurSettings
 
@@ -197,6 +198,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--strokes", type=int, default=40, help="brush strokes timed per statistic"
     )
+    parser.add_argument(
+        "--markdown",
+        type=Path,
+        help="also write the table, the paint latency and how they were "
+        "measured to this Markdown file (docs/snippets/statistics_bench.md)",
+    )
     args = parser.parse_args(argv)
     if args.rounds < 1:
         parser.error(f"--rounds must be >= 1, got {args.rounds}")
@@ -216,8 +223,42 @@ def main(argv: Sequence[str] | None = None) -> int:
         name: paint_latency(name, args.strokes)
         for name in ("local_std", "local_zscore", "local_correlation")
     }
-    for name, ms in paint.items():
-        print(f"paint latency {name}, 2048x2048 sigma 3, {BRUSH}px brush: {ms:.1f} ms")
+    lines = [
+        f"paint latency {name}, 2048x2048 sigma 3, {BRUSH}px brush: {ms:.1f} ms"
+        for name, ms in paint.items()
+    ]
+    print("\n".join(lines))
     missed = shortfalls(rows, list(peers), paint)
     print("\n".join(["targets missed:", *missed] if missed else ["no target missed"]))
+    if args.markdown is not None:
+        command = " ".join(["napari-masked-blur bench statistics", *argv_of(argv)])
+        text = "\n\n".join(
+            [
+                f"Made by `{command}` on {_machine()}; medians of "
+                f"{args.rounds} interleaved rounds, milliseconds.",
+                table(rows, list(peers)),
+                "\n".join(f"- {line}" for line in lines),
+            ]
+        )
+        write_text_atomic(args.markdown, text + "\n")
     return 0
+
+
+def argv_of(argv: Sequence[str] | None) -> list[str]:
+    """The arguments as given (the peers' file by its name only)."""
+    words = list(sys.argv[2:] if argv is None else argv)
+    return [Path(w).name if w.endswith(".py") else w for w in words]
+
+
+def _machine() -> str:
+    import os
+    import platform
+
+    import cv2
+    import scipy
+
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 0
+    return (
+        f"{cpus or os.cpu_count()} CPUs, {platform.platform()}, numpy "
+        f"{np.__version__}, scipy {scipy.__version__}, OpenCV {cv2.__version__}"
+    )
