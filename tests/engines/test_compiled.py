@@ -221,3 +221,22 @@ def test_the_child_process_fills_numbas_cache_and_the_load_finds_it(tmp_path):
     assert any(tmp_path.rglob("*.nbc")), "the child wrote numba's cache"
     hits, misses = map(int, done.stdout.split())
     assert hits > 0 and misses == 0, "loaded from the cache: nothing compiled"
+
+
+def test_a_child_runs_once_per_key_and_cache(tmp_path, monkeypatch):
+    from napari_masked_blur._engines import _compiled
+
+    runs = []
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(
+        _compiled.subprocess,
+        "run",
+        lambda command, **kwargs: runs.append(command[-4:])
+        or _compiled.subprocess.CompletedProcess(command, 0),
+    )
+    first, other = key("uint16"), loop_key("fused", np.uint16, np.uint8, np.float32)
+    _compiled._compile_in_child(first)
+    _compiled._compile_in_child(first)  # the cache holds it: no child
+    _compiled._compile_in_child(other)
+    assert runs == [["planes", "<u2", "|u1", "<f4"], ["fused", "<u2", "|u1", "<f4"]]
+    assert len(list((tmp_path / "napari-masked-blur").iterdir())) == 2

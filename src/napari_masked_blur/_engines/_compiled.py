@@ -89,17 +89,46 @@ def _compile_in_child(key: LoopKey) -> None:
     a fraction of that.  Where the child fails (no numba, a cache that
     cannot be written) this process compiles them itself, as before.
     """
+    marker = _cached_marker(key)
+    if marker is not None and marker.exists():
+        return  # a child filled the cache for these loops before: load them
     root = str(Path(__file__).resolve().parents[2])  # the folder holding the package
     path = os.environ.get("PYTHONPATH")
     env = dict(os.environ, PYTHONPATH=root if not path else root + os.pathsep + path)
     command = [sys.executable, "-c", _CHILD, key[0], *(t.str for t in key[1:])]
     # On failure the worker compiles the loops itself.
     with contextlib.suppress(OSError, subprocess.TimeoutExpired):
-        subprocess.run(
+        done = subprocess.run(
             command, env=env, timeout=CHILD_TIMEOUT_S, check=False,
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )  # fmt: skip
+        if done.returncode == 0 and marker is not None:
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()
+
+
+def _cached_marker(key: LoopKey) -> Path | None:
+    """A file saying a child filled numba's cache for ``key``; None if unknown.
+
+    Beside numba's own cache (``NUMBA_CACHE_DIR``, else the loop modules'
+    ``__pycache__``), so that clearing the cache clears it too; named
+    after the key, the loop module's source (its modification time), the
+    Python and the numba that compiled it.  A warm cache then costs no
+    child process.
+    """
+    family = "_fused_loops" if key[0] == "fused" else "_plane_loops"
+    source = Path(__file__).with_name(family + ".py")
+    try:
+        from importlib.metadata import version
+
+        stamp = f"{source.stat().st_mtime_ns}-{version('numba')}"
+    except Exception:  # no numba installed, no source file: no marker
+        return None
+    folder = os.environ.get("NUMBA_CACHE_DIR") or source.parent / "__pycache__"
+    types = "-".join(_type_name(t) for t in key[1:])
+    python = "py{}{}".format(*sys.version_info[:2])
+    return Path(folder) / "napari-masked-blur" / f"{family}-{types}-{python}-{stamp}"
 
 
 _CHILD = """\
@@ -300,3 +329,9 @@ def loops_pending() -> bool:
 def wait_for_loops(timeout: float | None = None) -> bool:
     """Wait for every queued key to settle (see :meth:`LoopLoader.wait`)."""
     return LOADER.wait(timeout)
+
+
+def _type_name(dtype: np.dtype) -> str:
+    """``dtype`` in a file name: byte order, kind and size (``lu2``, ``nb1``)."""
+    order = {"<": "l", ">": "b"}.get(dtype.str[0], "n")
+    return order + dtype.str[1:]
