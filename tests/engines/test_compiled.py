@@ -231,8 +231,10 @@ def test_a_child_runs_once_per_key_and_cache(tmp_path, monkeypatch):
     monkeypatch.setattr(
         _compiled.subprocess,
         "run",
-        lambda command, **kwargs: runs.append(command[-4:])
-        or _compiled.subprocess.CompletedProcess(command, 0),
+        lambda command, **kwargs: (
+            runs.append(command[-4:])
+            or _compiled.subprocess.CompletedProcess(command, 0)
+        ),
     )
     first, other = key("uint16"), loop_key("fused", np.uint16, np.uint8, np.float32)
     _compiled._compile_in_child(first)
