@@ -242,3 +242,17 @@ def test_a_child_runs_once_per_key_and_cache(tmp_path, monkeypatch):
     _compiled._compile_in_child(other)
     assert runs == [["planes", "<u2", "|u1", "<f4"], ["fused", "<u2", "|u1", "<f4"]]
     assert len(list((tmp_path / "napari-masked-blur").iterdir())) == 2
+
+
+def test_never_compile_holds_for_its_block_alone():
+    from napari_masked_blur._engines._compiled import never_compile
+
+    load = FakeLoad(held={"int8"})
+    loader = LoopLoader(load)
+    with never_compile():
+        assert loader.loops(key("int8"), now=True) is None  # queued instead
+        assert loader.coming(key("int8"))
+    assert load.started.wait(TIMEOUT_S)
+    load.release.set()
+    assert loader.wait(TIMEOUT_S)
+    assert loader.loops(key("int16"), now=True) == "loops for int16"  # here, now

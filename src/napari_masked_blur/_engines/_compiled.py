@@ -26,8 +26,9 @@ input arrives.  Everyone else asks:
 - :func:`expect_loops` / :func:`loops_coming`: a caller that will prepare a
   key soon says so, and the others take a route that needs no compiled
   loop meanwhile, rather than compile it on their own thread;
-- :func:`never_compile_here`: marks the calling thread (the live widget's
-  main thread and its runner) as one that must never wait for numba: there
+- :func:`never_compile_here` / :func:`never_compile`: marks the calling
+  thread (the live widget's runner), or the thread for one computation (a
+  patch computed on the main thread), as one that must never wait: there
   ``compiled_loops(key, now=True)`` queues the key instead and answers
   None, so the caller takes its numpy route until the worker is done.
 """
@@ -40,7 +41,7 @@ import subprocess
 import sys
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -299,6 +300,21 @@ def never_compile_here() -> None:
     a user waits on: the live widget's main thread and its runner.
     """
     _THREAD.never_compile = True
+
+
+@contextlib.contextmanager
+def never_compile() -> Iterator[None]:
+    """Within the block the calling thread never compiles or loads loops.
+
+    As :func:`never_compile_here`, for one computation on a thread that
+    others share (the main thread computing a small patch of the live view).
+    """
+    before = getattr(_THREAD, "never_compile", False)
+    _THREAD.never_compile = True
+    try:
+        yield
+    finally:
+        _THREAD.never_compile = before
 
 
 def prepare_loops(key: LoopKey) -> threading.Event:

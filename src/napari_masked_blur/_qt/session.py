@@ -29,6 +29,7 @@ from napari.utils.notifications import show_error
 from qtpy.QtCore import QTimer
 
 from napari_masked_blur._api.route import run_piece
+from napari_masked_blur._engines import never_compile
 from napari_masked_blur._live.edits import broadcast_box
 from napari_masked_blur._live.plan import LivePlan, Work
 from napari_masked_blur._math.boxes import Box, box_pixels
@@ -330,5 +331,10 @@ class LiveSession:
 
 
 def _compute(*args: Any) -> np.ndarray:
-    """What every piece runs: ``run_piece``, looked up at each call."""
-    return run_piece(*args)
+    """What every piece runs: ``run_piece``, looked up at each call.
+
+    Never compiling numba's loops on this thread: they are got ready on the
+    engines' loader (numpy's routes meanwhile).
+    """
+    with never_compile():
+        return run_piece(*args)
