@@ -132,8 +132,13 @@ def _cached_marker(key: LoopKey) -> Path | None:
     return Path(folder) / "napari-masked-blur" / f"{family}-{types}-{python}-{stamp}"
 
 
+# The child runs at the lowest priority: the cores go to the session first
+# (its pieces take numpy's routes until the loops are ready).
 _CHILD = """\
+import os
 import sys
+if hasattr(os, "nice"):
+    os.nice(19)
 import numpy as np
 from napari_masked_blur._engines._compiled import _load
 _load((sys.argv[1], *(np.dtype(t) for t in sys.argv[2:])))
