@@ -189,6 +189,7 @@ def test_a_droppable_job_waits_while_held_a_job_on_display_does_not(qtbot):
     started = threading.Event()
     runner.submit(lambda: started.set() or "chunk", droppable=True)
     assert not started.wait(0.2), "held: not started"
+    assert runner.busy and not runner.has_pending, "there to be replaced"
     runner.submit(lambda: "plane")  # replaces it, and starts at once
     qtbot.waitUntil(lambda: not runner.busy, timeout=TIMEOUT_MS)
     assert results == ["plane"]

@@ -131,9 +131,14 @@ class LatestRunner:
 
     @property
     def has_pending(self) -> bool:
-        """True while a job waits for the running one to end."""
+        """True while a job waits for the running one to end.
+
+        A droppable job held back (see ``hold``) does not count: it is
+        there to be replaced by the next job submitted.
+        """
         with self._condition:
-            return self._pending is not None
+            job = self._pending
+            return job is not None and not (job.droppable and self._hold())
 
     @property
     def last_token(self) -> int:
