@@ -64,7 +64,7 @@ def summed_planes(
         ``sum_k taps[j, k] (image[k] - shift) w[k]`` and
         ``sum_k taps[j, k] w[k]``, in ``dtype``.
     """
-    weights = mask if mask.dtype.kind in "bf" else mask != 0
+    weights = mask if mask.dtype.kind in "bf" or _zero_one(mask) else mask != 0
     matrix = np.asarray(taps, np.float64)
     shape = (matrix.shape[0], *image.shape[1:])
     numerator, total = np.empty(shape, np.float64), np.empty(shape, np.float64)
@@ -88,6 +88,15 @@ def summed_planes(
     if shift:
         numerator -= shift * total
     return numerator.astype(dtype), total.astype(dtype)
+
+
+def _zero_one(mask: np.ndarray) -> bool:
+    """Whether an integer mask holds only 0 and 1: its values are its weights.
+
+    Two passes of min and max cost less than making a bool window (a pass
+    that writes as much again, into new pages).
+    """
+    return bool(mask.size) and int(mask.max()) <= 1 and int(mask.min()) >= 0
 
 
 def _without_missing(
