@@ -143,6 +143,7 @@ def test_a_droppable_job_stops_at_its_checkpoint_for_a_newer_one(qtbot):
         lambda exc, job: results.append(exc),
         None,
         dropped.append,
+        hold=lambda: False,  # whatever numba's loops do meanwhile
     )
     started, gate = threading.Event(), threading.Event()
     runner.submit(stepped, started, gate, "chunk", context="chunk", droppable=True)
