@@ -256,3 +256,24 @@ def test_never_compile_holds_for_its_block_alone():
     load.release.set()
     assert loader.wait(TIMEOUT_S)
     assert loader.loops(key("int16"), now=True) == "loops for int16"  # here, now
+
+
+def test_the_worker_loads_at_the_quiet_moment_its_caller_names(monkeypatch):
+    from napari_masked_blur._engines import _compiled
+
+    quiet = threading.Event()
+    order = []
+    loader = LoopLoader(
+        lambda k: order.append("load") or f"loops for {k[1].name}",
+        compile_first=lambda k: order.append("elsewhere"),
+    )
+    loader.load_when(quiet.is_set)
+    done = loader.prepare(key("int8"))
+    assert not done.wait(0.3), "compiled elsewhere, not loaded: not quiet yet"
+    assert order == ["elsewhere"]
+    quiet.set()
+    assert done.wait(TIMEOUT_S) and order == ["elsewhere", "load"]
+    monkeypatch.setattr(_compiled, "GATE_CAP_S", 0.1)
+    loader.load_when(lambda: False)  # never quiet: loaded after the cap
+    assert loader.prepare(key("int16")).wait(TIMEOUT_S)
+    assert loader.wait(TIMEOUT_S)

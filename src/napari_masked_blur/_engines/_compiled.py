@@ -26,6 +26,9 @@ input arrives.  Everyone else asks:
 - :func:`expect_loops` / :func:`loops_coming`: a caller that will prepare a
   key soon says so, and the others take a route that needs no compiled
   loop meanwhile, rather than compile it on their own thread;
+- :func:`load_when`: the worker compiles (in a child process) at once, but
+  loads into this process, which holds the interpreter, only at a quiet
+  moment its caller names;
 - :func:`never_compile_here` / :func:`never_compile`: marks the calling
   thread (the live widget's runner), or the thread for one computation (a
   patch computed on the main thread), as one that must never wait: there
@@ -40,6 +43,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -54,6 +58,10 @@ WORKER_NAME = "numba warm-up"
 # A child process that compiles longer than this is left to end on its own;
 # the worker then gets the loops ready itself.
 CHILD_TIMEOUT_S = 300
+# The worker's own load waits for a quiet moment (see load_when) this long at
+# most, asking every GATE_POLL_S.
+GATE_CAP_S = 3.0
+GATE_POLL_S = 0.05
 
 
 def loop_key(
@@ -168,6 +176,7 @@ class LoopLoader:
     ) -> None:
         self._load = load
         self._compile_first = compile_first
+        self._gate: Callable[[], bool] | None = None
         self._lock = threading.Lock()  # guards the tables below
         # Held through every load, on the worker or a caller's thread: numba
         # compiles under a lock of its own anyway, and a load that waited
@@ -263,7 +272,23 @@ class LoopLoader:
                 settled = key in self._ready or key in self._failed
             if self._compile_first is not None and not settled:
                 self._compile_first(key)
+            self._wait_for_gate()
             self._get_ready(key)
+
+    def load_when(self, gate: Callable[[], bool] | None) -> None:
+        """Have the worker load only once ``gate()`` (or after ``GATE_CAP_S``).
+
+        Loading holds the interpreter (numba's import, then the loops: about
+        0.6 s); a caller whose threads must answer quickly says when a load
+        would hold nobody up.  None: load at once.
+        """
+        self._gate = gate
+
+    def _wait_for_gate(self) -> None:
+        gate = self._gate
+        deadline = time.monotonic() + GATE_CAP_S
+        while gate is not None and not gate() and time.monotonic() < deadline:
+            time.sleep(GATE_POLL_S)
 
     def _get_ready(self, key: LoopKey) -> None:
         """Load ``key`` unless it is settled; settle it either way."""
@@ -320,6 +345,11 @@ def never_compile() -> Iterator[None]:
         yield
     finally:
         _THREAD.never_compile = before
+
+
+def load_when(gate: Callable[[], bool] | None) -> None:
+    """The worker loads at a quiet moment (see :meth:`LoopLoader.load_when`)."""
+    LOADER.load_when(gate)
 
 
 def prepare_loops(key: LoopKey) -> threading.Event:

@@ -141,6 +141,13 @@ class LatestRunner:
             return job is not None and not (job.droppable and self._hold())
 
     @property
+    def working(self) -> bool:
+        """True while a job runs, or waits to run (a held-back job does not)."""
+        with self._condition:
+            running = self._running is not None
+        return running or self.has_pending
+
+    @property
     def last_token(self) -> int:
         """Token of the newest submitted job (0 before any)."""
         return self._last_token

@@ -13,13 +13,19 @@ plane loop, a few large numpy calls: :mod:`napari_masked_blur._math.
 plane_sums`), and the widget's pieces never compile
 (:func:`~napari_masked_blur._engines.never_compile`).
 
-No delay before the warm-up: the first plane no longer goes through the
-loop, so loading it beside that plane holds back only numpy's few calls.
+The compiling starts at once (in a child process, see :mod:`napari_
+masked_blur._engines._compiled`); loading the loops into napari's process
+holds its interpreter for about 0.6 s (numba's import, then the loops), so
+it waits for a quiet moment: nothing computing and no change for
+:data:`QUIET_S` (or at most ``GATE_CAP_S``).  Measured, 256 x 1024 x 1024
+volume, warm cache: the first plane 0.8-1.1 s with the wait, 1.4-1.8 s with
+the load beside it (2 runs each, a machine loaded with other work).
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
 import napari
@@ -28,10 +34,14 @@ import numpy as np
 from napari_masked_blur._engines import (
     LoopKey,
     compiled_loops,
+    load_when,
     prepare_loops,
 )
 from napari_masked_blur._math.loop_keys import live_loop_keys
 from napari_masked_blur._math.options import BlurOptions
+
+# A quiet moment: no piece computing and no change asked for this long.
+QUIET_S = 0.3
 
 
 class LoopWarmer:
@@ -42,12 +52,20 @@ class LoopWarmer:
     options : callable
         ``options(image, mask)``: the widget's checked options for these
         layers (a ``ValueError`` where they do not fit: nothing to warm).
+    working : callable
+        ``working()``: whether a piece is computing or waiting to (asked from
+        the loader's worker).
     """
 
     def __init__(
-        self, options: Callable[[napari.layers.Image, napari.layers.Layer], BlurOptions]
+        self,
+        options: Callable[[napari.layers.Image, napari.layers.Layer], BlurOptions],
+        working: Callable[[], bool],
     ) -> None:
         self._options = options
+        self._working = working
+        self._last_asked = time.monotonic()
+        load_when(self._quiet)
         self._asked: set[LoopKey] = set()
         self._started: list[threading.Event] = []
         self._closed = False
@@ -62,6 +80,7 @@ class LoopWarmer:
 
         ``options``: as the pieces will get them (None: asked of the widget).
         """
+        self._last_asked = time.monotonic()  # a change: not quiet
         if self._closed or image is None or mask is None:
             return []
         if not isinstance(image.data, np.ndarray):
@@ -82,6 +101,13 @@ class LoopWarmer:
                 self._started.append(prepare_loops(key))
         return queued
 
+    def _quiet(self) -> bool:
+        """Nothing computing, and no change for :data:`QUIET_S` (any thread)."""
+        if self._closed:
+            return True
+        calm = time.monotonic() - self._last_asked >= QUIET_S
+        return calm and not self._working()
+
     def wait(self, timeout: float) -> bool:
         """Wait up to ``timeout`` seconds for each warm-up; whether all ended."""
         return all(done.wait(timeout) for done in self._started)
@@ -89,3 +115,4 @@ class LoopWarmer:
     def close(self) -> None:
         """Ask for no more loops (those queued are got ready all the same)."""
         self._closed = True
+        load_when(None)

@@ -71,7 +71,7 @@ class MaskedBlurWidget(Container):
         self._viewer = viewer
         # numba's loops, queued as soon as the layers are known (numpy's
         # routes until they are ready).
-        self._warmer = LoopWarmer(self.options)
+        self._warmer = LoopWarmer(self.options, lambda: self.runner.working)
         self._label_list = LabelChoices()  # the mask's ids, read once per change
         self._make_controls()
         super().__init__(widgets=self._controls())
