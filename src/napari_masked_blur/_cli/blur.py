@@ -27,8 +27,9 @@ from napari_masked_blur._cli.arguments import (
     _floats,
     _ints,
     _positive_int,
+    grown_chunks,
 )
-from napari_masked_blur._cli.errors import InputError
+from napari_masked_blur._cli.errors import InputError, OneLineParser, say
 from napari_masked_blur._cli.other_image import (
     add_other_options,
     inputs_read,
@@ -39,7 +40,7 @@ from napari_masked_blur._cli.repeat_options import (
     cli_settings,
     parse_args,
 )
-from napari_masked_blur._cli.signals import exit_status, signal_name, stop_on_signals
+from napari_masked_blur._cli.signals import exit_status, stop_on_signals, stopped_line
 from napari_masked_blur._cli.store import store_chunks
 from napari_masked_blur._math.dtypes import output_dtype
 from napari_masked_blur._math.options import MODES, BlurOptions
@@ -71,7 +72,7 @@ reading it), 128 + the signal's number when stopped: 130 Ctrl-C,
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``napari-masked-blur blur``."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="napari-masked-blur blur",
         description=DESCRIPTION,
         epilog=EXAMPLES,
@@ -207,11 +208,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except InputError as error:
             return _say(f"error: {error}", 2)
         except KeyboardInterrupt as stop:
-            return _say(
-                f"stopped by {signal_name(stop)}; no output written, "
-                "the partial one removed",
-                exit_status(stop),
-            )
+            return _say(stopped_line(stop), exit_status(stop))
         except FileExistsError as error:  # at the output, during the run
             return _say(f"failed: {error}", 1)
         except Exception as error:
@@ -219,8 +216,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _say(message: str, status: int) -> int:
-    print(f"napari-masked-blur blur: {message}", file=sys.stderr)
-    return status
+    return say("napari-masked-blur blur", message, status)
 
 
 def blur_files(args: argparse.Namespace) -> int:
@@ -233,6 +229,8 @@ def blur_files(args: argparse.Namespace) -> int:
 
     output = output_path(args.output)
     result, chunks = _lazy_result(args, output)
+    for note in getattr(args, "notes", ()):  # said once every check has passed
+        print(note, file=sys.stderr)
     create, finish = output_hooks(
         output, args.record, args.pixel_info, args.channel_axis
     )
@@ -302,6 +300,7 @@ def _output_chunks(image: Any, chunks: int | tuple[int, ...] | None) -> tuple:
         chunks = tuple(
             min(c, max(n, 1)) for c, n in zip(chunks, image.shape, strict=True)
         )
+        chunks = grown_chunks(chunks, image.shape, output_dtype(image.dtype).itemsize)
     chunks = chunks or stored_chunks(image) or "auto"
     normalized = da.core.normalize_chunks(
         chunks, image.shape, limit="8MiB", dtype=output_dtype(image.dtype)

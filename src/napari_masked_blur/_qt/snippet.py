@@ -5,14 +5,21 @@ display.  The snippet runs in napari's console, where ``viewer`` is the
 viewer: it reads the image and mask layers by name, calls
 :func:`napari_masked_blur.masked_gaussian` with every option that differs
 from its default, and binds the result to ``blurred``.  Where the layers came
-from files, a comment gives the same blur from the files.  A filter of two
-images (the local correlation) reads its second layer too and passes it as
-``other``, before the mask, as its function takes it.
+from files, a comment gives the same blur from the files.
+
+No text from outside (a layer's name, a file's path, a unit) can become
+code: each is written as a string literal, or inside a comment, with every
+character that is not printable escaped, so no name can end a literal or
+start a new line, whatever line breaks the reader knows (``\n``, ``\r``,
+``\x85``, ``\u2028``...).  The shell line quotes the same way, with
+``$'...'`` (POSIX.1-2024, bash, zsh, ksh) for a name holding such characters.
+
+A filter of two images (the local correlation) reads its second layer too
+and passes it as ``other``, before the mask, as its function takes it.
 """
 
 from __future__ import annotations
 
-import json
 import shlex
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -113,7 +120,7 @@ def python_snippet(
         f"mask = {mask.expression()}",
     ]
     if settings.spacing is not None and settings.units is not None:
-        lines.append(f"# sigma and spacing in {_units(settings.units)}")
+        lines.append(f"# sigma and spacing in {_escaped(_units(settings.units))}")
     lines += _call(f"blurred = {settings.function_name}(", [*arrays, *kwargs])
     if image.path is not None:
         lines += ["", *_from_files(settings, image, mask, other)]
@@ -141,9 +148,70 @@ def _literal(value: Any) -> str:
 def _text(value: str) -> str:
     """A Python string literal in double quotes, as ruff and black write them.
 
-    JSON's escapes are Python's, so a JSON string is a Python literal.
+    Made of printable characters only (see :func:`_escaped`): the literal
+    is one line of any editor or console, and evaluates to ``value``.
     """
-    return json.dumps(value, ensure_ascii=False)
+    return '"' + _escaped(value, '"') + '"'
+
+
+# The escapes of Python (and of the shell's $'...') that read best.
+_SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escaped(value: str, quote: str = "") -> str:
+    """``value`` with a backslash before ``\\`` and ``quote``, and every
+    character that is not printable (controls, line and paragraph
+    separators, format characters, lone surrogates, unassigned code points)
+    written as a Python escape: ``\\n``, ``\\x85``, ``\\u2028``, ``\\U000e0001``.
+    """
+    out = []
+    for char in value:
+        if char == "\\" or char == quote:
+            out.append("\\" + char)
+        elif char.isprintable():
+            out.append(char)
+        elif char in _SHORT_ESCAPES:
+            out.append(_SHORT_ESCAPES[char])
+        else:
+            code = ord(char)
+            out.append(
+                f"\\x{code:02x}"
+                if code < 0x100
+                else f"\\u{code:04x}"
+                if code < 0x10000
+                else f"\\U{code:08x}"
+            )
+    return "".join(out)
+
+
+def _shell_word(word: str) -> str:
+    """``word`` quoted for a POSIX shell, as one printable line.
+
+    ``shlex.quote`` where every character is printable; else ``$'...'``,
+    whose escapes give the name's bytes back (a name read from a file
+    system that is not UTF-8 holds lone surrogates for its bytes).
+    """
+    if word.isprintable():
+        return shlex.quote(word)
+    out = []
+    for char in word:
+        if char in "\\'":
+            out.append("\\" + char)
+        elif char.isprintable():
+            out.append(char)
+        elif char in _SHORT_ESCAPES:
+            out.append(_SHORT_ESCAPES[char])
+        else:
+            out += [f"\\x{byte:02x}" for byte in _bytes(char)]
+    return "$'" + "".join(out) + "'"
+
+
+def _bytes(char: str) -> bytes:
+    """The bytes of one character of a file name, as the file system has them."""
+    try:
+        return char.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate no file system decoding makes
+        return char.encode("utf-8", "surrogatepass")
 
 
 def _units(units: str | tuple[str, ...]) -> str:
@@ -234,7 +302,7 @@ def _command(
         text = ",".join(_number(v) for v in values)
         # "-1" or "-2,-1" after a flag would read as another flag.
         words += [f"{flag}={text}"] if text.startswith("-") else [flag, text]
-    return shlex.join(words)
+    return " ".join(_shell_word(word) for word in words)
 
 
 def _number(value: Any) -> str:
