@@ -34,7 +34,7 @@ from pathlib import Path
 from napari_masked_blur._cli.errors import InputError
 from napari_masked_blur._cli.repeat_options import prepare
 from napari_masked_blur._cli.resume import check_existing
-from napari_masked_blur._cli.sources import Job, is_many, plan_jobs
+from napari_masked_blur._cli.sources import Job, is_many, pair_others, plan_jobs
 
 BlurOne = Callable[[argparse.Namespace], int]
 
@@ -52,9 +52,16 @@ def run(args: argparse.Namespace, blur_one: BlurOne) -> int:
                 f"MASK {args.mask!r} is a folder or glob but IMAGE "
                 f"{args.image!r} is one file"
             )
+        other = getattr(args, "other", None)
+        if other is not None and is_many(other):
+            raise InputError(
+                f"--other {args.other!r} is a folder or glob but IMAGE "
+                f"{args.image!r} is one file"
+            )
         prepare(args)
         return blur_one(args)
     jobs = plan_jobs(args.image, args.mask, args.output, args.mask_pattern)
+    jobs = pair_others(jobs, getattr(args, "other", None), args.other_pattern)
     for folder in {job.output.parent for job in jobs}:
         folder.mkdir(parents=True, exist_ok=True)
     with _locked({job.output.parent for job in jobs}):
@@ -101,6 +108,8 @@ def _blur_all(
         print(f"[{done + 1}/{len(todo)}] {job.image}", file=sys.stderr, flush=True)
         one = copy.copy(args)
         one.image, one.mask, one.output = str(job.image), str(job.mask), job.output
+        if job.other is not None:
+            one.other = str(job.other)
         try:
             prepare(one)
             blur_one(one)

@@ -13,7 +13,7 @@ import glob
 import os
 import sys
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -32,6 +32,7 @@ class Job:
     image: Path
     mask: Path
     output: Path
+    other: Path | None = None
 
 
 def split_name(name: str) -> tuple[str, str]:
@@ -155,6 +156,54 @@ def _plan(image: str, mask: str, output: str, mask_pattern: str | None) -> list[
             file=sys.stderr,
         )
     return jobs
+
+
+def pair_others(
+    jobs: list[Job], other: str | None, pattern: str | None = None
+) -> list[Job]:
+    """``jobs`` with each image's ``--other`` file (a filter of two images).
+
+    ``other`` is one file for every image, or a folder or glob whose files
+    are paired with the images as masks are (by name, or by ``pattern``,
+    e.g. ``{stem}_green.tif``).  None: the jobs as they are.
+
+    Raises
+    ------
+    InputError
+        Listing every image without its other file, and every output that
+        would be one of them.
+    """
+    if other is None:
+        if pattern is not None:
+            raise InputError(f"--other-pattern {pattern!r} needs --other")
+        return jobs
+    problems: list[str] = []
+    if not is_many(other):
+        if pattern is not None:
+            raise InputError(
+                f"--other-pattern needs a folder or glob --other, got {other!r}"
+            )
+        if not Path(other).exists():
+            raise InputError(f"no such --other file: {other!r}")
+        partners = dict.fromkeys((job.image for job in jobs), Path(other))
+    else:
+        partners = {
+            job.image: _partner(job.image, other, pattern, problems) for job in jobs
+        }
+    paired = []
+    for job in jobs:
+        partner = partners[job.image]
+        if partner is None:
+            problems.append(f"no --other file for {str(job.image)!r} in {other!r}")
+        elif partner.resolve() == job.output.resolve():
+            problems.append(f"output {str(job.output)!r} is one of the inputs")
+        else:
+            paired.append(replace(job, other=partner))
+    if problems:
+        raise InputError(
+            f"{len(problems)} problem(s), nothing done:\n  " + "\n  ".join(problems)
+        )
+    return paired
 
 
 def _known() -> str:
