@@ -178,6 +178,7 @@ def pair_others(
             raise InputError(f"--other-pattern {pattern!r} needs --other")
         return jobs
     problems: list[str] = []
+    reasons: dict[Path, str] = {}
     if not is_many(other):
         if pattern is not None:
             raise InputError(
@@ -187,18 +188,25 @@ def pair_others(
             raise InputError(f"no such --other file: {other!r}")
         partners = dict.fromkeys((job.image for job in jobs), Path(other))
     else:
+        others = MaskListing(other, "--other files", "--other-pattern")
         partners = {
-            job.image: _partner(job.image, other, pattern, problems) for job in jobs
+            job.image: others.partner(job.image, pattern, problems, reasons)
+            for job in jobs
         }
     paired = []
     for job in jobs:
         partner = partners[job.image]
         if partner is None:
-            problems.append(f"no --other file for {str(job.image)!r} in {other!r}")
-        elif partner.resolve() == job.output.resolve():
+            problems.append(
+                reasons.get(
+                    job.image, f"no --other file for {str(job.image)!r} in {other!r}"
+                )
+            )
+        elif _real(partner) == _real(job.output):
             problems.append(f"output {str(job.output)!r} is one of the inputs")
         else:
             paired.append(replace(job, other=partner))
+    _real.cache_clear()
     if problems:
         raise InputError(
             f"{len(problems)} problem(s), nothing done:\n  " + "\n  ".join(problems)
@@ -236,10 +244,13 @@ def _our_outputs(images: list[Path], outputs: dict[Path, Path | None]) -> set[Pa
 
 
 class MaskListing:
-    """A folder or glob of masks, listed once, looked up by name and by stem."""
+    """A folder or glob of masks (or of ``--other`` files), listed once,
+    looked up by name and by stem."""
 
-    def __init__(self, masks: str) -> None:
-        self.masks = masks
+    def __init__(
+        self, masks: str, what: str = "masks", option: str = "--mask-pattern"
+    ) -> None:
+        self.masks, self.what, self.option = masks, what, option
         if _GLOB & set(masks):
             candidates = [Path(p) for p in sorted(glob.glob(masks))]
         else:
@@ -259,7 +270,7 @@ class MaskListing:
         """The mask of ``image``, or None (with the reason in ``reasons``
         when it is not simply missing)."""
         if pattern is not None:
-            name = _format(pattern, "--mask-pattern", image, problems)
+            name = _format(pattern, self.option, image, problems)
             return self.by_name.get(name) if name is not None else None
         real = _real(image)
         named = self.by_name.get(image.name)
@@ -269,9 +280,9 @@ class MaskListing:
         same_stem = [p for p in self.by_stem.get(stem, []) if _real(p) != real]
         if len(same_stem) > 1:
             reasons[image] = (
-                f"{len(same_stem)} candidate masks for {str(image)!r} in "
+                f"{len(same_stem)} candidate {self.what} for {str(image)!r} in "
                 f"{self.masks!r}: {', '.join(repr(p.name) for p in same_stem)}; "
-                "name one with --mask-pattern"
+                f"name one with {self.option}"
             )
         return same_stem[0] if len(same_stem) == 1 else None
 
