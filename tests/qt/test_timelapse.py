@@ -197,7 +197,7 @@ def test_adding_a_layer_does_not_read_the_mask_again(
     mask = viewer.add_labels(labels, name="cells", axis_labels=("t", "y", "x"))
     widget = dock(viewer)
     wait_complete(qtbot, widget)  # the output layer was added meanwhile
-    assert widget["labels"].choices == (0, 1)
+    assert widget["labels"].choices == (1,)
     read = len(reads)
     viewer.add_image(movie[:1], name="other")
     viewer.layers.remove("other")

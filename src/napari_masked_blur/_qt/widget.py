@@ -30,15 +30,24 @@ How it treats the cases napari leaves open:
 import contextlib
 
 import napari
-from magicgui.widgets import CheckBox, ComboBox, Container, Label, PushButton
+from magicgui.widgets import (
+    CheckBox,
+    ComboBox,
+    Container,
+    Label,
+    PushButton,
+    RadioButtons,
+    Select,
+)
 from napari.utils.notifications import show_warning
 from qtpy.QtCore import QTimer
 from qtpy.QtWidgets import QApplication
 
-from napari_masked_blur._api.registry import FILTERS
 from napari_masked_blur._api.route import checked
+from napari_masked_blur._math import filters
 from napari_masked_blur._math.filters import filter_named
 from napari_masked_blur._math.options import MODES, BlurOptions
+from napari_masked_blur._math.settings import BlurSettings
 from napari_masked_blur._qt.choices import (
     LabelChoices,
     image_choices,
@@ -47,15 +56,26 @@ from napari_masked_blur._qt.choices import (
 )
 from napari_masked_blur._qt.connections import CloseWatcher, Connections
 from napari_masked_blur._qt.control_settings import controls_settings
-from napari_masked_blur._qt.grid import button_text, grid_of, toggle_side_by_side
+from napari_masked_blur._qt.filter_controls import FilterControls
+from napari_masked_blur._qt.grid import VIEWS, grid_of, set_side_by_side, view_of
+from napari_masked_blur._qt.output_layers import output_of
 from napari_masked_blur._qt.repeat_buttons import RepeatButtons
 from napari_masked_blur._qt.runner import LatestRunner
 from napari_masked_blur._qt.session import LiveSession
 from napari_masked_blur._qt.sigma_controls import AxesControls
+from napari_masked_blur._qt.status import EMPTY_MASK, StatusLine
 from napari_masked_blur._qt.warm import PlaneLoopWarmer
+from napari_masked_blur._qt.words import (
+    LABELS,
+    MODE_WORDS,
+    OUTSIDE_WORDS,
+    give_tooltips,
+    word_choices,
+)
 
 NO_IMAGE_HINT = "Add an image layer (File > Open Sample > Masked blur for a demo)."
 NO_MASK_HINT = "Add a Labels layer as mask (Layers > New Labels) and paint in it."
+RESULT_REMOVED = "the result layer was removed: press Run"
 
 
 class MaskedBlurWidget(Container):
@@ -75,6 +95,7 @@ class MaskedBlurWidget(Container):
         self._label_list = LabelChoices()  # the mask's ids, read once per change
         self._make_controls()
         super().__init__(widgets=self._controls())
+        give_tooltips(self)
         # Patches while painting, the displayed plane of a volume first, lazy
         # outputs for dask and multiscale layers: all the session's work.
         self._session = LiveSession(
@@ -84,6 +105,7 @@ class MaskedBlurWidget(Container):
         self._viewer_connections = Connections()
         self._layer_connections = Connections()  # to the chosen image and mask
         self._wired_pair: tuple[object, object] = (None, None)  # (image, mask)
+        self._ran_with: tuple | None = None  # what the shown result was made of
         self._check_scheduled = False
         self._last_warning = ""
         self._closed = False
@@ -94,7 +116,6 @@ class MaskedBlurWidget(Container):
 
     # -- building ---------------------------------------------------------
     def _make_controls(self) -> None:
-        self._hint = Label(name="hint", label="", value="", visible=False)
         self._image = ComboBox(
             name="image", choices=lambda _: image_choices(self._viewer)
         )
@@ -104,38 +125,56 @@ class MaskedBlurWidget(Container):
         )
         self._filter = ComboBox(  # hidden while there is one filter
             name="filter",
-            choices=[(filter_named(name).title, name) for name in FILTERS],
-            visible=len(FILTERS) > 1,
+            choices=lambda _: [(f.title, f.name) for f in filters.DESCRIPTIONS],
+            visible=len(filters.DESCRIPTIONS) > 1,
+        )
+        self._params = FilterControls(  # the chosen filter's own parameters
+            self._viewer, self._on_option, lambda: _chosen(self, "_image")
         )
         # sigma, smooth over, sigma per axis, the per-axis fields, units
         self._axes = AxesControls(self._on_option)
         self._outside = ComboBox(  # the policies the chosen filter allows
-            name="outside", choices=lambda _: filter_named(self._filter.value).outside
+            name="outside",
+            label=LABELS["outside"],
+            choices=lambda _: word_choices(
+                OUTSIDE_WORDS, filter_named(self._filter.value).outside
+            ),
         )
-        self._label_ids = ComboBox(
-            name="labels", choices=lambda _: self._label_list(_chosen(self, "_mask"))
+        self._label_ids = Select(
+            name="labels",
+            label=LABELS["labels"],
+            choices=lambda _: self._label_list(_chosen(self, "_mask"))[1:],
         )
+        self._label_ids.native.setMaximumHeight(90)
         self._per_label = CheckBox(name="per_label", text="each label on its own")
-        self._mode = ComboBox(name="mode", label="border", choices=MODES)
+        self._mode = ComboBox(
+            name="mode", label=LABELS["mode"], choices=word_choices(MODE_WORDS, MODES)
+        )
         self._live = CheckBox(name="live", text="live update", value=True)
         self._run = PushButton(name="run", text="Run")
-        self._grid = PushButton(name="grid", text="Side by side")
+        self._view = RadioButtons(
+            name="view", label="", choices=VIEWS, orientation="horizontal"
+        )
+        self._keep = PushButton(name="keep", text="Keep this result")
         self._status = Label(name="status", label="", value="")
+        self._status_line = StatusLine(self._status, self._run)
 
     def _controls(self) -> list:
         return [
-            self._hint,
             self._image,
             self._mask,
             self._filter,
+            self._params.other,
             *self._axes.widgets(),
+            *self._params.widgets()[1:],
             self._outside,
             self._label_ids,
             self._per_label,
             self._mode,
             self._live,
             self._run,
-            self._grid,
+            self._view,
+            self._keep,
             # Rows added later (e.g. settings buttons) go here, above the
             # status line: see insert_row.
             self._status,
@@ -148,13 +187,14 @@ class MaskedBlurWidget(Container):
     def _connect(self) -> None:
         self._image.changed.connect(self._on_image_chosen)
         self._mask.changed.connect(self._on_mask_chosen)
-        self._filter.changed.connect(self._outside.reset_choices)
-        options = (self._filter, self._outside, self._label_ids, self._per_label)
-        for widget in (*options, self._mode):
+        self._filter.changed.connect(self._on_filter_chosen)
+        self._label_ids.changed.connect(self._on_labels_chosen)
+        for widget in (self._outside, self._per_label, self._mode, self._live):
             widget.changed.connect(self._on_option)
-        self._live.changed.connect(self._on_option)
+        self._params.other.changed.connect(self._on_mask_chosen)
         self._run.clicked.connect(lambda: self.request(force=True))
-        self._grid.clicked.connect(self.toggle_grid)
+        self._view.changed.connect(self._on_view_chosen)
+        self._keep.clicked.connect(self.keep_result)
         layer_events, viewer = self._viewer.layers.events, self._viewer_connections
         viewer.connect(layer_events.inserted, self._on_layers_changed)
         viewer.connect(layer_events.removed, self._on_layers_changed)
@@ -169,15 +209,22 @@ class MaskedBlurWidget(Container):
         if self._closed:
             return
         removed = event is not None and event.type == "removed"
-        if removed and event.value in (self._image.value, self._mask.value):
+        inputs = (self._image.value, self._mask.value, self._params.other.value)
+        if removed and event.value in inputs:
             self._session.stop()  # its results would be for a layer now gone
         self.reset_choices()
         # A combo box that runs out of choices goes to None without `changed`.
         if (self._image.value, self._mask.value) != self._wired_pair:
             self._on_image_chosen()
+        elif removed and output_of(event.value) == getattr(
+            self._image.value, "name", 0
+        ):
+            self._ran_with = None
+            self._status_line.refused(RESULT_REMOVED)
 
     def _on_image_chosen(self, _value=None) -> None:
         self._mask.reset_choices()
+        self._params.other.reset_choices()
         self._axes.show_image(self._image.value)
         self._on_mask_chosen()
 
@@ -191,7 +238,19 @@ class MaskedBlurWidget(Container):
         if not self.runner.busy:  # e.g. "live update" off: nothing to wait for
             self._warmer.start_pending(idle=True)
 
+    def _on_filter_chosen(self, _value=None) -> None:
+        self._outside.reset_choices()
+        self._on_option()
+
+    def _on_labels_chosen(self, _value=None) -> None:
+        self._status_line.note(self._mask_note())
+        self._on_option()
+
     def _on_option(self, _value=None) -> None:
+        self.request()
+
+    def _on_data(self, _event=None) -> None:
+        self._ran_with = None  # the result is of the data before
         self.request()
 
     def _wire_layers(self) -> None:
@@ -201,7 +260,10 @@ class MaskedBlurWidget(Container):
         image, mask = self._image.value, self._mask.value
         self._wired_pair = (image, mask)
         if image is not None:
-            layers.connect(image.events.data, self._on_option)
+            layers.connect(image.events.data, self._on_data)
+        other = self._params.other.value
+        if other is not None and other is not image:
+            layers.connect(other.events.data, self._on_data)
         if mask is not None:
             layers.connect(mask.events.data, self._schedule_mask_check)
             # The session's EditWatcher follows painting, undo and redo.
@@ -221,6 +283,7 @@ class MaskedBlurWidget(Container):
             return
         self._label_list.forget()
         self._label_ids.reset_choices()
+        self._ran_with = None
         self.request()
 
     def _on_painted(self, _event=None) -> None:
@@ -229,40 +292,79 @@ class MaskedBlurWidget(Container):
         # erased id goes at the next listing.
         self._label_list.forget()
         if self._mask.value.selected_label not in self._label_ids.choices:
-            QTimer.singleShot(0, self._label_ids.reset_choices)
+            QTimer.singleShot(0, self._new_label_painted)
+
+    def _new_label_painted(self) -> None:
+        if not self._closed:
+            self._label_ids.reset_choices()
+            self._status_line.note(self._mask_note())
+
+    def _mask_note(self) -> str:
+        """EMPTY_MASK when the mask has no pixel of the chosen ids, else ""."""
+        mask = self._mask.value
+        if not isinstance(mask, napari.layers.Labels):
+            return ""
+        present = {value for _, value in self._label_list(mask)[1:]}
+        chosen = set(self._label_ids.value or ()) or present
+        return "" if present & chosen else EMPTY_MASK
 
     # -- computing --------------------------------------------------------
     def request(self, force: bool = False) -> int | None:
-        """Blur the chosen image with the current settings, in the background.
+        """Filter the chosen image with the current settings, in the background.
 
-        Does nothing while ``live`` is off unless ``force`` (the Run button).
-        Returns the newest job's token, or None when nothing was started.
+        Does nothing while ``live`` is off unless ``force`` (the Run button);
+        the status then says whether the result is out of date.  Returns the
+        newest job's token, or None when nothing was started.
         """
-        if self._closed or not (force or self._live.value):
+        if self._closed:
             return None
         image, mask = self._image.value, self._mask.value
         hint = NO_IMAGE_HINT if image is None else NO_MASK_HINT if mask is None else ""
-        self._hint.value = hint
-        self._hint.visible = bool(hint)
         if hint:
+            self._session.stop()
+            self._ran_with = None
+            self._status_line.missing(hint)
             return None
+        flt = filter_named(self._filter.value)
+        other = self._params.other_layer(flt)
         try:
-            options = self.options(image, mask)
+            settings = self.settings(image, mask)
+            options = self._checked(image, mask, settings, other)
         except ValueError as exc:
             return self._refuse(f"{image.name!r} / {mask.name!r}: {exc}")
         self._last_warning = ""
+        self._status_line.note(self._mask_note())
+        made_of = (image, mask, other, settings)
+        if not (force or self._live.value):
+            if made_of != self._ran_with:
+                self._status_line.out_of_date()
+            return None
+        self._ran_with = made_of
         smoothed = [
             s for a, s in enumerate(options.sigma) if a not in options.frame_axes
         ]
-        description = f"{image.name!r}, sigma {_format_sigma(smoothed)} px"
+        unit = "frames" if self._axes.unit(self._axes.axes[-1]) == "frames" else "px"
+        description = f"{image.name!r}, sigma {_format_sigma(smoothed)} {unit}"
         if not self.runner.busy:
             # Not on every tick of a slider drag: each new text relayouts the
             # dock, and that repaint holds the interpreter the worker needs
             # (measured: 3 instead of 5 plane updates a second).
-            self._status.value = f"blurring {description} …"
+            verb = "blurring" if flt.name == "gaussian" else f"{flt.title} of"
+            self._status_line.running(f"{description}", verb=verb)
         self._repeat.started(image, mask)
-        self._session.start(image, mask, options, description)
+        self._session.start(image, mask, options, description, other)
         return self.runner.last_token
+
+    def settings(
+        self, image: napari.layers.Image, mask: napari.layers.Layer
+    ) -> BlurSettings:
+        """The controls' settings for ``image`` and ``mask`` (not yet checked)."""
+        self._axes.show_image(image)
+        flt = filter_named(self._filter.value)
+        axes = self._axes.axes or ()
+        names = self._axes.names()
+        self._params.show(flt, tuple((a, names[a]) for a in axes), self._axes.unit(-1))
+        return controls_settings(self, image, mask)
 
     def options(
         self, image: napari.layers.Image, mask: napari.layers.Layer
@@ -275,35 +377,71 @@ class MaskedBlurWidget(Container):
             A control's value does not fit these layers (the message says
             which and why).
         """
-        self._axes.show_image(image)
-        settings = controls_settings(self, image, mask)
+        flt = filter_named(self._filter.value)
+        other = self._params.other_layer(flt)
+        return self._checked(image, mask, self.settings(image, mask), other)
+
+    def _checked(self, image, mask, settings, other) -> BlurOptions:
+        flt = filter_named(settings.filter)
+        if "other" in flt.parameters:
+            if other is None:
+                raise ValueError(f"the {flt.title} needs a second image layer")
+            if other.data.shape != image.data.shape:
+                raise ValueError(
+                    f"second image {other.name!r} has shape {other.data.shape}, "
+                    f"the image {image.data.shape}"
+                )
         return checked(image.data, mask_shape_only(mask), settings)
+
+    @property
+    def parameters(self) -> FilterControls:
+        """The controls of the filters' own parameters (high_sigma, order...)."""
+        return self._params
 
     def _refuse(self, message: str) -> None:
         """Tell the user (once per distinct message) and leave the output alone."""
         self._session.stop()
-        self._status.value = message
+        self._ran_with = None
+        self._status_line.refused(message)
         if message != self._last_warning:
             self._last_warning = message
             show_warning(f"Masked blur: {message}")
         return None
 
     def _show_status(self, text: str) -> None:
-        self._status.value = text
+        if text.startswith("failed"):
+            self._status_line.failed(text)
+            self._ran_with = None
+        else:
+            self._status_line.done(text)
 
     def output_layer(self, image: napari.layers.Image) -> napari.layers.Image | None:
-        """The output layer of ``image`` in the viewer, or None."""
+        """The (first) output layer of ``image`` in the viewer, or None."""
         return self._session.outputs.find(image)
 
-    # -- side by side -----------------------------------------------------
-    def toggle_grid(self) -> None:
-        """Switch between overlay and a grid of original and result."""
+    # -- how the result is shown ------------------------------------------
+    def keep_result(self) -> list:
+        """Copy the chosen image's output to new layers ("Keep this result")."""
         image = self._image.value
-        trio = [image, self._mask.value, image and self.output_layer(image)]
-        toggle_side_by_side(self._viewer, trio)
+        if image is None or self._ran_with is None:
+            return []
+        detail = self._status_line.text.split(":")[0].split(", ", 1)[-1]
+        return self._session.outputs.keep(image, detail)
+
+    def toggle_grid(self) -> None:
+        """Switch between overlay and side by side (original beside the result)."""
+        self._view.value = VIEWS[1] if self._view.value == VIEWS[0] else VIEWS[0]
+
+    def _on_view_chosen(self, value: str) -> None:
+        image = self._image.value
+        outputs = [] if image is None else self._session.outputs.find_all(image)
+        set_side_by_side(
+            self._viewer, value == VIEWS[1], [image, *outputs, self._mask.value]
+        )
 
     def _on_grid_changed(self, _event=None) -> None:
-        self._grid.text = button_text(self._viewer)
+        with self._view.changed.blocked():
+            self._view.value = view_of(self._viewer)
 
     # -- shutting down ----------------------------------------------------
     def _on_close(self, *_args) -> None:
