@@ -191,7 +191,7 @@ class MaskedBlurWidget(Container):
         self._label_ids.changed.connect(self._on_labels_chosen)
         for widget in (self._outside, self._per_label, self._mode, self._live):
             widget.changed.connect(self._on_option)
-        self._params.other.changed.connect(self._on_mask_chosen)
+        self._params.other.changed.connect(self._on_other_chosen)
         self._run.clicked.connect(lambda: self.request(force=True))
         self._view.changed.connect(self._on_view_chosen)
         self._keep.clicked.connect(self.keep_result)
@@ -209,13 +209,15 @@ class MaskedBlurWidget(Container):
         if self._closed:
             return
         removed = event is not None and event.type == "removed"
-        inputs = (self._image.value, self._mask.value, self._params.other.value)
-        if removed and event.value in inputs:
+        other = self._params.other_layer(filter_named(self._filter.value))
+        if removed and event.value in (self._image.value, self._mask.value, other):
             self._session.stop()  # its results would be for a layer now gone
         self.reset_choices()
         # A combo box that runs out of choices goes to None without `changed`.
         if (self._image.value, self._mask.value) != self._wired_pair:
             self._on_image_chosen()
+        elif removed and event.value is other:
+            self._on_other_chosen()
         elif removed and output_of(event.value) == getattr(
             self._image.value, "name", 0
         ):
@@ -237,6 +239,10 @@ class MaskedBlurWidget(Container):
         self.request()
         if not self.runner.busy:  # e.g. "live update" off: nothing to wait for
             self._warmer.start_pending(idle=True)
+
+    def _on_other_chosen(self, _value=None) -> None:
+        if "other" in filter_named(self._filter.value).parameters:
+            self._on_mask_chosen()  # wires the second image too
 
     def _on_filter_chosen(self, _value=None) -> None:
         self._outside.reset_choices()
