@@ -8,7 +8,7 @@ import pytest
 from qtpy.QtCore import QThreadPool
 
 import napari_masked_blur._qt.session as session_module
-import napari_masked_blur._qt.widget as widget_module
+import napari_masked_blur._qt.status as status_module
 from napari_masked_blur import FILTERS, masked_gaussian
 from napari_masked_blur._math.filters import filter_named
 from napari_masked_blur._qt.control_settings import controls_settings
@@ -284,7 +284,7 @@ def test_shape_mismatch_notifies_with_both_shapes_and_keeps_the_output(
     out = output_of(viewer, image)
     before = out.data
     warnings = []
-    monkeypatch.setattr(widget_module, "show_warning", warnings.append)
+    monkeypatch.setattr(status_module, "show_warning", warnings.append)
     mask.data = np.zeros((40, 49), np.uint8)
     qtbot.waitUntil(lambda: bool(warnings), timeout=TIMEOUT_MS)
     assert "(40, 49)" in warnings[0] and "(40, 50)" in warnings[0]

@@ -12,7 +12,10 @@ none of the chosen ids) adds "paint a mask, or pick labels".
 from __future__ import annotations
 
 from magicgui.widgets import Label, PushButton
+from napari.utils.notifications import show_warning
 from qtpy.QtWidgets import QSizePolicy
+
+from napari_masked_blur._math.filter import Filter
 
 EMPTY_MASK = "the mask is empty: paint a mask, or pick labels"
 OUT_OF_DATE = "out of date: press Run"
@@ -45,6 +48,7 @@ class StatusLine:
         self._run = run
         self._note = ""  # e.g. EMPTY_MASK, added to what is said
         self._said, self._with_note = "", False
+        self._warned = ""  # the last refusal notified
 
     @property
     def text(self) -> str:
@@ -57,11 +61,29 @@ class StatusLine:
         self._run.enabled = False
         self._run.text = "Run"
 
-    def refused(self, message: str) -> None:
-        """The settings do not fit the layers (also sent as a notification)."""
+    def refused(self, message: str, notify: bool = False) -> None:
+        """The settings do not fit the layers.
+
+        With ``notify``, also a napari notification, once per distinct
+        message (until :meth:`accepted`).
+        """
         self._say(message)
         self._run.enabled = True
         self._run.text = "Run"
+        if notify and message != self._warned:
+            self._warned = message
+            show_warning(f"Masked blur: {message}")
+
+    def accepted(self) -> None:
+        """The settings fit: a refusal said again is notified again."""
+        self._warned = ""
+
+    def report(self, text: str) -> None:
+        """The session's line: done (what and how long), or "failed: ..."."""
+        if text.startswith("failed"):
+            self.failed(text)
+        else:
+            self.done(text)
 
     def out_of_date(self) -> None:
         """The settings or layers changed since the result, and live is off."""
@@ -69,8 +91,9 @@ class StatusLine:
         self._run.enabled = True
         self._run.text = "Run"
 
-    def running(self, description: str, verb: str = "blurring") -> None:
-        """A computation of ``description`` started."""
+    def running(self, description: str, flt: Filter) -> None:
+        """A computation of ``flt`` of ``description`` started."""
+        verb = "blurring" if flt.name == "gaussian" else f"{flt.title} of"
         self._say(f"{verb} {description} …", note=True)
         self._run.enabled = True
         self._run.text = "Run again"
@@ -98,3 +121,22 @@ class StatusLine:
         full = f"{text} · {self._note}" if note and self._note else text
         self._label.value = full
         self._label.tooltip = full
+
+
+def describe(name: str, options, unit_of) -> str:
+    """``'cells', sigma 3 px``: the image and the sigma of a computation.
+
+    ``unit_of(axis)`` is the unit sigma is shown in along a data axis; a
+    time axis smoothed is in frames.
+    """
+    smoothed = [
+        (a, s) for a, s in enumerate(options.sigma) if a not in options.frame_axes
+    ]
+    values = {round(s, 2) for _, s in smoothed}
+    if len(values) == 1:
+        sigma = f"{values.pop():g}"
+    else:
+        sigma = "(" + ", ".join(f"{s:.2f}".rstrip("0").rstrip(".") for _, s in smoothed)
+        sigma += ")"
+    units = {"frames" if unit_of(a) == "frames" else "px" for a, _ in smoothed}
+    return f"{name!r}, sigma {sigma} {'/'.join(sorted(units))}"

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from magicgui.widgets import Container
+from magicgui.widgets import ComboBox, Container
+
+from napari_masked_blur._math import filters
+from napari_masked_blur._math.options import MODES
 
 # The row labels of the controls, by the control's name.
 LABELS = {
@@ -85,6 +88,32 @@ TOOLTIPS = {
     "--settings reads it).",
     "load_settings": "Set the controls from a settings file.",
 }
+
+
+def option_choices() -> tuple[ComboBox, ComboBox, ComboBox]:
+    """The "filter", "outside the mask" and "beyond the image edge" choices.
+
+    The filters are those of :data:`~napari_masked_blur._math.filters.DESCRIPTIONS`
+    (read at each reset, so a test may add one); "filter" is hidden while
+    there is one; "outside the mask" offers the policies the chosen filter
+    allows.
+    """
+    chosen = ComboBox(
+        name="filter",
+        choices=lambda _: [(f.title, f.name) for f in filters.DESCRIPTIONS],
+        visible=len(filters.DESCRIPTIONS) > 1,
+    )
+    outside = ComboBox(
+        name="outside",
+        label=LABELS["outside"],
+        choices=lambda _: word_choices(
+            OUTSIDE_WORDS, filters.filter_named(chosen.value).outside
+        ),
+    )
+    mode = ComboBox(
+        name="mode", label=LABELS["mode"], choices=word_choices(MODE_WORDS, MODES)
+    )
+    return chosen, outside, mode
 
 
 def word_choices(words: dict[str, str], values) -> list[tuple[str, str]]:
