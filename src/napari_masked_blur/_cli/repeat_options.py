@@ -224,9 +224,12 @@ def cli_settings(args: argparse.Namespace) -> BlurSettings:
 def record(args: argparse.Namespace) -> dict[str, Any]:
     """What an output says of how it was made: the settings document, the
     package version and the input names."""
-    return {
+    made = {
         "settings": cli_settings(args).to_dict(),
         "version": package_version(),
         "image": os.fspath(args.image),
         "mask": os.fspath(args.mask),
     }
+    if getattr(args, "other", None) is not None:  # a filter of two images
+        made["other"] = os.fspath(args.other)
+    return made

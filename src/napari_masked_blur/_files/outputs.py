@@ -14,9 +14,10 @@ package version, the input names) where its readers look:
 ``.ome.tif``   OME-TIFF with the physical pixel sizes and ``record`` as a
                MapAnnotation (namespace ``napari-masked-blur``)
 ``.tif``       TIFF whose ImageDescription is JSON holding ``record``
-``.npy``       ``record`` in the sidecar ``NAME.npy.json``, written
-               atomically once the array is in place (an output refused
-               at the final move leaves no sidecar)
+``.npy``       ``record`` in the sidecar ``NAME.npy.json``, written once
+               the array is whole and moved into place right after it
+               (checked with the output before any work; an output
+               refused at the final move leaves no sidecar)
 =============  ==============================================================
 """
 
@@ -32,9 +33,10 @@ from typing import Any
 
 import numpy as np
 
-from napari_masked_blur._files.atomic import write_text_atomic
+from napari_masked_blur._files.atomic import partial_path, write_text_atomic
 from napari_masked_blur._files.formats import EXTRA_HINT, PixelInfo, metres, seconds
 from napari_masked_blur._files.io import file_format
+from napari_masked_blur._files.safety import sidecar
 from napari_masked_blur._files.write import RawWriter, create_target, create_tiff
 
 KEY = "napari-masked-blur"
@@ -58,12 +60,6 @@ Finish = Callable[[Path, Path], None]
 def is_ome(path: str | os.PathLike) -> bool:
     """Whether the name asks for OME-Zarr or OME-TIFF."""
     return Path(path).name.lower().endswith(OME_SUFFIXES)
-
-
-def sidecar(path: str | os.PathLike) -> Path:
-    """Where the record of a ``.npy`` output lies: ``NAME.npy.json``."""
-    path = Path(path)
-    return path.with_name(path.name + ".json")
 
 
 def output_hooks(
@@ -100,7 +96,8 @@ def output_hooks(
         p, shape, dtype, chunks, {KEY: record} if kind == "zarr" else None
     )
     if kind == "npy":
-        return create, lambda _, final: write_json_atomic(sidecar(final), record)
+        # written whole at its partial name; write_lazy moves it in after the array
+        return create, lambda _, final: write_json(partial_path(sidecar(final)), record)
     return create, None
 
 
@@ -120,7 +117,18 @@ class About:
 
 def write_json_atomic(path: Path, document: Any) -> None:
     """Write ``document`` as JSON to ``path``: all of it or nothing."""
-    write_text_atomic(path, json.dumps(document, indent=2) + "\n")
+    write_text_atomic(path, json_text(document))
+
+
+def write_json(path: Path, document: Any) -> None:
+    """Write ``document`` as JSON to ``path``, a partial name (see
+    :func:`.atomic.partial_path`) that its caller moves into place."""
+    path.write_text(json_text(document), encoding="utf-8")
+
+
+def json_text(document: Any) -> str:
+    """``document`` as indented JSON, one line at the end."""
+    return json.dumps(document, indent=2) + "\n"
 
 
 def ome_axes(ndim: int, info: PixelInfo, channel_axis: int | None) -> str:

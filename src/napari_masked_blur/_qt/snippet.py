@@ -13,6 +13,9 @@ character that is not printable escaped, so no name can end a literal or
 start a new line, whatever line breaks the reader knows (``\n``, ``\r``,
 ``\x85``, ``\u2028``...).  The shell line quotes the same way, with
 ``$'...'`` (POSIX.1-2024, bash, zsh, ksh) for a name holding such characters.
+
+A filter of two images (the local correlation) reads its second layer too
+and passes it as ``other``, before the mask, as its function takes it.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
+from napari_masked_blur._math.filters import filter_named
 from napari_masked_blur._math.settings import BlurSettings
 
 # Output files the ``blur`` command writes, by the image's ending.
@@ -70,7 +74,11 @@ class LayerSource:
 
 
 def python_snippet(
-    settings: BlurSettings, image: LayerSource, mask: LayerSource, version: str
+    settings: BlurSettings,
+    image: LayerSource,
+    mask: LayerSource,
+    version: str,
+    other: LayerSource | None = None,
 ) -> str:
     """Python that rebuilds the masked blur of ``image`` in ``mask``.
 
@@ -82,6 +90,8 @@ def python_snippet(
         The two layers.
     version : str
         The package version that made the output (for the header comment).
+    other : LayerSource, optional
+        The second image of a filter that takes one (``local_correlation``).
 
     Returns
     -------
@@ -93,9 +103,12 @@ def python_snippet(
     ------
     ValueError
         The settings have a physical sigma but no spacing (the widget always
-        gives one: the image layer's scale).
+        gives one: the image layer's scale); the filter takes a second image
+        and ``other`` is None (or the other way round).
     """
+    _check_other(settings, other)
     kwargs = [f"{key}={_literal(value)}" for key, value in settings.changed().items()]
+    arrays = ["image", "mask"] if other is None else ["image", "other", "mask"]
     lines = [
         f"# Masked blur of {_text(image.name)} inside {_text(mask.name)}"
         f" (napari-masked-blur {version}).",
@@ -103,14 +116,24 @@ def python_snippet(
         f"from napari_masked_blur import {settings.function_name}",
         "",
         f"image = {image.expression()}",
+        *([] if other is None else [f"other = {other.expression()}"]),
         f"mask = {mask.expression()}",
     ]
     if settings.spacing is not None and settings.units is not None:
         lines.append(f"# sigma and spacing in {_escaped(_units(settings.units))}")
-    lines += _call(f"blurred = {settings.function_name}(", ["image", "mask", *kwargs])
+    lines += _call(f"blurred = {settings.function_name}(", [*arrays, *kwargs])
     if image.path is not None:
-        lines += ["", *_from_files(settings, image, mask)]
+        lines += ["", *_from_files(settings, image, mask, other)]
     return "\n".join(lines) + "\n"
+
+
+def _check_other(settings: BlurSettings, other: LayerSource | None) -> None:
+    takes = "other" in filter_named(settings.filter).parameters
+    if takes != (other is not None):
+        given = "without" if other is None else "with"
+        raise ValueError(
+            f"a snippet of the {settings.filter} filter {given} a second image"
+        )
 
 
 def _literal(value: Any) -> str:
@@ -204,32 +227,52 @@ def _call(head: str, arguments: list[str]) -> list[str]:
 
 
 def _from_files(
-    settings: BlurSettings, image: LayerSource, mask: LayerSource
+    settings: BlurSettings,
+    image: LayerSource,
+    mask: LayerSource,
+    other: LayerSource | None = None,
 ) -> list[str]:
     """Comment lines: the same blur read from the files, in Python and in a shell."""
     mask_path = mask.path or f"{mask.name}.tif"
     lines = ["# The same from the files, without napari:"]
-    if mask.path is None:
-        lines.append(
-            f"# (save the layer {_text(mask.name)} to {_text(mask_path)} first)"
-        )
-    readers = [
-        _READERS.get(PurePath(p).suffix.lower()) for p in (image.path, mask_path)
-    ]
-    if all(readers) and not (image.multiscale or mask.multiscale):
+    for layer, path in [(mask, mask_path), *_other_file(other)]:
+        if layer.path is None:
+            lines.append(
+                f"# (save the layer {_text(layer.name)} to {_text(path)} first)"
+            )
+    paths = [image.path, mask_path, *(p for _, p in _other_file(other))]
+    readers = [_READERS.get(PurePath(p).suffix.lower()) for p in paths]
+    layers = [image, mask, *(() if other is None else (other,))]
+    if all(readers) and not any(layer.multiscale for layer in layers):
         imports = dict.fromkeys(reader[0] for reader in readers)
         weights = '.astype("float32")' if mask.as_weights else ""
+        arrays = "image, mask" if other is None else "image, other, mask"
         lines += [
             *(f"#   {statement}" for statement in imports),
             f"#   image = {readers[0][1].format(path=_text(image.path))}",
             f"#   mask = {readers[1][1].format(path=_text(mask_path))}{weights}",
-            f"#   blurred = {settings.function_name}(image, mask, ...)  # as above",
+            *(
+                f"#   other = {readers[2][1].format(path=_text(paths[2]))}"
+                for _ in _other_file(other)
+            ),
+            f"#   blurred = {settings.function_name}({arrays}, ...)  # as above",
         ]
-    lines += ["# or in a shell:", "#   " + _command(settings, image, mask_path)]
+    command = _command(settings, image, mask_path, *(p for _, p in _other_file(other)))
+    lines += ["# or in a shell:", "#   " + command]
     return lines
 
 
-def _command(settings: BlurSettings, image: LayerSource, mask_path: str) -> str:
+def _other_file(other: LayerSource | None) -> list[tuple[LayerSource, str]]:
+    """The second image's layer and file (its own, or where to save it)."""
+    return [] if other is None else [(other, other.path or f"{other.name}.tif")]
+
+
+def _command(
+    settings: BlurSettings,
+    image: LayerSource,
+    mask_path: str,
+    other_path: str | None = None,
+) -> str:
     """The ``napari-masked-blur blur`` command line for the same options.
 
     Without ``--axes`` the command picks the frames from the file's axis
@@ -239,6 +282,8 @@ def _command(settings: BlurSettings, image: LayerSource, mask_path: str) -> str:
     ending = path.suffix.lower() if path.suffix.lower() in _CLI_ENDINGS else ".tif"
     output = f"{path.stem}_blurred{ending}"
     words = ["napari-masked-blur", "blur", image.path, mask_path, "-o", output]
+    if other_path is not None:
+        words += ["--other", other_path]
     changed = settings.changed()
     if settings.filter != "gaussian":  # the command's default
         changed = {"filter": settings.filter, **changed}
