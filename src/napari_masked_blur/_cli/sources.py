@@ -178,6 +178,7 @@ def pair_others(
             raise InputError(f"--other-pattern {pattern!r} needs --other")
         return jobs
     problems: list[str] = []
+    reasons: dict[Path, str] = {}
     if not is_many(other):
         if pattern is not None:
             raise InputError(
@@ -187,14 +188,20 @@ def pair_others(
             raise InputError(f"no such --other file: {other!r}")
         partners = dict.fromkeys((job.image for job in jobs), Path(other))
     else:
+        listing = MaskListing(other)
         partners = {
-            job.image: _partner(job.image, other, pattern, problems) for job in jobs
+            job.image: listing.partner(job.image, pattern, problems, reasons)
+            for job in jobs
         }
     paired = []
     for job in jobs:
         partner = partners[job.image]
         if partner is None:
-            problems.append(f"no --other file for {str(job.image)!r} in {other!r}")
+            problems.append(
+                reasons.get(
+                    job.image, f"no --other file for {str(job.image)!r} in {other!r}"
+                ).replace("--mask-pattern", "--other-pattern")
+            )
         elif partner.resolve() == job.output.resolve():
             problems.append(f"output {str(job.output)!r} is one of the inputs")
         else:
