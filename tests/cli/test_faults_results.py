@@ -253,3 +253,15 @@ def test_hostile_metadata_ends_cleanly_and_is_never_written(sizes, time, units, 
             (multiscale,) = ome["attributes"]["ome"]["multiscales"]
             (scale,) = multiscale["datasets"][0]["coordinateTransformations"]
             assert scale["scale"] == [1.0 if time is None else time, *sizes]
+
+
+def test_a_batch_refused_for_many_problems_says_them_on_one_line(tmp_path):
+    for folder in ("images", "masks"):
+        (tmp_path / folder).mkdir()
+    for stem in "abc":
+        np.save(tmp_path / "images" / f"{stem}.npy", np.ones((5, 6), np.float32))
+    np.save(tmp_path / "masks" / "a.npy", np.ones((5, 6), np.uint8))
+    done = command("images", "masks", "--sigma", "1", "-o", "out/", cwd=tmp_path)
+    line = refused(done)
+    assert "2 problem(s), nothing done: no mask for 'images/b.npy'" in line
+    assert "; no mask for 'images/c.npy' in 'masks'" in line
