@@ -30,7 +30,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from napari_masked_blur._cli import blur as blur_command
-from tests.cli.test_faults_fuzz import FUZZ, OUTPUTS, arrays, options, run
+from tests.cli.test_faults_fuzz import (
+    FUZZ,
+    OUTPUTS,
+    arrays,
+    integers,
+    numbers,
+    options,
+    run,
+)
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 PREFIX = "napari-masked-blur blur: error: "
@@ -81,6 +89,7 @@ def folder(tmp_path):
         (["--settings", "bad.json"], "bad.json: sigma must be finite and >= 0"),
         (["--settings", "none.json"], "No such file or directory: 'none.json'"),
         (["--sigma", "nan"], "sigma must be finite and >= 0, got nan"),
+        (["--sigma", "1", "--units", "furlong"], "unknown length unit 'furlong'"),
     ],
 )
 def test_an_argument_error_is_one_line_naming_the_value(folder, options, said):
@@ -192,8 +201,25 @@ def check_one_line(status, lines, before, after) -> None:
         assert not any("error" in line for line in said), lines
 
 
+@st.composite
+def more_options(draw):
+    """The fuzz suite's options, and those of units, axes, filters, engines."""
+    chosen = draw(options())
+    for option, values in [
+        ("--units", st.sampled_from(["um", "px", "furlong", "", "µm"])),
+        ("--axes", integers),
+        ("--filter", st.sampled_from(["gaussian", "local_mean", "bogus"])),
+        ("--method", st.sampled_from(["auto", "band", "lowrank", "nope"])),
+        ("--spacing", numbers),
+        ("--settings", st.sampled_from(["", "absent.json"])),
+    ]:
+        if draw(st.booleans()):
+            chosen += [option, draw(values)]
+    return chosen
+
+
 @FUZZ
-@given(image=arrays(), mask=arrays(), chosen=options(), output=OUTPUTS)
+@given(image=arrays(), mask=arrays(), chosen=more_options(), output=OUTPUTS)
 def test_every_refusal_of_hostile_arguments_is_one_line(image, mask, chosen, output):
     image_file, mask_file = io.BytesIO(), io.BytesIO()
     np.save(image_file, image)
