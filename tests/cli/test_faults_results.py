@@ -190,11 +190,17 @@ def test_a_time_lapse_output_keeps_its_time_step_and_unit(tmp_path, output):
 
 
 def check_one_line(status, lines, before, after) -> None:
-    """A refusal is exit 2 and one line on stderr, besides a progress bar
-    (a damaged file found while reading, after the work began)."""
+    """A refusal is exit 2 and one line on stderr; found only while reading
+    the pixels (a damaged file, a negative weight), the lines of the work
+    that began (its axes, its progress bar) come before that line."""
     said = [line for line in lines if not line.startswith("[") and line.strip()]
     if status == 2:
-        assert len(said) == 1 and said[0].startswith(PREFIX), lines
+        errors = [line for line in said if line.startswith(PREFIX)]
+        assert len(errors) == 1 and said[-1] == errors[0], lines
+        # Before the work: the error alone.  Found while reading the pixels
+        # (a progress bar shows it began): the lines of the work before it.
+        started = any(line.startswith("[") for line in lines)
+        assert started or len(said) == 1, lines
         assert after == before
     else:
         assert status == 0, lines
