@@ -34,6 +34,7 @@ from tests.cli.test_faults_fuzz import (
     FUZZ,
     OUTPUTS,
     arrays,
+    file_bytes,
     integers,
     numbers,
     options,
@@ -233,6 +234,16 @@ def test_every_refusal_of_hostile_arguments_is_one_line(image, mask, chosen, out
         mask = (mask != 0).astype(np.uint8) if mask.size else np.ones((9, 10), "u1")
     tifffile.imwrite(mask_file, mask)
     check_one_line(*run(image_file.getvalue(), mask_file.getvalue(), chosen, output))
+
+
+@FUZZ
+@given(
+    image=file_bytes("image.npy"),
+    mask=file_bytes("mask.tif"),
+    output=st.sampled_from(["out.zarr", "out.ome.tif", "out.npy"]),
+)
+def test_every_refusal_of_a_damaged_file_is_one_line(image, mask, output):
+    check_one_line(*run(image, mask, ["--sigma", "1"], output))
 
 
 HOSTILE_STEPS = [0.0, -0.0, -1.0, float("nan"), float("inf"), 1e-300, 1e300, 0.5]
