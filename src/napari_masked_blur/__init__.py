@@ -1,6 +1,9 @@
 """Gaussian blur inside a mask by normalized convolution, for napari and Python.
 
-The array API (``masked_gaussian``, ``normalized_convolution``, and
+The array API (``masked_gaussian``, ``normalized_convolution``, the masked
+Gaussian derivatives ``masked_gaussian_gradient_magnitude``,
+``masked_gaussian_laplace``, ``masked_difference_of_gaussians``,
+``masked_hessian_eigenvalues``, ``masked_structure_tensor_eigenvalues``, and
 ``FILTERS``: every masked filter's name and its function) runs on
 numpy, scipy and OpenCV; regions of volumes also on numba.  ``BlurSettings``
 (with ``load_settings`` and ``save_settings``) holds the options as one JSON
@@ -8,6 +11,13 @@ document, shared by the widget, scripts and the command line.
 ``MaskedBlurWidget`` needs napari and is imported lazily.
 """
 
+from napari_masked_blur._api.derivatives import (
+    masked_difference_of_gaussians,
+    masked_gaussian_gradient_magnitude,
+    masked_gaussian_laplace,
+    masked_hessian_eigenvalues,
+    masked_structure_tensor_eigenvalues,
+)
 from napari_masked_blur._api.gaussian import masked_gaussian, normalized_convolution
 from napari_masked_blur._api.registry import FILTERS
 from napari_masked_blur._files.settings_file import load_settings, save_settings
@@ -19,7 +29,12 @@ __all__ = [
     "BlurSettings",
     "MaskedBlurWidget",
     "load_settings",
+    "masked_difference_of_gaussians",
     "masked_gaussian",
+    "masked_gaussian_gradient_magnitude",
+    "masked_gaussian_laplace",
+    "masked_hessian_eigenvalues",
+    "masked_structure_tensor_eigenvalues",
     "normalized_convolution",
     "save_settings",
 ]

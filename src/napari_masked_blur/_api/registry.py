@@ -13,10 +13,24 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
 
+from napari_masked_blur._api.derivatives import (
+    masked_difference_of_gaussians,
+    masked_gaussian_gradient_magnitude,
+    masked_gaussian_laplace,
+    masked_hessian_eigenvalues,
+    masked_structure_tensor_eigenvalues,
+)
 from napari_masked_blur._api.gaussian import masked_gaussian
 from napari_masked_blur._math.filters import FILTER_NAMES
 
-_PUBLIC = (masked_gaussian,)
+_PUBLIC = (
+    masked_gaussian,
+    masked_gaussian_gradient_magnitude,
+    masked_gaussian_laplace,
+    masked_difference_of_gaussians,
+    masked_hessian_eigenvalues,
+    masked_structure_tensor_eigenvalues,
+)
 
 
 def _registry(functions: tuple[Callable[..., Any], ...]) -> Mapping[str, Callable]:
@@ -34,6 +48,7 @@ FILTERS: Mapping[str, Callable[..., Any]] = _registry(_PUBLIC)
 its public function, in the order the widget and the command line list them.
 
 >>> from napari_masked_blur import FILTERS
->>> list(FILTERS)
-['gaussian']
+>>> list(FILTERS)  # doctest: +NORMALIZE_WHITESPACE
+['gaussian', 'gaussian_gradient_magnitude', 'gaussian_laplace',
+ 'difference_of_gaussians', 'hessian_eigenvalues', 'structure_tensor_eigenvalues']
 """

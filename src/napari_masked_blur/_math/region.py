@@ -85,7 +85,8 @@ def filter_region(
         or not tapped
         or not options.filter.is_quotient
     ):
-        return filter_whole(image_w, mask_w, options)[with_channel(inner, axis)]
+        crop = (..., *with_channel(inner, axis))  # outputs stay in front
+        return filter_whole(image_w, mask_w, options)[crop]
     if plane_loop_coming(image_w.dtype, mask_w.dtype):
         # numba's loop is loading: length-1 axes at the end take numpy's taps
         # instead, in blocks of rows (first plane: 35 ms against 96 ms with

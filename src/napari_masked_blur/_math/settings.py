@@ -50,12 +50,19 @@ from importlib import metadata
 from typing import Any
 
 from napari_masked_blur._engines import METHODS
+from napari_masked_blur._math.derivatives import MAX_ORDER
 from napari_masked_blur._math.filters import filter_named
 from napari_masked_blur._math.options import (
     BlurOptions,
     SigmaLike,
     check_rules,
     sigma_in_pixels,
+)
+from napari_masked_blur._math.parameters import (
+    check_outside,
+    check_parameters,
+    outside_policies,
+    unused_parameters,
 )
 from napari_masked_blur._math.setting_values import (
     axes_value,
@@ -66,6 +73,8 @@ from napari_masked_blur._math.setting_values import (
     labels_value,
     number_value,
     numbers_value,
+    order_value,
+    scale_value,
     units_value,
 )
 
@@ -130,6 +139,18 @@ class BlurSettings:
         As in ``masked_gaussian``.
     channel_axis : int, optional
         As in ``masked_gaussian``.
+    order : int or tuple of int
+        The derivative order of ``masked_gaussian``: one for every smoothed
+        axis, or one per smoothed axis, 0 to 3 (0: the blur itself).
+    high_sigma : float or tuple of float, optional
+        The wider sigma of ``difference_of_gaussians``, given like sigma;
+        None: 1.6 times sigma.
+    rho : float or tuple of float, optional
+        The averaging scale of ``structure_tensor_eigenvalues``, given like
+        sigma; None: 2 times sigma.
+
+    A parameter the filter does not take (see
+    :attr:`~.filter.Filter.parameters`) must stay at its default.
 
     Examples
     --------
@@ -155,6 +176,9 @@ class BlurSettings:
     truncate: float = 4.0
     method: str = "auto"
     channel_axis: int | None = None
+    order: int | tuple[int, ...] = 0
+    high_sigma: float | tuple[float, ...] | None = None
+    rho: float | tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -166,19 +190,19 @@ class BlurSettings:
         set_(self, "per_label", flag_value("per_label", self.per_label))
         set_(self, "truncate", number_value("truncate", self.truncate))
         set_(self, "channel_axis", integer_value("channel_axis", self.channel_axis))
+        set_(self, "order", order_value(self.order, MAX_ORDER))
+        set_(self, "high_sigma", scale_value("high_sigma", self.high_sigma))
+        set_(self, "rho", scale_value("rho", self.rho))
         _check_sigma(self.sigma, self.spacing)
         check_string("filter", self.filter)
         description = filter_named(self.filter)
+        check_parameters(description, self.__dict__)
         if self.outside is None:
-            set_(self, "outside", description.default_outside)
+            set_(self, "outside", outside_policies(description, self.order)[1])
         for key in ("mode", "outside", "method"):
             check_string(key, getattr(self, key))
         check_rules(self.mode, self.truncate, self.outside)
-        if self.outside not in description.outside:
-            raise ValueError(
-                f"outside {self.outside!r} does not apply to the "
-                f"{description.name} filter; expected one of {description.outside}"
-            )
+        check_outside(description, self.outside, self.order)
         if self.method not in METHODS:
             raise ValueError(
                 f"unknown method {self.method!r}; expected one of {METHODS}"
@@ -221,6 +245,8 @@ class BlurSettings:
             )
         kwargs = {f.name: getattr(self, f.name) for f in fields(self)}
         del kwargs["units"], kwargs["filter"]
+        for key in unused_parameters(filter_named(self.filter)):
+            del kwargs[key]
         if kwargs["axes"] is None:
             del kwargs["axes"]
         return kwargs
@@ -237,9 +263,12 @@ class BlurSettings:
     def changed(self) -> dict[str, Any]:
         """The keyword arguments that differ from ``masked_gaussian``'s defaults.
 
-        ``sigma`` is always among them.
+        ``sigma`` is always among them; ``outside`` when it is not the
+        filter's default at this ``order``.
         """
         default = BlurSettings(sigma=self.sigma, filter=self.filter)
+        _, outside = outside_policies(filter_named(self.filter), self.order)
+        default = replace(default, outside=outside)
         return {
             key: value
             for key, value in self.kwargs.items()
