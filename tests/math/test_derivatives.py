@@ -20,7 +20,9 @@ from tests.math import derivative_reference as ref
 def cell(shape, offset, dtype, rng, nan=False):
     """A textured image at ``offset`` and a ball-shaped mask with a hole."""
     grids = np.indices(shape, sparse=True)
-    r2 = sum(((g - (s - 1) / 2) / (0.4 * s)) ** 2 for g, s in zip(grids, shape))
+    r2 = sum(
+        ((g - (s - 1) / 2) / (0.4 * s)) ** 2 for g, s in zip(grids, shape, strict=True)
+    )
     mask = r2 < 1
     mask[tuple(s // 2 for s in shape)] = False
     smooth = sum(np.sin(g / (2.0 + a)) * 40 for a, g in enumerate(grids))
@@ -70,11 +72,13 @@ def test_gradient_laplace_hessian_match_the_formulas(
 
 
 @pytest.mark.parametrize("shape, sigma, spacing", CASES)
-def test_every_order_of_masked_gaussian_matches_the_formulas(shape, sigma, spacing, rng):
+def test_every_order_of_masked_gaussian_matches_the_formulas(
+    shape, sigma, spacing, rng
+):
     image, mask = cell(shape, 30000, np.uint16, rng)
     n = len(shape)
     pixels = np.asarray(sigma) / (1 if spacing is None else np.asarray(spacing))
-    b, first, second = ref.derivatives(
+    _, first, second = ref.derivatives(
         image, mask, tuple(np.broadcast_to(pixels, n)), spacing=spacing
     )
     for i, expected in first.items():

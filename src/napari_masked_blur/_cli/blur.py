@@ -29,6 +29,10 @@ from napari_masked_blur._cli.arguments import (
     _positive_int,
 )
 from napari_masked_blur._cli.errors import InputError
+from napari_masked_blur._cli.filter_arguments import (
+    add_filter_parameters,
+    stacked_chunks,
+)
 from napari_masked_blur._cli.repeat_options import (
     add_repeat_options,
     cli_settings,
@@ -85,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="output file; a folder or 'out/{stem}.tif' for many",
     )
     _add_blur_options(parser)
+    add_filter_parameters(parser)
     _add_run_options(parser)
     add_repeat_options(parser)
     return parser
@@ -268,6 +273,7 @@ def _lazy_result(args: argparse.Namespace, output: Path) -> tuple[Any, tuple]:
             options,
             chunks=_work_chunks(out_chunks, image.shape, options),
         )
+        out_chunks = stacked_chunks(result, image.ndim, out_chunks, output)
     except (FileNotFoundError, FileExistsError, ValueError) as error:
         raise InputError(str(error)) from None
     return result, out_chunks

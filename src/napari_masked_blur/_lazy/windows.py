@@ -16,6 +16,7 @@ from typing import Any
 import dask.array as da
 import numpy as np
 
+from napari_masked_blur._math.dense import output_count
 from napari_masked_blur._math.dtypes import output_dtype
 from napari_masked_blur._math.options import BlurOptions
 from napari_masked_blur._math.region import filter_region
@@ -35,7 +36,8 @@ def filter_windows(
         The checked options.
     chunks : tuple of int
         Chunk shape of the result, one entry per axis of ``image``; the
-        channel axis is always one chunk.
+        channel axis is always one chunk.  A filter with outputs stacks
+        them on a new leading axis, in one chunk.
 
     Examples
     --------
@@ -52,21 +54,26 @@ def filter_windows(
     if axis is not None:
         chunk_shape[axis] = image.shape[axis]
     dtype = output_dtype(image.dtype)
+    chunks = da.core.normalize_chunks(tuple(chunk_shape), tuple(image.shape))
+    outputs = output_count(options)
+    if outputs:  # stacked in front, one chunk along them
+        chunks = ((outputs,), *chunks)
     return da.map_blocks(
         _window_block,
-        chunks=da.core.normalize_chunks(tuple(chunk_shape), tuple(image.shape)),
+        chunks=chunks,
         dtype=dtype,
-        meta=np.empty((0,) * image.ndim, dtype),
+        meta=np.empty((0,) * len(chunks), dtype),
         image=image,
         mask=mask,
         options=options,
+        outputs=outputs,
     )
 
 
 def _window_block(
-    *, image: Any, mask: Any, options: BlurOptions, block_info: dict
+    *, image: Any, mask: Any, options: BlurOptions, outputs: int, block_info: dict
 ) -> np.ndarray:
-    location = block_info[None]["array-location"]
+    location = block_info[None]["array-location"][1 if outputs else 0 :]
     axis = options.channel_axis
     if axis is not None:
         location = location[:axis] + location[axis + 1 :]

@@ -121,7 +121,5 @@ def scale_value(key: str, value: Any) -> float | tuple[float, ...] | None:
         return None
     values = value if isinstance(value, tuple) else (value,)
     if not all(math.isfinite(v) and v >= 0 for v in values) or not any(values):
-        raise ValueError(
-            f"{key} must be finite, >= 0 and > 0 somewhere, got {value!r}"
-        )
+        raise ValueError(f"{key} must be finite, >= 0 and > 0 somewhere, got {value!r}")
     return value
