@@ -225,3 +225,18 @@ def test_the_reach_is_the_full_reach_of_both_scales():
     assert BlurSettings(sigma=1, filter="gaussian_laplace").check(
         image, image
     ).reach == (4, 4)
+
+
+@pytest.mark.parametrize("mode", ["reflect", "wrap", "nearest", "mirror"])
+@pytest.mark.parametrize("name", ["hessian_eigenvalues", "gaussian_laplace"])
+def test_the_displayed_plane_by_taps_is_the_whole_result_in_every_mode(name, mode, rng):
+    image, mask = volume(rng)
+    image = image.astype(np.float32)
+    image[5, 7, 6] = np.nan  # missing data within the plane's reach
+    settings = BlurSettings(sigma=(1.5, 1.0, 1.2), filter=name, mode=mode)
+    options = settings.check(image, mask)
+    whole = run_piece(image, mask, options, None)
+    for z in (0, 6, 13):  # at the borders too
+        region = (slice(z, z + 1), slice(0, 22), slice(0, 20))
+        piece = run_piece(image, mask, options, region)
+        np.testing.assert_allclose(piece, whole[(..., *region)], rtol=1e-4, atol=1e-3)
