@@ -35,11 +35,10 @@ from napari_masked_blur._api.route import call_settings, checked, run
 from napari_masked_blur._math.options import SigmaLike
 
 
-def _filtered(name: str, arguments: dict) -> np.ndarray:
-    """The filter ``name`` of the call's ``image`` and ``mask``, by the router."""
+def _call(name: str, arguments: dict) -> tuple:
+    """The settings of a call to the filter ``name``, and its image and mask."""
     settings = call_settings(arguments, name)
-    image, mask = _arrays(arguments["image"], arguments["mask"])
-    return run(image, mask, checked(image, mask, settings))
+    return (settings, *_arrays(arguments["image"], arguments["mask"]))
 
 
 def masked_gaussian_gradient_magnitude(
@@ -80,7 +79,8 @@ def masked_gaussian_gradient_magnitude(
     >>> round(float(out[6, 4]), 3), round(float(out[6, 7]), 3), float(out[6, 9])
     (3.0, 3.0, 0.0)
     """
-    return _filtered("gaussian_gradient_magnitude", locals())
+    settings, image, mask = _call("gaussian_gradient_magnitude", locals())
+    return run(image, mask, checked(image, mask, settings))
 
 
 def masked_gaussian_laplace(
@@ -111,7 +111,8 @@ def masked_gaussian_laplace(
         Shaped like ``image``; float32 (float64 for float64 and 32/64-bit
         integer images); 0 outside the mask unless ``outside`` says.
     """
-    return _filtered("gaussian_laplace", locals())
+    settings, image, mask = _call("gaussian_laplace", locals())
+    return run(image, mask, checked(image, mask, settings))
 
 
 def masked_difference_of_gaussians(
@@ -152,7 +153,8 @@ def masked_difference_of_gaussians(
         integer images); 0 outside the mask unless ``outside`` says.  Its
         reach (the dask margin) is ``high_sigma``'s kernel radius.
     """
-    return _filtered("difference_of_gaussians", locals())
+    settings, image, mask = _call("difference_of_gaussians", locals())
+    return run(image, mask, checked(image, mask, settings))
 
 
 def masked_hessian_eigenvalues(
@@ -184,7 +186,8 @@ def masked_hessian_eigenvalues(
         (float64 for float64 and 32/64-bit integer images); 0 outside the
         mask unless ``outside`` says.
     """
-    return _filtered("hessian_eigenvalues", locals())
+    settings, image, mask = _call("hessian_eigenvalues", locals())
+    return run(image, mask, checked(image, mask, settings))
 
 
 def masked_structure_tensor_eigenvalues(
@@ -223,4 +226,5 @@ def masked_structure_tensor_eigenvalues(
         mask unless ``outside`` says.  Its reach (the dask margin) is the
         derivative's kernel radius plus rho's.
     """
-    return _filtered("structure_tensor_eigenvalues", locals())
+    settings, image, mask = _call("structure_tensor_eigenvalues", locals())
+    return run(image, mask, checked(image, mask, settings))
