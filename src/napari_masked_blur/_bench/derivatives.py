@@ -37,7 +37,7 @@ from types import ModuleType
 import numpy as np
 from scipy import ndimage as ndi
 
-from napari_masked_blur import (
+from napari_masked_blur._api.derivatives import (
     masked_gaussian_gradient_magnitude,
     masked_gaussian_laplace,
     masked_hessian_eigenvalues,
