@@ -228,7 +228,9 @@ def test_the_reach_is_the_full_reach_of_both_scales():
 
 
 @pytest.mark.parametrize("mode", ["reflect", "wrap", "nearest", "mirror"])
-@pytest.mark.parametrize("name", ["hessian_eigenvalues", "gaussian_laplace"])
+@pytest.mark.parametrize(
+    "name", ["hessian_eigenvalues", "gaussian_laplace", "difference_of_gaussians"]
+)
 def test_the_displayed_plane_by_taps_is_the_whole_result_in_every_mode(name, mode, rng):
     image, mask = volume(rng)
     image = image.astype(np.float32)

@@ -238,7 +238,14 @@ def smooth_filter(
     description = options.filter
     if description.compute is not None:
         return description.compute(image, weights, options)
-    return smooth_terms(image, weights, options, description.terms, description.finish)
+    return smooth_terms(
+        image,
+        weights,
+        options,
+        description.terms,
+        description.finish,
+        scales=description.scales,
+    )
 
 
 def smooth_terms(
@@ -248,28 +255,30 @@ def smooth_terms(
     terms: Sequence[Term],
     finish: Finish,
     sigma: Sequence[float] | None = None,
+    scales: Sequence[Sequence[float]] = (),
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(finish(smoothed, c), G*w)``: ``terms`` smoothed and finished, one channel.
 
     The work of :func:`smooth_filter`, for any terms (the last the weights,
     ``Term(0)``) and any ``sigma`` per spatial axis (None: the options'),
     as a filter's ``compute`` needs it.  A term's order is spread over the
-    smoothed axes (:func:`engine_order`); terms of one order reach the
+    smoothed axes (:func:`engine_order`); a term of ``scale`` k > 0 is
+    smoothed with ``scales[k - 1]``; terms of one order and scale reach the
     engine together.
     """
-    sigma = options.sigma if sigma is None else tuple(sigma)
+    sigmas = [options.sigma if sigma is None else tuple(sigma), *map(tuple, scales)]
     dtype = output_dtype(image.dtype)
     weights, weight_exponent = unit_weights(weights, dtype)
     numerator, offset = _centered_numerator(image, weights, dtype)
     arrays = _term_arrays(numerator, image, weights, terms, offset)
     smoothed: list[np.ndarray] = list(arrays)
-    orders = [engine_order(t.order, options) for t in terms]
+    orders = [(engine_order(t.order, options), t.scale) for t in terms]
     first: int | None = None
-    for order in sorted(set(orders), key=lambda o: (sum(o), o)):
-        at = [i for i, o in enumerate(orders) if o == order]
+    for order, scale in sorted(set(orders), key=lambda o: (o[1], sum(o[0]), o[0])):
+        at = [i for i, o in enumerate(orders) if o == (order, scale)]
         out, exponent = gaussian_smooth_scaled(
             [arrays[i] for i in at],
-            sigma,
+            sigmas[scale],
             mode=options.engine_mode,
             truncate=options.truncate,
             method=options.method,

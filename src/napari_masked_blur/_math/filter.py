@@ -48,10 +48,15 @@ class Term:
         smoothing), or one per smoothed axis (the Hessian's cross term of
         a volume is ``(1, 1, 0)``).  Axes not smoothed (frames) are never
         differentiated.
+    scale : int
+        Which sigma smooths it: 0 the filter's sigma, ``k > 0`` the k-th of
+        the description's :attr:`Filter.scales` (a second scale: the
+        difference of Gaussians' high sigma).
     """
 
     power: int
     order: int | tuple[int, ...] = 0
+    scale: int = 0
 
 
 Finish = Callable[[Sequence[np.ndarray], float], np.ndarray]
@@ -131,6 +136,9 @@ class Filter:
         ``name_outputs(ndim_smoothed)``: the names of the outputs when
         their number follows the number of smoothed axes (eigenvalues);
         None: ``outputs`` whatever the axes.
+    scales : tuple of tuple of float
+        Further sigmas, in pixels per spatial axis, for the terms whose
+        ``scale`` is ``k > 0`` (``scales[k - 1]``); set by ``specialize``.
     """
 
     name: str
@@ -146,6 +154,7 @@ class Filter:
     compute: Compute | None = None
     margin: tuple[int, ...] | None = None
     name_outputs: Callable[[int], tuple[str, ...]] | None = None
+    scales: tuple[tuple[float, ...], ...] = ()
 
     def __post_init__(self) -> None:
         if self.default_outside not in self.outside:

@@ -75,19 +75,21 @@ def filter_terms_tapped(
     base = np.subtract(image, dtype.type(shift), dtype=dtype)
     base *= weights
     zero_missing(image, weights, base)
+    sigmas = [options.sigma, *description.scales]
     orders = [engine_order(t.order, options) for t in description.terms]
     reduced = _reduce(
         base, weights, image, shift, description.terms, orders, tapped, inner, options
     )
-    rest = [0.0 if a in tapped else s for a, s in enumerate(options.sigma)]
     smoothed: list[np.ndarray] = [np.empty(0)] * len(orders)
     first: int | None = None
     plane_orders = [
-        tuple(0 if a in tapped else o for a, o in enumerate(order)) for order in orders
+        (tuple(0 if a in tapped else o for a, o in enumerate(order)), term.scale)
+        for order, term in zip(orders, description.terms, strict=True)
     ]
     crop = tuple(slice(None) if a in tapped else s for a, s in enumerate(inner))
-    for order in sorted(set(plane_orders), key=lambda o: (sum(o), o)):
-        at = [i for i, o in enumerate(plane_orders) if o == order]
+    for order, scale in sorted(set(plane_orders), key=lambda o: (o[1], sum(o[0]), o)):
+        at = [i for i, o in enumerate(plane_orders) if o == (order, scale)]
+        rest = [0.0 if a in tapped else s for a, s in enumerate(sigmas[scale])]
         out, exponent = gaussian_smooth_scaled(
             [reduced[i] for i in at],
             rest,
@@ -114,84 +116,71 @@ def filter_terms_tapped(
 
 
 def _reduce(base, weights, image, shift, terms, orders, tapped, inner, options):
-    """Each term's ``(x - c)**p · w`` with the taps of its orders applied along
-    ``tapped``: one matrix product per power and tapped axis for every order."""
+    """Each term's ``(x - c)**p · w`` with the taps of its orders (and scale)
+    applied along ``tapped``."""
     dtype = base.dtype
+    sigmas = [options.sigma, *options.filter.scales]
     powers: dict[int, np.ndarray] = {0: weights, 1: base}
-    out: list[np.ndarray] = []
+    wants = [
+        (t.power, t.scale, tuple(o[a] for a in tapped))
+        for t, o in zip(terms, orders, strict=True)
+    ]
     done: dict[tuple, np.ndarray] = {}
-    given: list[tuple] = []
-    for term, order in zip(terms, orders, strict=True):
-        key = (term.power, tuple(order[a] for a in tapped))
-        if key not in done:
-            if term.power not in powers:
+    out: list[np.ndarray] = []
+    for index, want in enumerate(wants):
+        power = want[0]
+        if want not in done:
+            if power not in powers:
                 centered = np.subtract(image, dtype.type(shift), dtype=dtype)
                 np.copyto(centered, 0, where=weights == 0)
-                powers[term.power] = base * centered ** (term.power - 1)
+                powers[power] = base * centered ** (power - 1)
+            same = sorted({w for w in wants if w[0] == power})
             done.update(
-                _reduced_all(
-                    powers[term.power],
-                    term.power,
-                    terms,
-                    orders,
-                    tapped,
-                    inner,
-                    options,
-                    dtype,
-                )
+                _reduced_all(powers[power], same, tapped, inner, sigmas, options)
             )
         # The engines overwrite what they are given: each term its own array.
-        handed = any(k == key for k in given)
-        out.append(np.array(done[key], order="C", copy=handed or None))
-        given.append(key)
+        handed = want in wants[:index]
+        out.append(np.array(done[want], order="C", copy=handed or None))
     return out
 
 
-def _reduced_all(array, power, terms, orders, tapped, inner, options, dtype):
-    """``array`` reduced for every tapped order its power needs, by key."""
-    wanted = sorted(
-        {
-            tuple(o[a] for a in tapped)
-            for t, o in zip(terms, orders, strict=True)
-            if t.power == power
-        }
-    )
+def _reduced_all(array, wants, tapped, inner, sigmas, options):
+    """``array`` reduced for each ``(power, scale, orders)`` of ``wants``.
+
+    Along the first tapped axis every (scale, order) is one block of rows of
+    one matrix: one product reads the window once for all of them.
+    """
     first = tapped[0]
-    first_orders = sorted({w[0] for w in wanted})
+    firsts = sorted({(scale, orders[0]) for _, scale, orders in wants})
     matrices = [
-        _taps(array.shape[first], inner[first], first, o, options, dtype)
-        for o in first_orders
+        _taps(
+            array.shape[first], inner[first], sigmas[scale][first], o, options
+        ).astype(array.dtype)
+        for scale, o in firsts
     ]
     rows = matrices[0].shape[0]
     stacked = _apply(np.concatenate(matrices), array, first)
     by_first = {
-        o: np.take(stacked, range(k * rows, (k + 1) * rows), axis=first)
-        for k, o in enumerate(first_orders)
+        key: np.take(stacked, range(k * rows, (k + 1) * rows), axis=first)
+        for k, key in enumerate(firsts)
     }
     found = {}
-    for want in wanted:
-        part = by_first[want[0]]
-        for axis, o in zip(tapped[1:], want[1:], strict=True):
-            part = _apply(
-                _taps(part.shape[axis], inner[axis], axis, o, options, dtype),
-                part,
-                axis,
-            )
-        found[(power, want)] = part
+    for want in wants:
+        _, scale, orders = want
+        part = by_first[scale, orders[0]]
+        for axis, o in zip(tapped[1:], orders[1:], strict=True):
+            taps = _taps(part.shape[axis], inner[axis], sigmas[scale][axis], o, options)
+            taps = taps.astype(part.dtype)
+            part = _apply(taps, part, axis)
+        found[want] = part
     return found
 
 
-def _taps(n, rows, axis, order, options, dtype):
-    """The taps of ``order`` along ``axis`` at ``rows``, unscaled, in ``dtype``."""
-    matrix, exponent = folded_taps(
-        n,
-        options.sigma[axis],
-        options.truncate,
-        options.engine_mode,
-        rows,
-        order=order,
-    )
-    return np.ldexp(matrix, -exponent).astype(dtype)
+def _taps(n, rows, sigma, order, options):
+    """The taps of ``order`` at ``rows`` of a line of ``n``, unscaled, float64."""
+    mode, truncate = options.engine_mode, options.truncate
+    matrix, exponent = folded_taps(n, sigma, truncate, mode, rows, order=order)
+    return np.ldexp(matrix, -exponent)
 
 
 def _apply(taps: np.ndarray, array: np.ndarray, axis: int) -> np.ndarray:

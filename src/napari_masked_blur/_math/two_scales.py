@@ -9,6 +9,9 @@
   derivatives of the masked blur at ``sigma`` (:mod:`.derivatives`) averaged
   at ``rho`` (default ``2 · sigma``) over the weighted pixels only.
 
+The difference is four terms, ``N`` and ``D`` at both scales (``Term.scale``),
+so every path computes it as it computes any filter of terms, the live
+plane's taps included; the tensor is computed by its own ``compute``.
 Each reaches as far as its wider scale: the high sigma's kernel radius for
 the difference, the derivative's radius plus rho's for the tensor
 (``Filter.margin``, set here for the options).  ``high_sigma`` and ``rho``
@@ -52,7 +55,7 @@ HIGH_SIGMA_FACTOR = 1.6
 RHO_FACTOR = 2.0
 """``rho`` when none is given: twice sigma."""
 
-_QUOTIENT = (Term(1), Term(0))
+_QUOTIENT = (Term(1), Term(0))  # what the tensor's description shows
 
 
 def scale_in_pixels(options: BlurOptions, key: str, factor: float) -> tuple[float, ...]:
@@ -73,21 +76,17 @@ def scale_in_pixels(options: BlurOptions, key: str, factor: float) -> tuple[floa
         raise ValueError(f"{key}: {error}") from None
 
 
-def _shifted_quotient(smoothed, shift):
-    """``N / D`` of the shifted image (``B - c``): a difference drops ``c``."""
-    numerator, certainty = smoothed
+def _difference(smoothed, shift):
+    """``B(sigma) - B(high)``, both of the image shifted by ``c``: it cancels.
+
+    ``smoothed``: ``N`` and ``D`` at the high sigma, then at sigma.
+    """
+    wide, wide_weight, numerator, certainty = smoothed
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.divide(numerator, certainty, out=numerator)
-
-
-def _difference(image, weights, options, *, high):
-    """``B(sigma) - B(high)``, both about the same ``c``: it cancels exactly."""
-    low, certainty = smooth_terms(image, weights, options, _QUOTIENT, _shifted_quotient)
-    wide, _ = smooth_terms(
-        image, weights, options, _QUOTIENT, _shifted_quotient, sigma=high
-    )
+        np.divide(wide, wide_weight, out=wide)
+        low = np.divide(numerator, certainty, out=numerator)
     low -= wide
-    return low, certainty
+    return low
 
 
 def _difference_for(options: BlurOptions) -> Filter:
@@ -101,7 +100,7 @@ def _difference_for(options: BlurOptions) -> Filter:
             )
     return replace(
         DIFFERENCE_OF_GAUSSIANS,
-        compute=partial(_difference, high=high),
+        scales=(high,),
         margin=kernel_radius(high, options.truncate),
         specialize=None,
     )
@@ -166,8 +165,9 @@ def _tensor_for(options: BlurOptions) -> Filter:
 DIFFERENCE_OF_GAUSSIANS = Filter(
     name="difference_of_gaussians",
     title="Difference of Gaussians",
-    terms=_QUOTIENT,
-    finish=_shifted_quotient,
+    # N and D at the high sigma (its scale, set for the options), then at sigma.
+    terms=(Term(1, scale=1), Term(0, scale=1), Term(1), Term(0)),
+    finish=_difference,
     outside=DERIVATIVE_OUTSIDE,
     default_outside="zero",
     parameters=("high_sigma",),
@@ -179,7 +179,7 @@ STRUCTURE_TENSOR_EIGENVALUES = Filter(
     name="structure_tensor_eigenvalues",
     title="Structure tensor eigenvalues",
     terms=_QUOTIENT,
-    finish=_shifted_quotient,
+    finish=_difference,  # computed by its compute, set for the options
     outside=DERIVATIVE_OUTSIDE,
     default_outside="zero",
     parameters=("rho",),
