@@ -180,6 +180,54 @@ def run(peers: ModuleType, rounds: int, cases: str | None) -> tuple[list[str], l
     return lines, missed
 
 
+LIVE_FILTERS = (
+    "gaussian_gradient_magnitude",
+    "gaussian_laplace",
+    "difference_of_gaussians",
+    "hessian_eigenvalues",
+    "structure_tensor_eigenvalues",
+)
+
+
+def live(rounds: int) -> list[str]:
+    """What the live view computes, by :func:`~napari_masked_blur._api.route.run_piece`:
+    a paint patch of 2048 x 2048 at sigma 3 (a 24-pixel brush box grown by the
+    reach), and the displayed plane of a 256 x 1024 x 1024 volume at sigma 3."""
+    from napari_masked_blur._api.route import run_piece
+    from napari_masked_blur._math.boxes import grow_box
+    from napari_masked_blur._math.settings import BlurSettings
+
+    rng = np.random.default_rng(0)
+    image2 = (30000 + rng.normal(0, 50, (2048, 2048))).astype(np.uint16)
+    mask2 = np.zeros(image2.shape, np.uint8)
+    mask2[200:1800, 300:1900] = 1
+    volume = (30000 + rng.normal(0, 50, (256, 1024, 1024))).astype(np.uint16)
+    mask3 = np.zeros(volume.shape, np.uint8)
+    mask3[:, 100:900, 120:950] = 1
+    lines = ["| filter | paint patch 2048x2048 ms | displayed plane 256x1024x1024 ms |"]
+    lines.append("|---|---|---|")
+    for name in LIVE_FILTERS:
+        settings = BlurSettings(sigma=3.0, filter=name)
+        flat, deep = settings.check(image2, mask2), settings.check(volume, mask3)
+        brush = (slice(1000, 1024), slice(1000, 1024))
+        patch = grow_box(brush, flat.reach, image2.shape)
+        plane = (slice(128, 129), slice(0, 1024), slice(0, 1024))
+        times: dict[str, list[float]] = {"patch": [], "plane": []}
+        for _ in range(rounds + 1):  # the first round warms
+            for key, (image, mask, options, region) in {
+                "patch": (image2, mask2, flat, patch),
+                "plane": (volume, mask3, deep, plane),
+            }.items():
+                start = time.perf_counter()
+                run_piece(image, mask, options, region)
+                times[key].append(time.perf_counter() - start)
+        patch_ms, plane_ms = (
+            1e3 * statistics.median(times[key][1:]) for key in ("patch", "plane")
+        )
+        lines.append(f"| {name} | {patch_ms:.1f} | {plane_ms:.0f} |")
+    return lines
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Print the table of the masked derivatives against their peers."""
     parser = argparse.ArgumentParser(
@@ -193,6 +241,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--cases", default=None, help="only cases whose 'filter shape sigma' has this"
     )
+    parser.add_argument(
+        "--live",
+        action="store_true",
+        help="also time the live view's pieces: a paint patch, the displayed plane",
+    )
     args = parser.parse_args(argv)
     if args.rounds < 1:
         parser.error(f"--rounds must be >= 1, got {args.rounds}")
@@ -202,5 +255,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"--peers: {error}")
     lines, missed = run(peers, args.rounds, args.cases)
     print("\n".join(lines))
+    if args.live:
+        print("\n".join(["", *live(args.rounds)]))
     print("\n".join(["targets missed:", *missed] if missed else ["no target missed"]))
     return 0
