@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from napari_masked_blur import (
-    FILTERS,
     BlurSettings,
     masked_gaussian,
     masked_gaussian_gradient_magnitude,
@@ -161,9 +160,7 @@ def test_a_bright_line_gives_a_negative_eigenvalue_across_it_and_none_along():
 
 
 def test_keep_is_refused_for_derivatives_saying_why():
-    for name in FILTERS:
-        if name == "gaussian":
-            continue
+    for name, _ in DERIVATIVES[:-1]:
         with pytest.raises(ValueError, match="keep would leave the image's own"):
             BlurSettings(sigma=1, filter=name, outside="keep")
     with pytest.raises(

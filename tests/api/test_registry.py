@@ -12,18 +12,8 @@ from napari_masked_blur._math.filters import DESCRIPTIONS, FILTER_NAMES, filter_
 
 
 def test_filters_maps_each_name_to_its_public_function_in_order():
-    assert (
-        list(FILTERS)
-        == list(FILTER_NAMES)
-        == [
-            "gaussian",
-            "gaussian_gradient_magnitude",
-            "gaussian_laplace",
-            "difference_of_gaussians",
-            "hessian_eigenvalues",
-            "structure_tensor_eigenvalues",
-        ]
-    )
+    assert list(FILTERS) == list(FILTER_NAMES)
+    assert FILTER_NAMES[0] == "gaussian"
     assert FILTERS["gaussian"] is masked_gaussian
     for name, function in FILTERS.items():
         assert function.__name__ == f"masked_{name}"

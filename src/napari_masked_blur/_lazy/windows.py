@@ -23,7 +23,12 @@ from napari_masked_blur._math.region import filter_region
 
 
 def filter_windows(
-    image: Any, mask: Any, options: BlurOptions, *, chunks: tuple[int, ...]
+    image: Any,
+    mask: Any,
+    options: BlurOptions,
+    *,
+    chunks: tuple[int, ...],
+    other: Any = None,
 ) -> da.Array:
     """Lazy masked blur of ``image`` inside ``mask``, each chunk from its window.
 
@@ -38,6 +43,9 @@ def filter_windows(
         Chunk shape of the result, one entry per axis of ``image``; the
         channel axis is always one chunk.  A filter with outputs stacks
         them on a new leading axis, in one chunk.
+    other : array, optional
+        The second image of a filter that takes one, shaped like ``image``
+        and read like it: each chunk reads its own window.
 
     Examples
     --------
@@ -67,15 +75,22 @@ def filter_windows(
         mask=mask,
         options=options,
         outputs=outputs,
+        other=other,
     )
 
 
 def _window_block(
-    *, image: Any, mask: Any, options: BlurOptions, outputs: int, block_info: dict
+    *,
+    image: Any,
+    mask: Any,
+    options: BlurOptions,
+    outputs: int,
+    other: Any,
+    block_info: dict,
 ) -> np.ndarray:
     location = block_info[None]["array-location"][1 if outputs else 0 :]
     axis = options.channel_axis
     if axis is not None:
         location = location[:axis] + location[axis + 1 :]
     region = tuple(slice(start, stop) for start, stop in location)
-    return filter_region(image, mask, region, options)
+    return filter_region(image, mask, region, options, other)

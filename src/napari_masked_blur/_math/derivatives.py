@@ -54,6 +54,12 @@ derivative wherever weight is in reach.  Never "keep": the image's
 intensities are not derivatives, and beside them a derivative would read
 as an edge at every mask border."""
 
+DERIVATIVE_REFUSAL = (
+    "keep would leave the image's own intensities outside the mask beside "
+    "derivatives, which are not intensities: an edge at every mask border"
+)
+"""Why a derivative refuses ``outside="keep"``, said in the error."""
+
 MAX_ORDER = 3
 """The highest derivative order per axis: the terms grow as the product
 of ``order + 1`` over the axes, and so do memory and time."""
@@ -296,6 +302,7 @@ GRADIENT_MAGNITUDE = Filter(
     finish=_finish_gradient_magnitude,
     outside=DERIVATIVE_OUTSIDE,
     default_outside="zero",
+    outside_refusal=DERIVATIVE_REFUSAL,
     specialize=_gradient_for,
 )
 
@@ -306,6 +313,7 @@ LAPLACE = Filter(
     finish=_finish_laplace,
     outside=DERIVATIVE_OUTSIDE,
     default_outside="zero",
+    outside_refusal=DERIVATIVE_REFUSAL,
     signed=True,
     specialize=_laplace_for,
 )
@@ -317,6 +325,7 @@ HESSIAN_EIGENVALUES = Filter(
     finish=_finish_hessian_eigenvalues,
     outside=DERIVATIVE_OUTSIDE,
     default_outside="zero",
+    outside_refusal=DERIVATIVE_REFUSAL,
     outputs=eigenvalue_names(2),
     signed=True,
     specialize=_hessian_for,

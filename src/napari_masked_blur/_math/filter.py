@@ -11,7 +11,11 @@ power ``p`` and derivative order ``o`` is smoothed as::
 where ``G_o`` is the Gaussian differentiated ``o[i]`` times along axis
 ``i`` (the engines take the order as ``scipy.ndimage.gaussian_filter``
 does).  The masked Gaussian is ``S_(1,0) / S_(0,0) + c``; a local variance
-adds ``S_(2,0)``; derivatives add terms of order 1 and 2.
+adds ``S_(2,0)``; derivatives add terms of order 1 and 2.  A filter of two
+images (a local correlation) also smooths powers ``q`` of the second image
+``y`` about its own shift ``d``: ``G * ((x - c)**p (y - d)**q · w)``; and a
+filter that compares each pixel with its neighbourhood (a z-score) asks for
+the pixel itself, ``(x - c)**p``, not weighted nor smoothed.
 
 A :class:`Filter` says which terms are smoothed, how the result is finished
 from them, how far the result at a pixel reaches into the input (the margin
@@ -37,17 +41,24 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Term:
-    """One smoothed array: ``G_order * ((x - c)**power · w)``.
+    """One smoothed array: ``G_order * ((x - c)**power (y - d)**other · w)``.
 
     Attributes
     ----------
     power : int
-        The power of the shifted image; 0 smooths the weights themselves.
+        The power of the shifted image; 0 (with ``other`` 0) smooths the
+        weights themselves.
     order : int or tuple of int
         The derivative order: one int for every smoothed axis (0: plain
         smoothing), or one per smoothed axis (the Hessian's cross term of
         a volume is ``(1, 1, 0)``).  Axes not smoothed (frames) are never
         differentiated.
+    other : int
+        The power of the second image ``y`` shifted by its own ``d`` (a
+        filter whose parameters hold ``"other"``); 0 for filters of one image.
+    pixel : bool
+        The term is the pixel itself, ``(x - c)**power``: neither weighted
+        nor smoothed, NaN where the image is missing.
     scale : int
         Which sigma smooths it: 0 the filter's sigma, ``k > 0`` the k-th of
         the description's :attr:`Filter.scales` (a second scale: the
@@ -56,6 +67,8 @@ class Term:
 
     power: int
     order: int | tuple[int, ...] = 0
+    other: int = 0
+    pixel: bool = False
     scale: int = 0
 
 
@@ -117,6 +130,9 @@ class Filter:
     signed : bool
         Whether the result is centred on 0 (a derivative, a z-score): shown
         with a diverging colormap whose middle is 0.
+    outside_refusal : str
+        Why the policies not in ``outside`` are refused, said in the error
+        that refuses them ("" when every policy applies).
     specialize : callable, optional
         ``specialize(options) -> Filter``: the description for checked
         options, for a filter whose terms, finish or reach depend on them
@@ -150,6 +166,7 @@ class Filter:
     parameters: tuple[str, ...] = ()
     outputs: tuple[str, ...] = ()
     signed: bool = False
+    outside_refusal: str = ""
     specialize: Callable[[BlurOptions], Filter] | None = None
     compute: Compute | None = None
     margin: tuple[int, ...] | None = None

@@ -16,6 +16,7 @@ from napari_masked_blur._math.derivatives import (
 )
 from napari_masked_blur._math.filter import Filter
 from napari_masked_blur._math.gaussian import GAUSSIAN
+from napari_masked_blur._math.statistics import STATISTICS
 from napari_masked_blur._math.two_scales import (
     DIFFERENCE_OF_GAUSSIANS,
     STRUCTURE_TENSOR_EIGENVALUES,
@@ -23,6 +24,7 @@ from napari_masked_blur._math.two_scales import (
 
 DESCRIPTIONS: tuple[Filter, ...] = (
     GAUSSIAN,
+    *STATISTICS,
     GRADIENT_MAGNITUDE,
     LAPLACE,
     DIFFERENCE_OF_GAUSSIANS,

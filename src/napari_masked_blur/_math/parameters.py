@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from napari_masked_blur._math.derivatives import DERIVATIVE_OUTSIDE
+from napari_masked_blur._math.derivatives import DERIVATIVE_OUTSIDE, DERIVATIVE_REFUSAL
 from napari_masked_blur._math.filter import Filter
 
 PARAMETER_DEFAULTS: dict[str, Any] = {"order": 0, "high_sigma": None, "rho": None}
@@ -32,22 +32,16 @@ def outside_policies(description: Filter, order: Any) -> tuple[tuple[str, ...], 
 
 
 def check_outside(description: Filter, outside: str, order: Any) -> None:
-    """Refuse a policy the filter does not allow, saying why for "keep"."""
+    """Refuse a policy the filter does not allow, saying why."""
     allowed, _ = outside_policies(description, order)
     if outside in allowed:
         return
-    what = f"{description.name} filter" + (
-        f" at order {order!r}" if is_derivative(order) else ""
-    )
-    why = ""
-    if outside == "keep":
-        why = (
-            ": keep would leave the image's own intensities outside the mask "
-            "beside results that are not intensities, an edge at every border"
-        )
+    derivative = is_derivative(order) and description.name == "gaussian"
+    what = f"{description.name} filter" + (f" at order {order!r}" if derivative else "")
+    why = DERIVATIVE_REFUSAL if derivative else description.outside_refusal
     raise ValueError(
-        f"outside {outside!r} does not apply to the {what}{why}; expected one "
-        f"of {allowed}"
+        f"outside {outside!r} does not apply to the {what}; expected one of "
+        f"{allowed}" + (f" ({why})" if why else "")
     )
 
 

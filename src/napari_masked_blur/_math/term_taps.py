@@ -41,13 +41,15 @@ if TYPE_CHECKING:
 
 
 def suits_term_taps(options: BlurOptions) -> bool:
-    """Whether the filter is terms and a finish, not the Gaussian's quotient
-    (whose taps are :mod:`.taps`'), nor computed by a ``compute`` of its own."""
+    """Whether the filter is terms of one image and a finish: not the
+    Gaussian's quotient (whose taps are :mod:`.taps`'), not computed by a
+    ``compute`` of its own, nor asking for the pixel itself."""
     description = options.filter
     return (
         description.compute is None
         and not description.is_quotient
         and not options.per_label
+        and not any(t.pixel or t.other for t in description.terms)
     )
 
 

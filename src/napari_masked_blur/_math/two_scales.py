@@ -33,6 +33,7 @@ from napari_masked_blur._math.axes import spatial_positions
 from napari_masked_blur._math.dense import smooth_terms
 from napari_masked_blur._math.derivatives import (
     DERIVATIVE_OUTSIDE,
+    DERIVATIVE_REFUSAL,
     blur_derivatives,
     check_differentiable,
     closure,
@@ -170,6 +171,7 @@ DIFFERENCE_OF_GAUSSIANS = Filter(
     finish=_difference,
     outside=DERIVATIVE_OUTSIDE,
     default_outside="zero",
+    outside_refusal=DERIVATIVE_REFUSAL,
     parameters=("high_sigma",),
     signed=True,
     specialize=_difference_for,
@@ -182,6 +184,7 @@ STRUCTURE_TENSOR_EIGENVALUES = Filter(
     finish=_difference,  # computed by its compute, set for the options
     outside=DERIVATIVE_OUTSIDE,
     default_outside="zero",
+    outside_refusal=DERIVATIVE_REFUSAL,
     parameters=("rho",),
     outputs=eigenvalue_names(2),
     specialize=_tensor_for,

@@ -52,7 +52,7 @@ from napari_masked_blur._qt.repeat_buttons import RepeatButtons
 from napari_masked_blur._qt.runner import LatestRunner
 from napari_masked_blur._qt.session import LiveSession
 from napari_masked_blur._qt.sigma_controls import AxesControls
-from napari_masked_blur._qt.warm import PlaneLoopWarmer
+from napari_masked_blur._qt.warm import LoopWarmer
 
 NO_IMAGE_HINT = "Add an image layer (File > Open Sample > Masked blur for a demo)."
 NO_MASK_HINT = "Add a Labels layer as mask (Layers > New Labels) and paint in it."
@@ -69,17 +69,15 @@ class MaskedBlurWidget(Container):
 
     def __init__(self, viewer: napari.viewer.Viewer) -> None:
         self._viewer = viewer
-        # Planes of a volume or movie use numba's compiled loop, loaded on a
-        # thread of its own when nothing runs (numpy's taps until then).
-        self._warmer = PlaneLoopWarmer(busy=lambda: self.runner.busy)
+        # numba's loops, queued as soon as the layers are known (numpy's
+        # routes until they are ready).
+        self._warmer = LoopWarmer(self.options)
         self._label_list = LabelChoices()  # the mask's ids, read once per change
         self._make_controls()
         super().__init__(widgets=self._controls())
         # Patches while painting, the displayed plane of a volume first, lazy
         # outputs for dask and multiscale layers: all the session's work.
-        self._session = LiveSession(
-            viewer, on_status=self._show_status, on_shown=self._warmer.start_pending
-        )
+        self._session = LiveSession(viewer, on_status=self._show_status)
         self._repeat = RepeatButtons(self, viewer)  # a row above the status line
         self._viewer_connections = Connections()
         self._layer_connections = Connections()  # to the chosen image and mask
@@ -188,8 +186,6 @@ class MaskedBlurWidget(Container):
         self._label_ids.enabled = self._per_label.enabled = is_label_mask
         self._warmer.warm_for(self._image.value, self._mask.value)
         self.request()
-        if not self.runner.busy:  # e.g. "live update" off: nothing to wait for
-            self._warmer.start_pending(idle=True)
 
     def _on_option(self, _value=None) -> None:
         self.request()
@@ -251,6 +247,7 @@ class MaskedBlurWidget(Container):
         except ValueError as exc:
             return self._refuse(f"{image.name!r} / {mask.name!r}: {exc}")
         self._last_warning = ""
+        self._warmer.warm_for(image, mask, options)  # new options, new loops
         smoothed = [
             s for a, s in enumerate(options.sigma) if a not in options.frame_axes
         ]
