@@ -111,7 +111,7 @@ def open_viewer(files: list[tuple[str, np.ndarray]], sample: str = "coins"):
         viewer.open_sample(PLUGIN, sample)
     _, widget = viewer.window.add_plugin_dock_widget(PLUGIN, WIDGET)
     if wait_until(lambda: not widget.runner.busy, timeout_s=120):
-        widget.toggle_grid()
+        widget["view"].value = "side by side"
     _ready_to_paint(viewer, widget["mask"].value)
     return viewer, widget
 
