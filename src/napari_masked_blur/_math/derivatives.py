@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from napari_masked_blur._math.blocks import by_blocks
 from napari_masked_blur._math.eigen import eigenvalue_names, symmetric_eigenvalues
 from napari_masked_blur._math.filter import Filter, Term
 from napari_masked_blur._math.per_axis import per_axis
@@ -137,6 +138,30 @@ def per_spacing(spacing: Sequence[float], order: Order) -> float:
 # -- the finishes ---------------------------------------------------------------
 
 
+def by_pixels(smoothed, shift, *, block, outputs, **keywords):
+    """``block(smoothed, shift, **keywords)`` run over blocks of pixels.
+
+    Every finish here is pixel by pixel: run block by block
+    (:func:`~.blocks.by_blocks`) its chain of steps stays in cache and the
+    blocks go to two threads.  ``outputs``: how many results ``block``
+    stacks in front (0: one).  Returns a new array.
+    """
+    count = len(smoothed)
+    first = smoothed[0]
+    out = np.empty((outputs, *first.shape) if outputs else first.shape, first.dtype)
+    targets = list(out) if outputs else [out]
+
+    def step(views):
+        result = block(views[:count], shift, **keywords)
+        for target, value in zip(
+            views[count:], result if outputs else [result], strict=True
+        ):
+            target[...] = value
+
+    by_blocks(step, [*smoothed, *targets])
+    return out
+
+
 def _finish_order(smoothed, shift, *, ks, order, spacing):
     """``B_order`` per unit of spacing (``masked_gaussian(order=...)``)."""
     out = blur_derivatives(smoothed, ks)[order]
@@ -221,12 +246,19 @@ def derivative_filter(base: Filter, options: BlurOptions, orders, finish) -> Fil
     for order in orders:
         check_differentiable(options, order, base.name)
     ks = closure(orders)
+    outputs = base.output_names(n)
     return replace(
         base,
         terms=derivative_terms(ks),
-        finish=partial(finish, ks=ks, spacing=smoothed_spacing(options)),
+        finish=partial(
+            by_pixels,
+            block=finish,
+            outputs=len(outputs),
+            ks=ks,
+            spacing=smoothed_spacing(options),
+        ),
         specialize=None,
-        outputs=base.output_names(n),
+        outputs=outputs,
         name_outputs=None,
     )
 
