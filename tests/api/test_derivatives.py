@@ -239,3 +239,19 @@ def test_the_displayed_plane_by_taps_is_the_whole_result_in_every_mode(name, mod
         region = (slice(z, z + 1), slice(0, 22), slice(0, 20))
         piece = run_piece(image, mask, options, region)
         np.testing.assert_allclose(piece, whole[(..., *region)], rtol=1e-4, atol=1e-3)
+
+
+def test_every_level_of_a_pyramid_gives_derivatives_per_full_resolution_pixel():
+    pytest.importorskip("dask.array")
+    from napari_masked_blur._api.route import run_lazy
+
+    y, x = np.mgrid[0:128, 0:128].astype(np.float32)
+    ramp = 30000 + 3.0 * x
+    mask = np.ones(ramp.shape, bool)
+    levels = [ramp, ramp[::2, ::2], ramp[::4, ::4]]
+    options = BlurSettings(sigma=4.0, filter="gaussian_gradient_magnitude").check(
+        ramp, mask
+    )
+    for level in run_lazy(levels, mask, options):
+        middle = level.shape[0] // 2
+        assert level[middle, middle].compute() == pytest.approx(3.0, rel=1e-3)

@@ -212,14 +212,33 @@ def _finish_hessian_eigenvalues(smoothed, shift, *, ks, spacing):
 # -- the descriptions for the options -------------------------------------------
 
 
+def pixel_size(options: BlurOptions) -> tuple[float, ...]:
+    """The size of a pixel per spatial axis, in the units of the settings.
+
+    ``spacing`` (1 without it), except where sigma is > 0: there sigma as
+    given over sigma in pixels, which is the spacing itself for the image
+    the options were checked against, and the spacing times the level's
+    factor for a coarser level of a pyramid (whose options have their sigma
+    divided by that factor, :meth:`~.options.BlurOptions.with_sigma`): a
+    derivative is then per unit of the full-resolution pixels everywhere.
+    """
+    ndim, given = len(options.sigma), _given_axes(options)
+    spacing = options.settings.spacing
+    every = (
+        (1.0,) * ndim
+        if spacing is None
+        else per_axis("spacing", spacing, ndim, given, fill=1.0)
+    )
+    sigma = per_axis("sigma", options.settings.sigma, ndim, given, fill=0.0)
+    return tuple(
+        g / p if p > 0 and g > 0 else d
+        for g, p, d in zip(sigma, options.sigma, every, strict=True)
+    )
+
+
 def smoothed_spacing(options: BlurOptions) -> tuple[float, ...]:
     """The pixel size along each smoothed axis (1 without ``spacing``)."""
-    spacing = options.settings.spacing
-    if spacing is None:
-        return (1.0,) * len(options.smoothed)
-    every = per_axis(
-        "spacing", spacing, len(options.sigma), _given_axes(options), fill=1.0
-    )
+    every = pixel_size(options)
     return tuple(every[a] for a in options.smoothed)
 
 

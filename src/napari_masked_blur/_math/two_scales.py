@@ -38,6 +38,7 @@ from napari_masked_blur._math.derivatives import (
     check_differentiable,
     closure,
     derivative_terms,
+    pixel_size,
     smoothed_spacing,
     unit,
 )
@@ -71,7 +72,7 @@ def scale_in_pixels(options: BlurOptions, key: str, factor: float) -> tuple[floa
     smoothed = spatial_positions(options.axes, options.channel_axis)
     try:
         return sigma_in_pixels(
-            value, len(options.sigma), options.settings.spacing, smoothed=smoothed
+            value, len(options.sigma), pixel_size(options), smoothed=smoothed
         )
     except ValueError as error:
         raise ValueError(f"{key}: {error}") from None
