@@ -162,8 +162,9 @@ def _reduced_all(array, wants, tapped, inner, sigmas, options):
     ]
     rows = matrices[0].shape[0]
     stacked = _apply(np.concatenate(matrices), array, first)
-    by_first = {
-        key: np.take(stacked, range(k * rows, (k + 1) * rows), axis=first)
+    before = (slice(None),) * first
+    by_first = {  # views: the engines get copies only where a block serves twice
+        key: stacked[(*before, slice(k * rows, (k + 1) * rows))]
         for k, key in enumerate(firsts)
     }
     found = {}
