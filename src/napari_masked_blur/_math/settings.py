@@ -22,8 +22,13 @@ A document::
      "units": null,
      "spacing": null, "axes": null, "outside": "keep", "labels": null,
      "per_label": false, "mode": "missing", "truncate": 4.0,
-     "method": "auto", "channel_axis": null}
+     "method": "auto", "channel_axis": null, "order": 0,
+     "high_sigma": null, "rho": null}
 
+``order``, ``high_sigma`` and ``rho`` are the parameters of the filters that
+take them (:mod:`.parameters`): the Gaussian's derivative order, the
+difference of Gaussians' high sigma, the structure tensor's averaging
+scale; left at their defaults by every other filter.
 ``filter`` names the filter (:data:`~.filters.FILTER_NAMES`); documents
 written before it existed have none and mean the Gaussian. The options are
 kept as the user gave them to the filter's function
@@ -147,10 +152,9 @@ class BlurSettings:
         None: 1.6 times sigma.
     rho : float or tuple of float, optional
         The averaging scale of ``structure_tensor_eigenvalues``, given like
-        sigma; None: 2 times sigma.
-
-    A parameter the filter does not take (see
-    :attr:`~.filter.Filter.parameters`) must stay at its default.
+        sigma; None: 2 times sigma.  ``order``, ``high_sigma`` and ``rho``
+        stay at their defaults for a filter that does not take them (see
+        :attr:`~.filter.Filter.parameters`).
 
     Examples
     --------
