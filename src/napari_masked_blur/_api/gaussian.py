@@ -164,7 +164,7 @@ def masked_gaussian(
         Default: every axis but ``channel_axis``.
     order : int or sequence of int
         Derivative order, as in :func:`scipy.ndimage.gaussian_filter`: one
-        for every smoothed axis or one per smoothed axis, 0 to 3.  0: the
+        for every smoothed axis or one per smoothed axis, 0 to 2.  0: the
         blur ``B = G*(image·w) / G*w``; otherwise that derivative of ``B``,
         exactly (``∂_iB = (N_i - B·D_i) / D`` with ``N_o = G_o*(image·w)``,
         ``D_o = G_o*w``, and so on by Leibniz' rule; see

@@ -32,7 +32,7 @@ def add_filter_parameters(parser: argparse.ArgumentParser) -> None:
         type=_order,
         default=0,
         help="gaussian: the derivative order, one for every smoothed axis or "
-        "one per smoothed axis (e.g. 0,1 for d/dx of y,x), 0 to 3; outside "
+        "one per smoothed axis (e.g. 0,1 for d/dx of y,x), 0 to 2; outside "
         "is then 0 by default (default: %(default)s, the blur)",
     )
     parser.add_argument(

@@ -146,7 +146,7 @@ class BlurSettings:
         As in ``masked_gaussian``.
     order : int or tuple of int
         The derivative order of ``masked_gaussian``: one for every smoothed
-        axis, or one per smoothed axis, 0 to 3 (0: the blur itself).
+        axis, or one per smoothed axis, 0 to 2 (0: the blur itself).
     high_sigma : float or tuple of float, optional
         The wider sigma of ``difference_of_gaussians``, given like sigma;
         None: 1.6 times sigma.
