@@ -10,8 +10,8 @@
   drag, undo and dims events turned into "this box changed" and "the view moved";
 - :mod:`.output_layers`: the output layer: found, created, written, refreshed;
 - :mod:`.arrays`: what the blur reads from the layers, and lazy outputs;
-- :mod:`.warm`: the engines' loader asked for the plane loop, once the first
-  result shows;
+- :mod:`.warm`: the engines' loader asked for numba's loops as soon as the
+  layers are chosen;
 - :mod:`.progress`: the busy bar and a volume's bar;
 - :mod:`.runner`: :class:`~.runner.LatestRunner`, one thread, newest job wins;
 - :mod:`.repeat_buttons`: Copy as Python, Save and Load settings;
