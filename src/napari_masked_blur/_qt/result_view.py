@@ -44,7 +44,7 @@ class ResultView:
         self._viewer = viewer
         self._outputs, self._chosen, self._kept_as = outputs, chosen, kept_as
         self.view = RadioButtons(
-            name="view", label="", choices=VIEWS, orientation="horizontal"
+            name="view", label=" ", choices=VIEWS, orientation="horizontal"
         )
         self.keep = PushButton(name="keep", text="Keep this result")
         self.view.changed.connect(self._on_view_chosen)

@@ -73,7 +73,6 @@ class MaskedBlurWidget(Container):
         self._warmer = PlaneLoopWarmer(busy=lambda: self.runner.busy)
         self._make_controls()
         super().__init__(widgets=self._controls())
-        give_tooltips(self)
         # Patches while painting, the displayed plane of a volume first, lazy
         # outputs for dask and multiscale layers: all the session's work.
         self._session = LiveSession(
@@ -82,6 +81,7 @@ class MaskedBlurWidget(Container):
             on_shown=self._warmer.start_pending,
         )
         self._repeat = RepeatButtons(self, viewer)  # a row above the status line
+        give_tooltips(self)
         self._viewer_connections = Connections()
         self._wires = LayerWires(
             self._on_data, self._on_mask_data, self._label_ids.painted
@@ -108,7 +108,7 @@ class MaskedBlurWidget(Container):
         )
         # sigma, smooth over, sigma per axis, the per-axis fields, units
         self._axes = AxesControls(self._on_option)
-        self._status = Label(name="status", label="", value="")
+        self._status = Label(name="status", label=" ", value="")
         self._run = PushButton(name="run", text="Run")
         self._status_line = StatusLine(self._status, self._run)
         self._label_ids = LabelControls(
