@@ -91,3 +91,19 @@ def test_mask_pattern_needs_many_masks(tmp_path):
         plan_jobs(
             str(tmp_path / "images"), str(tmp_path / "m.tif"), "out", "{stem}.tif"
         )
+
+
+def test_a_missing_mask_names_the_file_looked_for_and_the_option(tmp_path):
+    touch(tmp_path / "images", "cell.tif")
+    touch(tmp_path / "masks", "cell_mask.tif")
+    for pattern, looked_for in ((None, "'cell.tif'"), ("{stem}_m.tif", "'cell_m.tif'")):
+        with pytest.raises(InputError) as caught:
+            plan_jobs(
+                str(tmp_path / "images"),
+                str(tmp_path / "masks"),
+                str(tmp_path / "out"),
+                mask_pattern=pattern,
+            )
+        message = str(caught.value)
+        assert f"(looked for {looked_for}" in message
+        assert "--mask-pattern '{stem}_mask.tif'" in message

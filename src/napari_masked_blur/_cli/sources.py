@@ -111,7 +111,17 @@ def plan_jobs(
     jobs = []
     for path in images:
         if partners[path] is None:
-            problems.append(f"no mask for {str(path)!r} in {mask!r}")
+            stem = split_name(path.name)[0]
+            wanted = (
+                repr(mask_pattern.format(stem=stem, name=path.name))
+                if mask_pattern is not None
+                else f"{path.name!r}, or {stem!r} with another suffix"
+            )
+            problems.append(
+                f"no mask for {str(path)!r} in {mask!r} (looked for {wanted}; "
+                "give the masks' names with --mask-pattern, e.g. "
+                "--mask-pattern '{stem}_mask.tif')"
+            )
             continue
         target = _output(path, output, problems)
         if target is not None:

@@ -112,12 +112,38 @@ def metres(unit: str) -> float:
         ) from None
 
 
+# Pictures (PNG, JPEG, BMP) are read whole by OpenCV, a core dependency.
+PICTURES = (".png", ".jpg", ".jpeg", ".bmp")
+
+
+def is_picture(path: str | os.PathLike) -> bool:
+    """Whether ``path`` names a PNG, JPEG or BMP picture (by its suffix)."""
+    return Path(path).suffix.lower() in PICTURES
+
+
+def open_picture(path: str | os.PathLike) -> np.ndarray:
+    """The pixels of a picture, read-only: (rows, columns) or (rows, columns,
+    RGB[A]) in that order (OpenCV's BGR turned around), 8 or 16 bits."""
+    import cv2
+
+    pixels = cv2.imread(os.fspath(path), cv2.IMREAD_UNCHANGED)
+    if pixels is None:
+        raise ValueError(f"cannot read {os.fspath(path)!r} as a picture")
+    if pixels.ndim == 3:
+        pixels = np.ascontiguousarray(pixels[..., [2, 1, 0, 3][: pixels.shape[2]]])
+    pixels.flags.writeable = False
+    return pixels
+
+
 def uses_bioio(path: str | os.PathLike, reader: str = "auto") -> bool:
-    """Whether ``path`` is read through bioio: asked for, or not TIFF/Zarr/.npy."""
+    """Whether ``path`` is read through bioio: asked for, or not TIFF/Zarr/.npy
+    (nor a picture)."""
     if reader not in READERS:
         raise ValueError(f"unknown reader {reader!r}; expected one of {READERS}")
     if reader == "bioio":
         return True
+    if is_picture(path):
+        return False
     try:
         file_format(path)
     except ValueError:
@@ -132,6 +158,9 @@ def open_image(path: str | os.PathLike, reader: str = "auto") -> Any:
     with ``reader="bioio"``, by bioio (:class:`BioArray`).
     """
     if not uses_bioio(path, reader):
+        if is_picture(path):
+            _exists(path)
+            return open_picture(path)
         return open_array(path)
     _exists(path)
     return BioArray(path, guess=reader == "auto")
@@ -147,6 +176,8 @@ def pixel_info(path: str | os.PathLike, reader: str = "auto") -> PixelInfo:
     _exists(path)
     if uses_bioio(path, reader):
         return _bioio_info(path, guess=reader == "auto")
+    if is_picture(path):
+        return PixelInfo(axes="YXS" if open_picture(path).ndim == 3 else "YX")
     kind = file_format(path)
     try:
         if kind == "tiff":

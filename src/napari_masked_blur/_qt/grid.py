@@ -29,7 +29,8 @@ def set_side_by_side(viewer: napari.viewer.Viewer, on: bool, stack: list) -> Non
     if on == grid.enabled:
         return
     if on:
-        grid.stride = 2 if list(viewer.layers) == stack and len(stack) == 3 else 1
+        # Packed from the top: the result and its mask share a cell.
+        grid.stride = -2 if list(viewer.layers) == stack and len(stack) == 3 else 1
     grid.enabled = on
     viewer.reset_view()
 
