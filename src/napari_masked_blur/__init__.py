@@ -1,7 +1,10 @@
 """Gaussian blur inside a mask by normalized convolution, for napari and Python.
 
-The array API (``masked_gaussian``, ``normalized_convolution``, and
-``FILTERS``: every masked filter's name and its function) runs on
+The array API (``masked_gaussian``, ``normalized_convolution``, the local
+statistics ``masked_local_mean``, ``masked_local_variance``,
+``masked_local_std``, ``masked_local_zscore`` and
+``masked_local_correlation``, and ``FILTERS``: every masked filter's name
+and its function) runs on
 numpy, scipy and OpenCV; regions of volumes also on numba.  ``BlurSettings``
 (with ``load_settings`` and ``save_settings``) holds the options as one JSON
 document, shared by the widget, scripts and the command line.
@@ -10,6 +13,13 @@ document, shared by the widget, scripts and the command line.
 
 from napari_masked_blur._api.gaussian import masked_gaussian, normalized_convolution
 from napari_masked_blur._api.registry import FILTERS
+from napari_masked_blur._api.statistics import (
+    masked_local_correlation,
+    masked_local_mean,
+    masked_local_std,
+    masked_local_variance,
+    masked_local_zscore,
+)
 from napari_masked_blur._files.settings_file import load_settings, save_settings
 from napari_masked_blur._math.settings import BlurSettings
 
@@ -20,6 +30,11 @@ __all__ = [
     "MaskedBlurWidget",
     "load_settings",
     "masked_gaussian",
+    "masked_local_correlation",
+    "masked_local_mean",
+    "masked_local_std",
+    "masked_local_variance",
+    "masked_local_zscore",
     "normalized_convolution",
     "save_settings",
 ]

@@ -12,7 +12,8 @@ from napari_masked_blur._math.filters import DESCRIPTIONS, FILTER_NAMES, filter_
 
 
 def test_filters_maps_each_name_to_its_public_function_in_order():
-    assert list(FILTERS) == list(FILTER_NAMES) == ["gaussian"]
+    assert list(FILTERS) == list(FILTER_NAMES)
+    assert FILTER_NAMES[0] == "gaussian"
     assert FILTERS["gaussian"] is masked_gaussian
     for name, function in FILTERS.items():
         assert function.__name__ == f"masked_{name}"
@@ -34,7 +35,7 @@ def test_every_description_ends_with_the_weights_term():
 
 def test_an_unknown_filter_is_refused_with_the_names_there_are():
     with pytest.raises(
-        ValueError, match=r"unknown filter 'median'; expected one of \('gaussian',\)"
+        ValueError, match=r"unknown filter 'median'; expected one of \('gaussian', "
     ):
         filter_named("median")
     with pytest.raises(ValueError, match="unknown filter 'median'"):

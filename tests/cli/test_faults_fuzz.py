@@ -4,6 +4,7 @@ about what is wrong, and leaves nothing behind."""
 from __future__ import annotations
 
 import io
+import json
 import tempfile
 from contextlib import redirect_stderr
 from pathlib import Path
@@ -146,3 +147,142 @@ def test_hostile_arguments_end_cleanly(image, mask, chosen, output):
 def test_damaged_files_end_cleanly(image, mask):
     result = run(image, mask, ["--sigma", "1"], "out.zarr")
     check_clean_end(*result, "out.zarr")
+
+
+# Settings files: whatever they hold, a bounded read and one line.
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=10,
+)
+
+
+@st.composite
+def settings_texts(draw):
+    """A settings document, sensible or hostile: deep, huge, junk, or odd keys."""
+    kind = draw(st.sampled_from(["document", "deep", "huge", "junk", "values"]))
+    if kind == "document":
+        sigma = draw(st.sampled_from(HOSTILE_NUMBERS))
+        return '{"format": 1, "sigma": ' + sigma + "}"
+    if kind == "deep":
+        depth = draw(st.integers(1, 200_000))
+        return draw(st.sampled_from(["[", '{"a":'])) * depth
+    if kind == "huge":
+        return '{"format": 1, "sigma": 1' + " " * draw(st.integers(0, 2 << 20)) + "}"
+    if kind == "junk":
+        return draw(st.binary(max_size=64)).decode("latin-1")
+    keys = st.sampled_from(["format", "sigma", "mode", "labels", "axes", "spacing"])
+    document = draw(st.dictionaries(keys, json_values, max_size=4))
+    return json.dumps({"format": 1, **document})
+
+
+@FUZZ
+@given(text=settings_texts())
+def test_hostile_settings_files_end_cleanly(text):
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        np.save(folder / "image.npy", np.ones(SHAPE, np.float32))
+        np.save(folder / "mask.npy", np.ones(SHAPE, bool))
+        (folder / "s.json").write_text(text, encoding="latin-1")
+        before = sorted(p.name for p in folder.iterdir())
+        said = io.StringIO()
+        arguments = [str(folder / n) for n in ("image.npy", "mask.npy")]
+        arguments += ["--settings", str(folder / "s.json")]
+        with redirect_stderr(said):
+            status = blur_command.main([*arguments, "-o", str(folder / "o.tif")])
+        after = sorted(p.name for p in folder.iterdir())
+    lines = said.getvalue().replace("\r", "\n").splitlines()
+    check_clean_end(status, lines, before, after, "o.tif")
+
+
+def test_an_endless_settings_file_is_one_error_line(tmp_path, capsys):
+    np.save(tmp_path / "image.npy", np.ones(SHAPE, np.float32))
+    np.save(tmp_path / "mask.npy", np.ones(SHAPE, bool))
+    arguments = [str(tmp_path / n) for n in ("image.npy", "mask.npy")]
+    status = blur_command.main(
+        [*arguments, "--settings", "/dev/zero", "-o", str(tmp_path / "o.tif")]
+    )
+    assert status == 2
+    errors = [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
+    assert len(errors) == 1 and "/dev/zero: larger than 1 MiB" in errors[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["image.npy", "mask.npy"]
+
+
+# A resumed batch: it keeps an existing output only when it is whole and made
+# with the same settings; a damaged one refuses the batch and stays as it is.
+
+DAMAGES = {
+    ".npy": ["none", "cut", "record gone", "other settings"],
+    ".tif": ["none", "cut"],
+    ".zarr": ["none", "record gone", "other settings"],
+}
+
+
+def damage_output(output: Path, damage: str, where: int) -> None:
+    """Damage the output of a batch as a failed copy, a disk or a user might."""
+    import zarr
+
+    if damage == "cut":
+        data = output.read_bytes()
+        output.write_bytes(data[: where % len(data)])
+    elif damage == "record gone" and output.suffix == ".npy":
+        Path(f"{output}.json").unlink()
+    elif damage == "other settings" and output.suffix == ".npy":
+        record = json.loads(Path(f"{output}.json").read_text())
+        record["settings"]["sigma"] = 2.5
+        Path(f"{output}.json").write_text(json.dumps(record))
+    elif output.suffix == ".zarr":
+        attributes = zarr.open_array(output).attrs
+        record = attributes["napari-masked-blur"]
+        if damage == "record gone":
+            attributes["napari-masked-blur"] = {"note": "not a record"}
+        elif damage == "other settings":
+            record["settings"]["mode"] = "reflect"
+            attributes["napari-masked-blur"] = record
+
+
+def contents(folder: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    suffix=st.sampled_from(sorted(DAMAGES)),
+    data=st.data(),
+    where=st.integers(0, 10**6),
+)
+def test_a_resumed_batch_never_keeps_a_damaged_output(suffix, data, where):
+    damage = data.draw(st.sampled_from(DAMAGES[suffix]))
+    with tempfile.TemporaryDirectory() as name:
+        root = Path(name)
+        for folder in ("images", "masks"):
+            (root / folder).mkdir()
+        np.save(
+            root / "images" / "a.npy", np.arange(90, dtype=np.float32).reshape(9, 10)
+        )
+        np.save(root / "masks" / "a.npy", np.ones((9, 10), bool))
+        arguments = [str(root / "images"), str(root / "masks"), "--sigma", "1"]
+        arguments += ["-o", str(root / "out" / f"{{stem}}{suffix}")]
+        with redirect_stderr(io.StringIO()):
+            assert blur_command.main(arguments) == 0
+        damage_output(root / "out" / f"a{suffix}", damage, where)
+        before = contents(root / "out")
+        said = io.StringIO()
+        with redirect_stderr(said):
+            status = blur_command.main(arguments)
+        lines = said.getvalue().splitlines()
+        assert contents(root / "out") == before  # skipped or refused: untouched
+    if damage == "none":
+        assert status == 0 and any("skipping 1 of 1" in line for line in lines)
+    else:
+        errors = [line for line in lines if "error:" in line]
+        assert status == 2 and len(errors) == 1, (damage, lines)
+        assert "exist but are not what this run would write" in errors[0]

@@ -128,16 +128,19 @@ def test_settings_write_killed_leaves_a_partial_the_next_run_removes(
 def test_record_write_killed_leaves_a_partial_the_rerun_removes(folder, capsys):
     name, pid = killed_mid_write(BLUR, *blur_arguments(folder, "out.npy"))
     assert name == f".out.npy.partial-{host_tag()}-{pid}.json"
+    array = f".out.partial-{host_tag()}-{pid}.npy"
     assert sorted(p.name for p in folder.iterdir()) == [
-        name,  # the record, half written: the array was already in place
+        name,  # the record, half written, before the array is moved in
+        array,
         "image.npy",
         "mask.npy",
-        "out.npy",
     ]
 
-    rerun = blur_arguments(folder, "out.npy", "--overwrite")
+    rerun = blur_arguments(folder, "out.npy")
     assert blur_command.main(rerun) == 0
-    assert removed_line(folder, name, pid) in capsys.readouterr().err
+    said = capsys.readouterr().err
+    assert removed_line(folder, name, pid) in said
+    assert removed_line(folder, array, pid) in said
     assert sorted(p.name for p in folder.iterdir()) == [
         "image.npy",
         "mask.npy",

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import glob
 from pathlib import Path
 
 import pytest
 
+from napari_masked_blur._cli import sources
 from napari_masked_blur._cli.errors import InputError
 from napari_masked_blur._cli.sources import is_many, plan_jobs, split_name
 
@@ -91,6 +93,79 @@ def test_mask_pattern_needs_many_masks(tmp_path):
         plan_jobs(
             str(tmp_path / "images"), str(tmp_path / "m.tif"), "out", "{stem}.tif"
         )
+
+
+def test_two_candidate_masks_are_named_as_two_candidates(tmp_path):
+    touch(tmp_path / "images", "a.npy", "b.npy")
+    touch(tmp_path / "masks", "a.tif", "a.tiff", "b.tif")
+    with pytest.raises(InputError) as caught:
+        plan_jobs(str(tmp_path / "images"), str(tmp_path / "masks"), "out")
+    message = str(caught.value)
+    assert message.startswith("1 problem(s), nothing done")
+    assert "2 candidate masks for" in message and "a.npy" in message
+    assert "'a.tif', 'a.tiff'; name one with --mask-pattern" in message
+
+
+def counted(function, calls: dict[str, int], name: str):
+    """``function``, its calls counted in ``calls[name]`` (a plain function,
+    so that it binds as a method too)."""
+    calls[name] = 0
+
+    def call(*args, **kwargs):
+        calls[name] += 1
+        return function(*args, **kwargs)
+
+    return call
+
+
+def planning_work(tmp_path, monkeypatch, count: int) -> dict[str, int]:
+    """How many listings, resolutions and name splits planning ``count``
+    images (with masks by stem, the costliest pairing) takes."""
+    root = tmp_path / str(count)
+    touch(root / "images", *(f"c{i:05d}.tif" for i in range(count)))
+    touch(root / "masks", *(f"c{i:05d}.npy" for i in range(count)))
+    calls: dict[str, int] = {}
+    with monkeypatch.context() as patch:
+        patch.setattr(Path, "iterdir", counted(Path.iterdir, calls, "listings"))
+        patch.setattr(sources.glob, "glob", counted(glob.glob, calls, "globs"))
+        patch.setattr(Path, "resolve", counted(Path.resolve, calls, "resolutions"))
+        split = counted(sources.split_name, calls, "splits")
+        patch.setattr(sources, "split_name", split)
+        jobs = plan_jobs(str(root / "images"), str(root / "masks"), str(root / "out"))
+    assert len(jobs) == count
+    return calls
+
+
+def test_planning_work_grows_in_proportion_to_the_files(tmp_path, monkeypatch):
+    small = planning_work(tmp_path, monkeypatch, 50)
+    large = planning_work(tmp_path, monkeypatch, 400)
+    assert large["listings"] == small["listings"] <= 2  # each folder listed once
+    assert large["globs"] == small["globs"] == 0
+    for work in ("resolutions", "splits"):  # a few per file, whatever the count
+        assert large[work] <= 4 * 400, (work, small, large)
+        assert large[work] - small[work] <= 4 * (400 - 50), (work, small, large)
+
+
+def test_outputs_written_among_the_images_are_not_taken_for_images(tmp_path, capsys):
+    images, masks = tmp_path / "images", tmp_path / "masks"
+    touch(masks, "a.npy", "b.npy")
+    touch(images, "a.npy", "b.npy", "a_smooth.npy", "b_smooth.npy")
+    (images / "a_smooth.npy.json").write_text('{"settings": {"sigma": 1}}')
+    (images / "b_smooth.npy.json").write_text('{"settings": {"sigma": 1}}')
+    # a user's file that only looks like an output: it has no record
+    touch(images, "a_smooth_smooth.npy")
+    pattern = str(images / "{stem}_smooth.npy")
+    with pytest.raises(InputError, match=r"no mask for .*a_smooth_smooth\.npy"):
+        plan_jobs(str(images), str(masks), pattern)
+    (images / "a_smooth_smooth.npy").unlink()
+    jobs = plan_jobs(str(images), str(masks), pattern)
+    assert [(j.image.name, j.output.name) for j in jobs] == [
+        ("a.npy", "a_smooth.npy"),
+        ("b.npy", "b_smooth.npy"),
+    ]
+    said = capsys.readouterr().err
+    assert "leaving out 2 file(s) written by an earlier run" in said
+    assert "'a_smooth.npy', 'b_smooth.npy'" in said
 
 
 def test_a_missing_mask_names_the_file_looked_for_and_the_option(tmp_path):

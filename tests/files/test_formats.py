@@ -172,3 +172,135 @@ def test_without_bioio_other_formats_name_the_extra(tmp_path, monkeypatch):
 )
 def test_file_axes_become_labels_for_the_frames_rule(axes, ndim, labels):
     assert PixelInfo(axes=axes).labels(ndim) == labels
+
+
+# --- metadata that cannot be true is refused, never written --------------------
+
+
+def _ome_zarr_input(path, volume, scale, axes=("z", "y", "x")):
+    """An OME-Zarr v0.4 image of ``volume`` whose scale is ``scale``."""
+    group = zarr.open_group(path, mode="w", zarr_format=2)
+    group.create_array("0", shape=volume.shape, dtype=volume.dtype)[:] = volume
+    kinds = {"t": "time", "c": "channel"}
+    group.attrs["multiscales"] = [
+        {
+            "version": "0.4",
+            "axes": [
+                {"name": a, "type": kinds.get(a, "space")}
+                | ({"unit": "micrometer"} if a in "zyx" else {})
+                for a in axes
+            ],
+            "datasets": [
+                {
+                    "path": "0",
+                    "coordinateTransformations": [{"type": "scale", "scale": scale}],
+                }
+            ],
+        }
+    ]
+
+
+@pytest.mark.parametrize("size", [0.0, -0.5, float("nan"), float("inf")])
+@pytest.mark.parametrize("kind", ["ome.tif", "ome.zarr"])
+def test_an_impossible_pixel_size_is_refused_naming_the_file(
+    tmp_path, volume, size, kind
+):
+    path = tmp_path / f"v.{kind}"
+    if kind == "ome.tif":
+        metadata = OME_ZYX | {"PhysicalSizeY": size}
+        tifffile.imwrite(path, volume, ome=True, metadata=metadata)
+    else:
+        _ome_zarr_input(path, volume, [2.0, size, 0.5])
+    said = rf"'{path}' has a pixel size {size!r} \S+ along its axis 1 \(Y\) from its"
+    said += " metadata"
+    with pytest.raises(ValueError, match=said):
+        pixel_info(path)
+
+
+def test_an_imagej_resolution_of_no_finite_size_is_refused(tmp_path, volume):
+    # 0 pixels per micrometre: a pixel of no finite size (it was dropped).
+    tifffile.imwrite(
+        tmp_path / "v.tif", volume, imagej=True, resolution=((0, 1), (2, 1)),
+        metadata={"spacing": 1.5, "unit": "um", "axes": "ZYX"},
+    )  # fmt: skip
+    with pytest.raises(ValueError, match=r"pixel size inf um along its axis 2"):
+        pixel_info(tmp_path / "v.tif")
+
+
+@pytest.mark.parametrize("name", ["out.ome.zarr", "out.ome.tif"])
+@pytest.mark.parametrize(
+    "info",
+    [
+        PixelInfo("ZYX", (2.0, float("nan"), 0.5), "µm"),
+        PixelInfo("ZYX", (0.0, 0.5, 0.5), "µm"),
+        PixelInfo("TYX", (None, 0.5, 0.5), "µm", -1.0, "s"),
+    ],
+)
+def test_ome_writers_never_write_an_impossible_step(tmp_path, volume, name, info):
+    pytest.importorskip("yaozarrs")
+    with pytest.raises(ValueError, match=r"cannot write the step .* into OME"):
+        write(volume, tmp_path / name, info)
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- the time step of a time-lapse is kept ----------------------------------------
+
+
+TYX_TIME = {"axes": "TYX", "PhysicalSizeY": 0.5, "PhysicalSizeX": 0.5}
+TYX_TIME |= {"TimeIncrement": 2.5, "TimeIncrementUnit": "min"}
+
+
+def test_time_step_and_unit_are_read_from_every_format(tmp_path, volume):
+    tifffile.imwrite(tmp_path / "t.ome.tif", volume, ome=True, metadata=TYX_TIME)
+    tifffile.imwrite(
+        tmp_path / "t.tif", volume, imagej=True, resolution=(2.0, 2.0),
+        metadata={"axes": "TYX", "finterval": 0.25, "unit": "um"},
+    )  # fmt: skip
+    _ome_zarr_input(tmp_path / "t.ome.zarr", volume, [3.0, 0.5, 0.5], "tyx")
+    assert pixel_info(tmp_path / "t.ome.tif") == PixelInfo(
+        "TYX", (None, 0.5, 0.5), "µm", 2.5, "min"
+    )
+    assert (
+        pixel_info(tmp_path / "t.tif").time,
+        pixel_info(tmp_path / "t.tif").time_unit,
+    ) == (0.25, "sec")
+    zarr_info = pixel_info(tmp_path / "t.ome.zarr")
+    assert (zarr_info.axes, zarr_info.time, zarr_info.time_unit) == ("TYX", 3.0, None)
+
+
+@pytest.mark.parametrize("name", ["out.ome.zarr", "out.ome.tif"])
+def test_ome_outputs_keep_the_time_step_and_its_unit(tmp_path, volume, name):
+    pytest.importorskip("yaozarrs")
+    tifffile.imwrite(tmp_path / "t.ome.tif", volume, ome=True, metadata=TYX_TIME)
+    write(volume, tmp_path / name, pixel_info(tmp_path / "t.ome.tif"))
+    kept = pixel_info(tmp_path / name)
+    assert (
+        kept.axes == "TYX"
+        and kept.time == 2.5
+        and kept.sizes_in("um")[1:] == (0.5, 0.5)
+    )
+    assert kept.time_unit == ("minute" if name.endswith("zarr") else "min")
+    if name.endswith("zarr"):
+        (multiscale,) = zarr.open_group(tmp_path / name).attrs["ome"]["multiscales"]
+        assert multiscale["axes"][0] == {"name": "t", "type": "time", "unit": "minute"}
+        (scale,) = multiscale["datasets"][0]["coordinateTransformations"]
+        assert scale["scale"] == [2.5, 0.5, 0.5]
+
+
+def test_a_time_step_without_a_unit_is_kept_without_one(tmp_path, volume):
+    pytest.importorskip("yaozarrs")
+    info = PixelInfo("TYX", (None, 0.5, 0.5), "µm", 3.0)
+    write(volume, tmp_path / "out.ome.tif", info)
+    with tifffile.TiffFile(tmp_path / "out.ome.tif") as tif:
+        pixels = tifffile.xml2dict(tif.ome_metadata)["OME"]["Image"]["Pixels"]
+    assert float(pixels["TimeIncrement"]) == 3.0
+    assert pixels.get("TimeIncrementUnit", "s") == "s"  # OME's default
+
+
+def test_bioio_reads_the_time_step_of_an_ome_zarr(tmp_path, volume):
+    pytest.importorskip("bioio_ome_zarr")
+    pytest.importorskip("yaozarrs")
+    info = PixelInfo("TYX", (None, 0.5, 0.5), "µm", 2.5, "min")
+    write(volume, tmp_path / "t.ome.zarr", info)
+    read = pixel_info(tmp_path / "t.ome.zarr", reader="bioio")
+    assert (read.axes, read.time, read.time_unit) == ("TYX", 2.5, "minute")

@@ -161,3 +161,32 @@ def test_failed_reads_and_bad_weights_name_the_file(tmp_path):
     (tmp_path / "w.npy").write_bytes((tmp_path / "w.npy").read_bytes()[:130])
     with pytest.raises(InputFileError, match=r"cannot read .*w\.npy"):
         checked[3:]
+
+
+@pytest.mark.parametrize(
+    ("name", "array", "said"),
+    [
+        ("rows.npy", np.zeros((0, 10), np.float32), r"0 pixels: .* shape \(0, 10\)"),
+        ("one.npy", np.float32(3), r"a single value \(a 0-d array\), not an image"),
+        ("rows.tif", np.zeros((0, 10), np.uint8), r"0 pixels: .* shape \(0, 10\)"),
+        ("rows.zarr", np.zeros((4, 0), np.uint8), r"0 pixels: .* shape \(4, 0\)"),
+    ],
+)
+def test_a_file_without_pixels_is_refused_by_name(tmp_path, name, array, said):
+    path = tmp_path / name
+    if name.endswith(".npy"):
+        np.save(path, array)
+    elif name.endswith(".tif"):
+        with pytest.warns(UserWarning, match="zero-size"):
+            tifffile.imwrite(path, array)
+    else:
+        zarr.create_array(path, shape=array.shape, dtype=array.dtype)
+    with pytest.raises(ValueError, match=rf"'{tmp_path / name}'.*{said}"):
+        opened(path)
+
+
+@pytest.mark.parametrize("name", ["empty.npy", "empty.tif"])
+def test_an_empty_file_is_said_empty(tmp_path, name):
+    (tmp_path / name).write_bytes(b"")
+    with pytest.raises(ValueError, match=rf"'{tmp_path / name}'.*the file is empty"):
+        opened(tmp_path / name)

@@ -366,6 +366,8 @@ BAD_FILES = {
     "bad value": ('{"format": 1, "sigma": 1, "mode": "edge"}', "mode 'edge'"),
     "no control": ('{"format": 1, "sigma": 1, "truncate": 3}', "truncate 3.0"),
     "absent label": ('{"format": 1, "sigma": 1, "labels": 7}', "labels [7]"),
+    "nested deep": ("[" * 100_000 + "]" * 100_000, "nested 100000 levels deep"),
+    "too large": ('{"format": 1, "sigma": 1}' + " " * (1 << 20), "larger than 1 MiB"),
 }
 
 

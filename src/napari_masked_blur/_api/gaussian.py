@@ -199,11 +199,11 @@ def masked_gaussian(
     return run(image, mask, checked(image, mask, settings))
 
 
-def _arrays(image: npt.ArrayLike, mask: npt.ArrayLike) -> tuple:
-    """numpy arrays of both; with a dask array among them, lazy ones stay lazy."""
-    if is_dask(image) or is_dask(mask):
+def _arrays(*arrays: npt.ArrayLike) -> tuple:
+    """numpy arrays of all; with a dask array among them, lazy ones stay lazy."""
+    if any(is_dask(a) for a in arrays):
         return tuple(
             a if hasattr(a, "shape") and hasattr(a, "dtype") else np.asarray(a)
-            for a in (image, mask)
+            for a in arrays
         )
-    return np.asarray(image), np.asarray(mask)
+    return tuple(np.asarray(a) for a in arrays)

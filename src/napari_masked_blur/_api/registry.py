@@ -14,9 +14,23 @@ from types import MappingProxyType
 from typing import Any
 
 from napari_masked_blur._api.gaussian import masked_gaussian
+from napari_masked_blur._api.statistics import (
+    masked_local_correlation,
+    masked_local_mean,
+    masked_local_std,
+    masked_local_variance,
+    masked_local_zscore,
+)
 from napari_masked_blur._math.filters import FILTER_NAMES
 
-_PUBLIC = (masked_gaussian,)
+_PUBLIC = (
+    masked_gaussian,
+    masked_local_mean,
+    masked_local_variance,
+    masked_local_std,
+    masked_local_zscore,
+    masked_local_correlation,
+)
 
 
 def _registry(functions: tuple[Callable[..., Any], ...]) -> Mapping[str, Callable]:
@@ -34,6 +48,6 @@ FILTERS: Mapping[str, Callable[..., Any]] = _registry(_PUBLIC)
 its public function, in the order the widget and the command line list them.
 
 >>> from napari_masked_blur import FILTERS
->>> list(FILTERS)
-['gaussian']
+>>> list(FILTERS)[:4]
+['gaussian', 'local_mean', 'local_variance', 'local_std']
 """

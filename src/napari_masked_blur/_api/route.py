@@ -9,6 +9,13 @@ lazy output of a dask-backed or multiscale layer; :func:`run_windows` a file
 bigger than memory, chunk by chunk. Each reads the filter from the options
 (:attr:`~napari_masked_blur._math.options.BlurOptions.filter`): no path
 knows which filter it computes.
+
+Each takes ``other``, the second image of a filter that takes one (the
+local correlation: ``"other"`` in its parameters), shaped like the image,
+in memory or lazy as the image may be; every path reads it where it reads
+the image.  It is checked against the image and the filter
+(:func:`~napari_masked_blur._math.other.check_other`) on the way in: a
+filter that needs it refuses None, any other filter refuses an array.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from napari_masked_blur._math.axes import broadcast_mask
 from napari_masked_blur._math.boxes import Box
 from napari_masked_blur._math.dense import normalized_quotient
 from napari_masked_blur._math.options import BlurOptions, spatial_shape
+from napari_masked_blur._math.other import check_other
 from napari_masked_blur._math.region import filter_region, filter_whole
 from napari_masked_blur._math.settings import BlurSettings
 from napari_masked_blur._math.weights import check_weights, warn_absent_labels
@@ -63,13 +71,14 @@ def call_settings(arguments: Mapping[str, Any], filter: str) -> BlurSettings:
     return BlurSettings(**{**given, "filter": filter})
 
 
-def run(image: Any, mask: Any, options: BlurOptions) -> Any:
+def run(image: Any, mask: Any, options: BlurOptions, *, other: Any = None) -> Any:
     """The filter's whole result: in memory, or lazily for dask input."""
-    if is_dask(image) or is_dask(mask):
+    check_other(image, other, options)
+    if is_dask(image) or is_dask(mask) or is_dask(other):
         from napari_masked_blur._lazy.overlap import filter_lazy
 
-        return filter_lazy(image, mask, options)
-    return filter_whole(image, mask, options)
+        return filter_lazy(image, mask, options, other=other)
+    return filter_whole(image, mask, options, _in_memory(other))
 
 
 def run_with_certainty(
@@ -94,45 +103,69 @@ def run_with_certainty(
 
 
 def run_piece(
-    image: np.ndarray, mask: np.ndarray, options: BlurOptions, region: Box | None
+    image: np.ndarray,
+    mask: np.ndarray,
+    options: BlurOptions,
+    region: Box | None,
+    *,
+    other: Any = None,
 ) -> np.ndarray:
     """The output of one piece of the live view: over ``region``, or whole for None.
 
     A region is computed from the input within the filter's reach of it
-    only (:func:`~napari_masked_blur._math.region.filter_region`).
+    only (:func:`~napari_masked_blur._math.region.filter_region`); ``other``
+    is read over the same window.
     """
+    check_other(image, other, options)
     if region is None:
-        return filter_whole(image, mask, options)
-    return filter_region(image, mask, region, options)
+        return filter_whole(image, mask, options, _in_memory(other))
+    return filter_region(image, mask, region, options, other)
 
 
 def run_lazy(
-    image: Any | Sequence[Any], mask: Any | Sequence[Any], options: BlurOptions
+    image: Any | Sequence[Any],
+    mask: Any | Sequence[Any],
+    options: BlurOptions,
+    *,
+    other: Any | Sequence[Any] = None,
 ) -> Any:
     """The lazy output of a dask-backed image, or of a pyramid (a list of levels).
 
     A pyramid's mask is one array (subsampled for every level) or a pyramid
-    of its own.
+    of its own; its ``other`` is a pyramid of the same levels.
     """
     if isinstance(image, list | tuple):
         from napari_masked_blur._lazy.multiscale import filter_multiscale
 
-        return filter_multiscale(list(image), mask, options)
+        return filter_multiscale(list(image), mask, options, other=other)
+    check_other(image, other, options)
     from napari_masked_blur._lazy.overlap import filter_lazy
 
-    return filter_lazy(image, mask, options)
+    return filter_lazy(image, mask, options, other=other)
 
 
 def run_windows(
-    image: Any, mask: Any, options: BlurOptions, *, chunks: tuple[int, ...]
+    image: Any,
+    mask: Any,
+    options: BlurOptions,
+    *,
+    chunks: tuple[int, ...],
+    other: Any = None,
 ) -> Any:
     """A dask array whose chunks each read their own window from ``image`` and ``mask``.
 
-    For files bigger than memory: nothing is read until a chunk is computed.
+    For files bigger than memory: nothing is read until a chunk is computed
+    (``other`` too: each chunk reads its window of it).
     """
+    check_other(image, other, options)
     from napari_masked_blur._lazy.windows import filter_windows
 
-    return filter_windows(image, mask, options, chunks=chunks)
+    return filter_windows(image, mask, options, chunks=chunks, other=other)
+
+
+def _in_memory(other: Any) -> np.ndarray | None:
+    """``other`` as a numpy array (a memory map or zarr array read), or None."""
+    return None if other is None else np.asarray(other)
 
 
 def is_dask(array: object) -> bool:

@@ -136,7 +136,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="napari-masked-blur bench",
         description="Time the masked blur beside the seed recipe and the peers. "
-        "`bench latency` times the live widget in a napari viewer instead.",
+        "`bench latency` times the live widget in a napari viewer instead; "
+        "`bench statistics` the local statistics.",
     )
     parser.add_argument("--rounds", type=int, default=5, help="runs per contender")
     parser.add_argument(
@@ -163,6 +164,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from napari_masked_blur._bench.latency import main as latency_main
 
         return latency_main(argv[1:])
+    if argv[:1] == ["statistics"]:  # the local statistics and their peers
+        from napari_masked_blur._bench.statistics import main as statistics_main
+
+        return statistics_main(argv[1:])
     parser = _parser()
     args = parser.parse_args(argv)
     if args.rounds < 1:

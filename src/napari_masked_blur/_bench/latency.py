@@ -59,10 +59,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument(
         "--part",
-        choices=("all", "paint", "volume", "scrub"),
+        choices=("all", "paint", "volume", "scrub", "first"),
         default="all",
-        help="only the 2D paint figures, the volume figures or the time-lapse "
-        "(scrub) figures",
+        help="only the 2D paint figures, the volume figures, the time-lapse "
+        "(scrub) figures or the start of a session on a volume (first: fresh "
+        "processes, numba's cache cold and warm, the event loop idle and busy)",
     )
     parser.add_argument(
         "--markdown",
@@ -89,6 +90,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows += paint_latency(image_shape, args.repeats, rng)
     if args.part in ("all", "volume"):
         rows += volume_latency(volume_shape, args.repeats, rng)
+    if args.part in ("all", "first"):
+        from napari_masked_blur._bench.first_plane import first_latency
+
+        rows += first_latency(volume_shape, args.repeats)
     print(table(rows))
     if args.markdown is not None:
         write_page(args.markdown, rows, argv)

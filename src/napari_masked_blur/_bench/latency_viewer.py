@@ -33,13 +33,14 @@ class Session:
     (:meth:`time_to_draw`): the first plane of a session.  Otherwise the
     layers come first and the widget computes as it opens.  With
     ``wait_all`` False only the displayed plane is waited for (the rest
-    fills in the background).
+    fills in the background).  With no ``mask`` the widget is docked on the
+    image alone and waits for :meth:`add_mask`.
     """
 
     def __init__(
         self,
         image: np.ndarray,
-        mask: np.ndarray,
+        mask: np.ndarray | None,
         sigma: float,
         *,
         axis_labels: Sequence[str] | None = None,
@@ -70,8 +71,11 @@ class Session:
         self.image = self.viewer.add_image(image, name="image", axis_labels=axis_labels)
         if image.ndim >= 3:
             self.viewer.dims.set_current_step(image.ndim - 3, image.shape[-3] // 2)
-        self.labels = self.viewer.add_labels(mask, name="mask")
         self.first_plane_s = float("nan")
+        if mask is None:  # the mask comes later (add_mask): the widget waits
+            self._dock()
+            return
+        self.labels = self.viewer.add_labels(mask, name="mask")
         if first_plane:
             self.widget["sigma"].value = sigma
             self.first_plane_s = self.first_plane_after_pause()
@@ -90,6 +94,10 @@ class Session:
         return self.time_to_draw(
             lambda: setattr(self.widget["live"], "value", True), self.plane_done
         )
+
+    def add_mask(self, mask: np.ndarray) -> None:
+        """Add the mask layer (a Session made without one): the widget chooses it."""
+        self.labels = self.viewer.add_labels(mask, name="mask")
 
     def _dock(self) -> None:
         _, self.widget = self.viewer.window.add_plugin_dock_widget(PLUGIN, WIDGET)

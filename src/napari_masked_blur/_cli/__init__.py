@@ -1,7 +1,8 @@
 """The command line's work: ``blur`` (files, folders, chunk by chunk) and the demo.
 
 - :mod:`.blur`: ``napari-masked-blur blur``, files of any size, chunk by chunk;
-- :mod:`.batch` with :mod:`.sources`: folders and globs, pairing, resume;
+- :mod:`.batch` with :mod:`.sources` and :mod:`.resume`: folders and globs,
+  pairing, resuming only what was made with the same settings;
 - :mod:`.repeat_options`: ``--settings``, ``--units`` and the record outputs
   carry;
 - :mod:`.arguments`, :mod:`.errors`: argument types and the one-line errors;

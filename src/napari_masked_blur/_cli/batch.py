@@ -5,8 +5,12 @@ are parsed.  One IMAGE file is blurred as before.  A folder or glob becomes
 a list of jobs (:func:`.sources.plan_jobs`, which refuses the batch before
 any work when a job cannot be made), and then:
 
-- outputs that exist are complete (every output is renamed into place only
-  when whole), so they are skipped and counted, unless ``--overwrite``;
+- one batch at a time writes into a folder: a lock file there names the
+  run holding it, and a second run is refused (a dead run's lock is taken
+  over, :mod:`napari_masked_blur._files.lock`);
+- outputs that exist are skipped and counted when complete and made with
+  the same settings; any other existing output refuses the batch before
+  any work (:mod:`.resume`); ``--overwrite`` redoes them all;
 - each file is blurred in turn, with ``[k/N] IMAGE`` on stderr before it;
   a file that fails (unreadable, wrong shape, ...) is noted and the batch
   goes on; the failures are listed, with their reasons, at the end;
@@ -14,7 +18,8 @@ any work when a job cannot be made), and then:
   batch, and each file's chunks are spread over it (as ``--scheduler``).
 
 Exit status: 0 when every file succeeded (or was complete), 1 when any
-failed.
+failed, 2 when refused before any work; stopped by a signal, 128 + its
+number, with one line saying how many outputs were written.
 """
 
 from __future__ import annotations
@@ -28,7 +33,8 @@ from pathlib import Path
 
 from napari_masked_blur._cli.errors import InputError
 from napari_masked_blur._cli.repeat_options import prepare
-from napari_masked_blur._cli.sources import Job, is_many, plan_jobs
+from napari_masked_blur._cli.resume import check_existing
+from napari_masked_blur._cli.sources import Job, is_many, pair_others, plan_jobs
 
 BlurOne = Callable[[argparse.Namespace], int]
 
@@ -46,41 +52,74 @@ def run(args: argparse.Namespace, blur_one: BlurOne) -> int:
                 f"MASK {args.mask!r} is a folder or glob but IMAGE "
                 f"{args.image!r} is one file"
             )
+        other = getattr(args, "other", None)
+        if other is not None and is_many(other):
+            raise InputError(
+                f"--other {args.other!r} is a folder or glob but IMAGE "
+                f"{args.image!r} is one file"
+            )
         prepare(args)
         return blur_one(args)
     jobs = plan_jobs(args.image, args.mask, args.output, args.mask_pattern)
-    todo = [j for j in jobs if args.overwrite or not j.output.exists()]
-    skipped = len(jobs) - len(todo)
-    if skipped:
-        print(
-            f"skipping {skipped} of {len(jobs)} file(s) whose output is complete "
-            "(--overwrite redoes them)",
-            file=sys.stderr,
-        )
-    for job in todo:
-        job.output.parent.mkdir(parents=True, exist_ok=True)
-    with _one_cluster(args) as where:
-        failures = _blur_all(todo, where, blur_one)
+    jobs = pair_others(jobs, getattr(args, "other", None), args.other_pattern)
+    for folder in {job.output.parent for job in jobs}:
+        folder.mkdir(parents=True, exist_ok=True)
+    with _locked({job.output.parent for job in jobs}):
+        todo = jobs if args.overwrite else check_existing(jobs, args, prepare)
+        skipped = len(jobs) - len(todo)
+        if skipped:
+            print(
+                f"skipping {skipped} of {len(jobs)} file(s) whose output is "
+                "complete, made with these settings (--overwrite redoes them)",
+                file=sys.stderr,
+            )
+        with _one_cluster(args) as where:
+            failures = _blur_all(todo, where, blur_one, skipped)
     return _summary(len(todo), skipped, failures)
 
 
+@contextlib.contextmanager
+def _locked(folders: set[Path]) -> Iterator[None]:
+    """Hold the lock of every output folder (:mod:`napari_masked_blur._files.lock`)."""
+    from napari_masked_blur._files.lock import FolderLocked, folder_lock
+
+    said: list[str] = []
+    with contextlib.ExitStack() as stack:
+        for folder in sorted(folders):
+            try:
+                stack.enter_context(folder_lock(folder, said))
+            except FolderLocked as error:
+                raise InputError(str(error)) from None
+        for line in said:
+            print(line, file=sys.stderr)
+        yield
+
+
 def _blur_all(
-    todo: list[Job], args: argparse.Namespace, blur_one: BlurOne
+    todo: list[Job], args: argparse.Namespace, blur_one: BlurOne, skipped: int = 0
 ) -> list[tuple[Path, str]]:
-    """Blur every job in turn; the failures, with their reasons."""
+    """Blur every job in turn; the failures, with their reasons.
+
+    A stop (Ctrl-C, SIGTERM, SIGHUP) is raised on, carrying the line that
+    says how far the batch came (:func:`.signals.stopped_line`).
+    """
     failures: list[tuple[Path, str]] = []
     for done, job in enumerate(todo):
         print(f"[{done + 1}/{len(todo)}] {job.image}", file=sys.stderr, flush=True)
         one = copy.copy(args)
         one.image, one.mask, one.output = str(job.image), str(job.mask), job.output
+        if job.other is not None:
+            one.other = str(job.other)
         try:
             prepare(one)
             blur_one(one)
-        except KeyboardInterrupt:
-            print(
-                f"interrupted at {job.image} after {done} of {len(todo)} file(s); "
-                "a re-run resumes there",
-                file=sys.stderr,
+        except KeyboardInterrupt as stop:
+            written = done - len(failures)
+            stop.batch_line = (
+                f"at {str(job.image)!r}: {written} of {len(todo)} output(s) "
+                f"written by this run ({skipped} complete before, "
+                f"{len(failures)} failed); the partial one removed, a re-run "
+                "resumes there"
             )
             raise
         except Exception as error:  # the batch goes on past a failed file

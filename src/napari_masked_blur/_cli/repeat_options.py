@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from collections.abc import Sequence
 from dataclasses import fields
 from typing import Any
 
-from napari_masked_blur._cli.errors import InputError
+from napari_masked_blur._cli.errors import InputError, OneLineParser
 from napari_masked_blur._engines import METHODS
 from napari_masked_blur._files.settings_file import load_settings
 from napari_masked_blur._math.frames import rule_axes
@@ -76,7 +75,7 @@ def parse_args(
     A bad settings file, or no sigma from either, is a usage error (exit 2)
     naming the file, the key and the value.
     """
-    first = argparse.ArgumentParser(add_help=False)
+    first = OneLineParser(prog=parser.prog, add_help=False)
     first.add_argument("--settings")
     known, _ = first.parse_known_args(argv)
     if known.settings is not None:
@@ -106,8 +105,15 @@ def prepare(args: argparse.Namespace) -> None:
 
     Sets ``args.pixel_info`` (for the output's metadata), the channel axis
     the file names (unless ``--channel-axis``), sigma and spacing in pixels
-    of this file for a physical ``--units`` without ``--spacing``, and
-    ``args.record``, the document the output carries.
+    of this file for a physical ``--units`` without ``--spacing``,
+    ``args.record``, the document the output carries, and ``args.notes``,
+    lines for stderr once every check has passed (the axes chosen by rule).
+
+    The record's settings keep sigma as given, before this file's pixel
+    size divides it: a physical sigma without ``--spacing`` is recorded
+    without a spacing, so applied to any file (``--settings``) it takes that
+    file's pixel size, as a batch does.  The size read from this file is
+    noted beside the settings (``spacing_from_file``).
 
     Raises
     ------
@@ -120,17 +126,18 @@ def prepare(args: argparse.Namespace) -> None:
         info = pixel_info(args.image, args.reader)
     except (FileNotFoundError, ValueError) as error:
         raise InputError(str(error)) from None
-    args.pixel_info = info
+    args.pixel_info, args.notes = info, []
     if args.channel_axis is None:
         args.channel_axis = info.channel_axis
     if args.axes is None and getattr(args, "settings", None) is None:
         args.axes = axes_by_rule(args, info)
-    if is_physical(args.units) and args.spacing is None:
-        args.sigma, args.spacing = physical_sigma(args, info)
     try:
         args.record = record(args)
     except ValueError as error:
         raise InputError(str(error)) from None
+    if is_physical(args.units) and args.spacing is None:
+        args.sigma, args.spacing = physical_sigma(args, info)
+        args.record["spacing_from_file"] = list(args.spacing)
 
 
 def axes_by_rule(args: argparse.Namespace, info: Any) -> tuple[int, ...] | None:
@@ -139,8 +146,9 @@ def axes_by_rule(args: argparse.Namespace, info: Any) -> tuple[int, ...] | None:
     The widget's rule (:func:`napari_masked_blur._math.frames.rule_axes`)
     on the file's dimension order (OME-TIFF, ImageJ, OME-Zarr, bioio): T and
     C axes are frames; a file without one (``.npy``, plain Zarr or TIFF) is
-    unlabelled, so a 4D+ image is frames of 3D volumes.  Says which on
-    stderr; None when every axis but the channel axis is smoothed.
+    unlabelled, so a 4D+ image is frames of 3D volumes.  Adds the line that
+    says which to ``args.notes``; None when every axis but the channel axis
+    is smoothed.
     """
     from napari_masked_blur._files.formats import open_image
 
@@ -154,7 +162,7 @@ def axes_by_rule(args: argparse.Namespace, info: Any) -> tuple[int, ...] | None:
     if args.channel_axis is not None and not -ndim <= args.channel_axis < ndim:
         return None  # BlurSettings.check names the bad channel axis
     axes, line = rule_axes(info.labels(ndim), args.channel_axis)
-    print(line, file=sys.stderr)
+    args.notes.append(line)
     every = ndim - (args.channel_axis is not None)
     return None if len(axes) == every else axes
 
@@ -197,7 +205,7 @@ def physical_sigma(
                 f"{os.fspath(args.image)!r} has no pixel size along its axis "
                 f"{i} ({axes[i]}) for sigma in {unit!r}: give --spacing"
             )
-        spacing.append(sizes[i] or 1.0)
+        spacing.append(1.0 if sizes[i] is None else sizes[i])
     return tuple(sigma), tuple(spacing)
 
 
@@ -216,9 +224,12 @@ def cli_settings(args: argparse.Namespace) -> BlurSettings:
 def record(args: argparse.Namespace) -> dict[str, Any]:
     """What an output says of how it was made: the settings document, the
     package version and the input names."""
-    return {
+    made = {
         "settings": cli_settings(args).to_dict(),
         "version": package_version(),
         "image": os.fspath(args.image),
         "mask": os.fspath(args.mask),
     }
+    if getattr(args, "other", None) is not None:  # a filter of two images
+        made["other"] = os.fspath(args.other)
+    return made

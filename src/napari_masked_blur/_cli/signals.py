@@ -41,6 +41,17 @@ def signal_name(stop: KeyboardInterrupt) -> str:
     return "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
 
 
+def stopped_line(stop: KeyboardInterrupt) -> str:
+    """What the command says when ``stop`` ended it: a batch says how many
+    outputs it wrote (``stop.batch_line``, set by :mod:`.batch`), one file
+    that nothing was written."""
+    how = f"stopped by {signal_name(stop)}"
+    batch_line = getattr(stop, "batch_line", None)
+    if batch_line is not None:
+        return f"{how} {batch_line}"
+    return f"{how}; no output written, the partial one removed"
+
+
 def _raise_stopped(signum: int, frame: FrameType | None) -> None:
     raise Stopped(signum)
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import glob
 import os
+import sys
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cache
 from pathlib import Path
 
 from napari_masked_blur._cli.errors import InputError
@@ -30,6 +32,7 @@ class Job:
     image: Path
     mask: Path
     output: Path
+    other: Path | None = None
 
 
 def split_name(name: str) -> tuple[str, str]:
@@ -78,6 +81,11 @@ def plan_jobs(
 ) -> list[Job]:
     """Every image of a folder or glob with its mask and output.
 
+    Each folder or glob is listed once, and every look-up is by name in a
+    dict, so planning costs in proportion to the number of files.  Files
+    that are outputs of this batch (an earlier run's, written beside the
+    images) are left out, and said on stderr: see :func:`_our_outputs`.
+
     Parameters
     ----------
     image, mask : str
@@ -94,12 +102,32 @@ def plan_jobs(
     InputError
         Listing every problem found.
     """
+    try:
+        return _plan(image, mask, output, mask_pattern)
+    finally:
+        _real.cache_clear()
+
+
+@cache
+def _real(path: Path) -> Path:
+    """``path`` resolved, once per path while a batch is planned."""
+    return path.resolve()
+
+
+def _plan(image: str, mask: str, output: str, mask_pattern: str | None) -> list[Job]:
     problems: list[str] = []
     images = list_images(image)
+    outputs = {p: _output(p, output, problems) for p in images}
+    ours = _our_outputs(images, outputs)
+    images = [p for p in images if p not in ours]
+    reasons: dict[Path, str] = {}
     if is_many(mask):
-        partners = {p: _partner(p, mask, mask_pattern, problems) for p in images}
-        taken = {m.resolve() for m in partners.values() if m is not None}
-        images = [p for p in images if p.resolve() not in taken]
+        masks = MaskListing(mask)
+        partners = {
+            p: masks.partner(p, mask_pattern, problems, reasons) for p in images
+        }
+        taken = {_real(m) for m in partners.values() if m is not None}
+        images = [p for p in images if _real(p) not in taken]
     elif mask_pattern is not None:
         raise InputError(f"--mask-pattern needs a folder or glob MASK, got {mask!r}")
     else:
@@ -111,54 +139,167 @@ def plan_jobs(
     jobs = []
     for path in images:
         if partners[path] is None:
-            stem = split_name(path.name)[0]
-            wanted = (
-                repr(mask_pattern.format(stem=stem, name=path.name))
-                if mask_pattern is not None
-                else f"{path.name!r}, or {stem!r} with another suffix"
-            )
-            problems.append(
-                f"no mask for {str(path)!r} in {mask!r} (looked for {wanted}; "
-                "give the masks' names with --mask-pattern, e.g. "
-                "--mask-pattern '{stem}_mask.tif')"
-            )
-            continue
-        target = _output(path, output, problems)
-        if target is not None:
-            jobs.append(Job(path, partners[path], target))
+            problems.append(reasons.get(path) or _no_mask(path, mask, mask_pattern))
+        elif outputs[path] is not None:
+            jobs.append(Job(path, partners[path], outputs[path]))
     problems += _clashes(jobs)
     if problems:
         raise InputError(
             f"{len(problems)} problem(s), nothing done:\n  " + "\n  ".join(problems)
         )
+    if ours:
+        names = ", ".join(repr(p.name) for p in sorted(ours)[:3])
+        more = f" and {len(ours) - 3} more" if len(ours) > 3 else ""
+        print(
+            f"leaving out {len(ours)} file(s) written by an earlier run, not "
+            f"images: {names}{more}",
+            file=sys.stderr,
+        )
     return jobs
+
+
+def pair_others(
+    jobs: list[Job], other: str | None, pattern: str | None = None
+) -> list[Job]:
+    """``jobs`` with each image's ``--other`` file (a filter of two images).
+
+    ``other`` is one file for every image, or a folder or glob whose files
+    are paired with the images as masks are (by name, or by ``pattern``,
+    e.g. ``{stem}_green.tif``).  None: the jobs as they are.
+
+    Raises
+    ------
+    InputError
+        Listing every image without its other file, and every output that
+        would be one of them.
+    """
+    if other is None:
+        if pattern is not None:
+            raise InputError(f"--other-pattern {pattern!r} needs --other")
+        return jobs
+    problems: list[str] = []
+    reasons: dict[Path, str] = {}
+    if not is_many(other):
+        if pattern is not None:
+            raise InputError(
+                f"--other-pattern needs a folder or glob --other, got {other!r}"
+            )
+        if not Path(other).exists():
+            raise InputError(f"no such --other file: {other!r}")
+        partners = dict.fromkeys((job.image for job in jobs), Path(other))
+    else:
+        others = MaskListing(other, "--other files", "--other-pattern")
+        partners = {
+            job.image: others.partner(job.image, pattern, problems, reasons)
+            for job in jobs
+        }
+    paired = []
+    for job in jobs:
+        partner = partners[job.image]
+        if partner is None:
+            problems.append(
+                reasons.get(
+                    job.image, f"no --other file for {str(job.image)!r} in {other!r}"
+                )
+            )
+        elif _real(partner) == _real(job.output):
+            problems.append(f"output {str(job.output)!r} is one of the inputs")
+        else:
+            paired.append(replace(job, other=partner))
+    _real.cache_clear()
+    if problems:
+        raise InputError(
+            f"{len(problems)} problem(s), nothing done:\n  " + "\n  ".join(problems)
+        )
+    return paired
+
+
+def _no_mask(image: Path, masks: str, pattern: str | None) -> str:
+    """The image has no mask: say which name was looked for, and the option."""
+    stem = split_name(image.name)[0]
+    wanted = (
+        repr(pattern.format(stem=stem, name=image.name))
+        if pattern is not None
+        else f"{image.name!r}, or {stem!r} with another suffix"
+    )
+    return (
+        f"no mask for {str(image)!r} in {masks!r} (looked for {wanted}; give "
+        "the masks' names with --mask-pattern, e.g. --mask-pattern "
+        "'{stem}_mask.tif')"
+    )
 
 
 def _known() -> str:
     return ", ".join(IMAGE_SUFFIXES)
 
 
-def _partner(
-    image: Path, masks: str, pattern: str | None, problems: list[str]
-) -> Path | None:
-    """The mask of ``image`` in a folder or glob of masks, or None."""
-    stem, _ = split_name(image.name)
-    if _GLOB & set(masks):
-        candidates = [Path(p) for p in sorted(glob.glob(masks))]
-    else:
-        candidates = sorted(Path(masks).iterdir())
-    by_name = {p.name: p for p in candidates}
-    if pattern is not None:
-        name = _format(pattern, "--mask-pattern", image, problems)
-        return by_name.get(name) if name is not None else None
-    if image.name in by_name and by_name[image.name].resolve() != image.resolve():
-        return by_name[image.name]
-    same_stem = [
-        p
-        for p in candidates
-        if split_name(p.name)[0] == stem and p.resolve() != image.resolve()
-    ]
-    return same_stem[0] if len(same_stem) == 1 else None
+def _our_outputs(images: list[Path], outputs: dict[Path, Path | None]) -> set[Path]:
+    """The listed files that are outputs of ours, not images.
+
+    A file is ours when it carries our record (:func:`.records.read_record`)
+    and either it is where this batch writes another listed image's output,
+    or it is an ``.npy`` with its record beside it.  Only those candidates
+    are opened: one look-up per file.
+    """
+    from napari_masked_blur._files.records import read_record
+    from napari_masked_blur._files.safety import sidecar
+
+    listed = {_real(p): p for p in images}
+    candidates = {
+        listed[target]
+        for source, out in outputs.items()
+        if out is not None
+        and (target := _real(out)) in listed
+        and listed[target] != source
+    }
+    candidates |= {
+        p for p in images if p.name.lower().endswith(".npy") and sidecar(p).is_file()
+    }
+    return {p for p in candidates if read_record(p) is not None}
+
+
+class MaskListing:
+    """A folder or glob of masks (or of ``--other`` files), listed once,
+    looked up by name and by stem."""
+
+    def __init__(
+        self, masks: str, what: str = "masks", option: str = "--mask-pattern"
+    ) -> None:
+        self.masks, self.what, self.option = masks, what, option
+        if _GLOB & set(masks):
+            candidates = [Path(p) for p in sorted(glob.glob(masks))]
+        else:
+            candidates = sorted(Path(masks).iterdir())
+        self.by_name = {p.name: p for p in candidates}
+        self.by_stem: dict[str, list[Path]] = defaultdict(list)
+        for path in candidates:
+            self.by_stem[split_name(path.name)[0]].append(path)
+
+    def partner(
+        self,
+        image: Path,
+        pattern: str | None,
+        problems: list[str],
+        reasons: dict[Path, str],
+    ) -> Path | None:
+        """The mask of ``image``, or None (with the reason in ``reasons``
+        when it is not simply missing)."""
+        if pattern is not None:
+            name = _format(pattern, self.option, image, problems)
+            return self.by_name.get(name) if name is not None else None
+        real = _real(image)
+        named = self.by_name.get(image.name)
+        if named is not None and _real(named) != real:
+            return named
+        stem, _ = split_name(image.name)
+        same_stem = [p for p in self.by_stem.get(stem, []) if _real(p) != real]
+        if len(same_stem) > 1:
+            reasons[image] = (
+                f"{len(same_stem)} candidate {self.what} for {str(image)!r} in "
+                f"{self.masks!r}: {', '.join(repr(p.name) for p in same_stem)}; "
+                f"name one with {self.option}"
+            )
+        return same_stem[0] if len(same_stem) == 1 else None
 
 
 def _format(pattern: str, option: str, image: Path, problems: list[str]) -> str | None:
@@ -196,8 +337,8 @@ def _clashes(jobs: list[Job]) -> list[str]:
     """Two images written to one output, or an output that is an input."""
     by_output: dict[Path, list[Path]] = defaultdict(list)
     for job in jobs:
-        by_output[job.output.resolve()].append(job.image)
-    inputs = {j.image.resolve() for j in jobs} | {j.mask.resolve() for j in jobs}
+        by_output[_real(job.output)].append(job.image)
+    inputs = {_real(j.image) for j in jobs} | {_real(j.mask) for j in jobs}
     problems = [
         f"{' and '.join(repr(str(p)) for p in images)} would all be written to "
         f"{str(output)!r}"

@@ -25,13 +25,21 @@ input arrives.  Everyone else asks:
   reverse);
 - :func:`expect_loops` / :func:`loops_coming`: a caller that will prepare a
   key soon says so, and the others take a route that needs no compiled
-  loop meanwhile, rather than compile it on their own thread.
+  loop meanwhile, rather than compile it on their own thread;
+- :func:`never_compile_here`: marks the calling thread (the live widget's
+  main thread and its runner) as one that must never wait for numba: there
+  ``compiled_loops(key, now=True)`` queues the key instead and answers
+  None, so the caller takes its numpy route until the worker is done.
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 from collections import deque
+from pathlib import Path
 from collections.abc import Callable
 from types import ModuleType
 
@@ -41,6 +49,9 @@ import numpy.typing as npt
 LoopKey = tuple[str, np.dtype, np.dtype, np.dtype]
 FAMILIES = ("fused", "planes")
 WORKER_NAME = "numba warm-up"
+# A child process that compiles longer than this is left to end on its own;
+# the worker then gets the loops ready itself.
+CHILD_TIMEOUT_S = 300
 
 
 def loop_key(
@@ -66,6 +77,39 @@ def _load(key: LoopKey) -> ModuleType:
     return loops
 
 
+def _compile_in_child(key: LoopKey) -> None:
+    """Get ``key``'s loops into numba's cache in a child process, and wait for it.
+
+    numba compiles in Python, holding the interpreter for the seconds a
+    cold cache takes: in this process that slows every thread that needs
+    it (the widget's pieces, the event loop).  A child process compiles on
+    an interpreter of its own and writes numba's cache (the same folder:
+    the same environment), from which this process then loads the loops in
+    a fraction of that.  Where the child fails (no numba, a cache that
+    cannot be written) this process compiles them itself, as before.
+    """
+    root = str(Path(__file__).resolve().parents[2])  # the folder holding the package
+    path = os.environ.get("PYTHONPATH")
+    env = dict(os.environ, PYTHONPATH=root if not path else root + os.pathsep + path)
+    command = [sys.executable, "-c", _CHILD, key[0], *(t.str for t in key[1:])]
+    try:
+        subprocess.run(
+            command, env=env, timeout=CHILD_TIMEOUT_S, check=False,
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired):
+        pass  # compiled here instead
+
+
+_CHILD = """\
+import sys
+import numpy as np
+from napari_masked_blur._engines._compiled import _load
+_load((sys.argv[1], *(np.dtype(t) for t in sys.argv[2:])))
+"""
+
+
 class LoopLoader:
     """Compiled loops per key, got ready on one queue or on the caller's thread.
 
@@ -76,10 +120,19 @@ class LoopLoader:
         where they cannot be (no numba, types it cannot compile): the key
         then fails for good and its callers take their numpy route.  The
         default imports the loop module and warms it; tests give a fake.
+    compile_first : callable, optional
+        ``compile_first(key)``, called by the worker before it loads a key:
+        fills numba's cache elsewhere (:func:`_compile_in_child`), so that
+        the load on the worker finds the loops compiled.
     """
 
-    def __init__(self, load: Callable[[LoopKey], object] = _load) -> None:
+    def __init__(
+        self,
+        load: Callable[[LoopKey], object] = _load,
+        compile_first: Callable[[LoopKey], None] | None = None,
+    ) -> None:
         self._load = load
+        self._compile_first = compile_first
         self._lock = threading.Lock()  # guards the tables below
         # Held through every load, on the worker or a caller's thread: numba
         # compiles under a lock of its own anyway, and a load that waited
@@ -95,11 +148,16 @@ class LoopLoader:
     def loops(self, key: LoopKey, now: bool = False) -> object | None:
         """The loops for ``key`` if ready; with ``now``, made ready here first.
 
-        None when they are not ready (or, with ``now``, cannot be made).
+        None when they are not ready (or, with ``now``, cannot be made).  On
+        a thread marked by :func:`never_compile_here`, ``now`` queues the key
+        (:meth:`prepare`) and answers None rather than wait.
         """
         with self._lock:
             if key in self._ready or key in self._failed or not now:
                 return self._ready.get(key)
+        if getattr(_THREAD, "never_compile", False):
+            self.prepare(key)
+            return None
         self._get_ready(key)
         with self._lock:
             return self._ready.get(key)
@@ -109,6 +167,13 @@ class LoopLoader:
         with self._lock:
             settled = key in self._ready or key in self._failed
             return not settled and (key in self._expected or key in self._done)
+
+    def pending(self) -> bool:
+        """Whether any key is expected, queued or loading, and not settled yet."""
+        with self._lock:
+            settled = self._ready.keys() | self._failed
+            queued = {k for k, done in self._done.items() if not done.is_set()}
+            return bool((self._expected | queued) - settled)
 
     def expect(self, key: LoopKey) -> None:
         """Note that ``key`` will be prepared soon: :meth:`coming` from now on."""
@@ -160,6 +225,9 @@ class LoopLoader:
                     self._worker = None  # the next prepare starts a new one
                     return
                 key = self._queue.popleft()
+                settled = key in self._ready or key in self._failed
+            if self._compile_first is not None and not settled:
+                self._compile_first(key)
             self._get_ready(key)
 
     def _get_ready(self, key: LoopKey) -> None:
@@ -183,13 +251,25 @@ class LoopLoader:
                 done.set()
 
 
-LOADER = LoopLoader()
+_THREAD = threading.local()  # never_compile: the thread must not wait for numba
+
+LOADER = LoopLoader(_load, _compile_in_child)
 """The loader every caller shares: one queue, one worker, for the process."""
 
 
 def compiled_loops(key: LoopKey, *, now: bool = False) -> object | None:
     """The compiled loops for ``key``, or None (see :meth:`LoopLoader.loops`)."""
     return LOADER.loops(key, now=now)
+
+
+def never_compile_here() -> None:
+    """Mark the calling thread: loops are never compiled or loaded on it.
+
+    ``compiled_loops(key, now=True)`` called on it queues ``key`` for the
+    worker and answers None (see :meth:`LoopLoader.loops`).  For the threads
+    a user waits on: the live widget's main thread and its runner.
+    """
+    _THREAD.never_compile = True
 
 
 def prepare_loops(key: LoopKey) -> threading.Event:
@@ -210,6 +290,11 @@ def unexpect_loops(key: LoopKey) -> None:
 def loops_coming(key: LoopKey) -> bool:
     """Whether ``key``'s loops are on their way, not ready yet: take another route."""
     return LOADER.coming(key)
+
+
+def loops_pending() -> bool:
+    """Whether any loops are on their way (see :meth:`LoopLoader.pending`)."""
+    return LOADER.pending()
 
 
 def wait_for_loops(timeout: float | None = None) -> bool:

@@ -120,6 +120,9 @@ def fused_masked_blur(
     if image.ndim == 2:
         image, mask, out = image[None], mask[None], out[None]
         box, sigma = (slice(0, 1), *box), (0.0, *sigma)
+    # Read-only views: the one layout the loops are warmed for (_fused_loops.warm).
+    image, mask = image.view(), mask.view()
+    image.flags.writeable = mask.flags.writeable = False
     kind = out.dtype.type
     axes = [
         _axis(s, b, n, mode, truncate, kind)
@@ -204,6 +207,12 @@ def _input_refusal(image: np.ndarray, mask: np.ndarray, dtype: np.dtype) -> str 
         if not array.flags.c_contiguous:
             return f"the {name} is not C-contiguous"
     return None
+
+
+def fused_takes(image: np.dtype, mask: np.dtype, out: np.dtype) -> bool:
+    """Whether the fused loops take images, masks and outputs of these types."""
+    pixel = (np.empty((1, 1), image), np.empty((1, 1), mask))
+    return _input_refusal(*pixel, np.dtype(out)) is None
 
 
 def prepare_fused(key: tuple[np.dtype, np.dtype, np.dtype]) -> None:

@@ -241,11 +241,20 @@ def fused_block(
 
 
 def warm(image: np.dtype, mask: np.dtype, result: np.dtype) -> None:
-    """Run the loops once on a tiny input of these types: compile or load them."""
+    """Run the loops once on a tiny input of these types: compile or load them.
+
+    In the one layout the driver gives them (:func:`._fused.fused_masked_blur`):
+    image and mask C-ordered and read-only, the output C-ordered and
+    writable.  Another layout would be another type to numba, compiled by
+    whichever thread first met it.
+    """
     shape = (1, 3, 3)
     taps = np.ones(1, result)
     index = np.zeros(3, np.int64)
-    arrays = (np.zeros(shape, image), np.zeros(shape, mask), np.zeros(shape, result))
+    inputs = [np.zeros(shape, image), np.zeros(shape, mask)]
+    for array in inputs:
+        array.flags.writeable = False
+    arrays = (*inputs, np.zeros(shape, result))
     flags = (False, image.kind == "f", result.type(0), result.type)
     fused_block(
         *arrays, *flags, 0, taps, index[:1], 0, taps, index, 0, taps, index, 0,

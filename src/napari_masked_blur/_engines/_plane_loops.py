@@ -70,6 +70,7 @@ def reduce_planes(
     flat = image.ndim == 2  # one row of planes: a single row of the loop
     if flat:
         image, mask = image[:, np.newaxis], mask[:, np.newaxis]
+    image, mask = _as_warmed(image, mask)
     kind = np.dtype(dtype).type
     shape = (taps.shape[0], *image.shape[1:])
     numerator, weights = np.empty(shape, dtype), np.empty(shape, dtype)
@@ -95,23 +96,35 @@ def reduce_planes(
 
 
 def warm(image: np.dtype, mask: np.dtype, result: np.dtype) -> None:
-    """Run the loop once for these types, in every layout the planes give it.
+    """Run the loop once for these types, in every layout :func:`_as_warmed` gives.
 
-    A mask window is a plain array (writable, C order), a read-only view
-    of one, or a broadcast view (a mask with fewer axes than the image):
-    each is a type of its own to numba.  A float mask reaches the loop as a
-    copy (scaled to unit weights), so only in the first layout.
+    The image reaches the loop C-ordered and read-only; the mask read-only,
+    C-ordered or not (a window of a broadcast mask, of part of a plane).
+    numba compiles one version of the loop per layout, so these are all the
+    versions that ever run.  A float mask reaches the loop as a copy
+    (scaled to unit weights), so only C-ordered.
     """
     window = np.zeros((5, 2, 8), image)
     plain = np.ones(window.shape, mask)
     masks = [plain]
     if plain.dtype.kind != "f":
-        masks += [
-            np.broadcast_to(plain, plain.shape),
-            np.broadcast_to(plain[0], plain.shape),
-        ]
+        masks.append(np.broadcast_to(plain[0], plain.shape))
     for layout in masks:
         reduce_planes(window, layout, np.ones((1, 5)), result)
+
+
+def _as_warmed(image: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``image`` and ``mask`` in the layouts :func:`warm` compiled the loop for.
+
+    Each layout (C order or not, writable or not) is a type of its own to
+    numba, and a type not compiled yet would be compiled by the calling
+    thread: read-only views of both, the image C-ordered (a copy only for
+    a window of part of a plane, which is small).
+    """
+    image = np.ascontiguousarray(image).view()
+    mask = mask.view()
+    image.flags.writeable = mask.flags.writeable = False
+    return image, mask
 
 
 def _compiled(function):

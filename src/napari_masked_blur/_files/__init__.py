@@ -8,6 +8,8 @@
 - :mod:`.atomic`: partial names, the final move that replaces nothing
   unasked, stale partials, small text files written atomically;
 - :mod:`.safety`: an output may not be, hold or lie in an input;
+- :mod:`.records`: an output's record read back, and whether it is whole;
+- :mod:`.lock`: one batch at a time writes into a folder;
 - :mod:`.settings_file`: settings documents read and written.
 
 May import :mod:`napari_masked_blur._math`, dask, zarr and tifffile (bioio

@@ -12,6 +12,7 @@ only the chunks it touches.
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from functools import lru_cache
@@ -22,7 +23,12 @@ import numpy as np
 import tifffile
 import zarr
 
-from napari_masked_blur._files.io import file_format, open_array, tifffile_complaints
+from napari_masked_blur._files.io import (
+    check_not_empty,
+    file_format,
+    open_array,
+    tifffile_complaints,
+)
 
 READERS = ("auto", "bioio")
 
@@ -46,6 +52,11 @@ _METRES = {
     "m": 1.0,
     "meter": 1.0,
 }
+# Time units by every name the formats use, in seconds ("sec": ImageJ's).
+_SECONDS = {"ns": 1e-9, "nanosecond": 1e-9, "µs": 1e-6, "us": 1e-6}
+_SECONDS |= {"microsecond": 1e-6, "ms": 1e-3, "millisecond": 1e-3}
+_SECONDS |= {"s": 1.0, "sec": 1.0, "second": 1.0, "min": 60.0, "minute": 60.0}
+_SECONDS |= {"h": 3600.0, "hour": 3600.0, "d": 86400.0, "day": 86400.0}
 EXTRA_HINT = "pip install 'napari-masked-blur[formats]'"
 
 
@@ -64,11 +75,19 @@ class PixelInfo:
         axis without one (time, channels).  None when the file has none.
     unit : str, optional
         The length unit of ``sizes`` (e.g. ``"micrometer"``).
+    time : float, optional
+        The time between two frames of the ``T`` axis, in ``time_unit``.
+    time_unit : str, optional
+        The unit of ``time`` (e.g. ``"s"``, ``"second"``); None: not said.
+
+    Every size and ``time`` that :func:`pixel_info` gives is finite and > 0.
     """
 
     axes: str | None = None
     sizes: tuple[float | None, ...] | None = None
     unit: str | None = None
+    time: float | None = None
+    time_unit: str | None = None
 
     def sizes_in(self, unit: str) -> tuple[float | None, ...] | None:
         """``sizes`` converted to ``unit`` (a length unit of :data:`_METRES`)."""
@@ -110,6 +129,11 @@ def metres(unit: str) -> float:
             f"unknown length unit {unit!r}; expected one of "
             f"{', '.join(sorted(set(_METRES) - {'å', 'μm'}))}"
         ) from None
+
+
+def seconds(unit: str) -> float | None:
+    """The length of a time ``unit`` in seconds; None for a unit not known."""
+    return _SECONDS.get(unit.strip().lower())
 
 
 # Pictures (PNG, JPEG, BMP) are read whole by OpenCV, a core dependency.
@@ -172,23 +196,54 @@ def _exists(path: str | os.PathLike) -> None:
 
 
 def pixel_info(path: str | os.PathLike, reader: str = "auto") -> PixelInfo:
-    """The axes and pixel sizes that the file at ``path`` records."""
+    """The axes, pixel sizes and time step that the file at ``path`` records.
+
+    Raises
+    ------
+    ValueError
+        The metadata cannot be read, or gives a pixel size or time step
+        that is not a finite number > 0 (0, negative, NaN, infinite): the
+        message names the file, the axis and the value "from its metadata".
+    """
     _exists(path)
     if uses_bioio(path, reader):
-        return _bioio_info(path, guess=reader == "auto")
+        return _checked(_bioio_info(path, guess=reader == "auto"), path)
     if is_picture(path):
         return PixelInfo(axes="YXS" if open_picture(path).ndim == 3 else "YX")
     kind = file_format(path)
+    check_not_empty(Path(path), kind)
+    readers = {"tiff": _tiff_info, "zarr": _zarr_info}
     try:
-        if kind == "tiff":
-            return _tiff_info(Path(path))
-        if kind == "zarr":
-            return _zarr_info(Path(path))
+        info = readers[kind](Path(path)) if kind in readers else PixelInfo()
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise ValueError(
             f"cannot read the metadata of {os.fspath(path)!r}: {error}"
         ) from error
-    return PixelInfo()
+    return _checked(info, path)
+
+
+def _checked(info: PixelInfo, path: str | os.PathLike) -> PixelInfo:
+    """``info``, once every pixel size and the time step are finite and > 0.
+
+    A size of 0 or NaN would make a sigma in micrometres infinite or NaN
+    pixels, and an OME output that says it; so the file is refused, never
+    given a size of 1 in its place.
+    """
+    axes = info.axes or "?" * len(info.sizes or ())
+    values = [
+        (f"pixel size {size!r} {info.unit or ''} along its axis {i} ({axes[i]})", size)
+        for i, size in enumerate(info.sizes or ())
+        if size is not None
+    ]
+    if info.time is not None:
+        values.append((f"time step {info.time!r} {info.time_unit or ''}", info.time))
+    for what, value in values:
+        if not (math.isfinite(value) and value > 0):
+            raise ValueError(
+                f"{os.fspath(path)!r} has a {' '.join(what.split())} from its "
+                "metadata; it must be a finite number > 0"
+            )
+    return info
 
 
 def _tiff_info(path: Path) -> PixelInfo:
@@ -206,16 +261,21 @@ def _tiff_info(path: Path) -> PixelInfo:
 
 
 def _ome_xml_info(xml: str, axes: str) -> PixelInfo:
-    """Pixel sizes from OME-XML (first image); units default to µm as in OME."""
+    """Pixel sizes and time step from OME-XML (first image); units default to
+    µm and s, as in OME."""
     image = tifffile.xml2dict(xml)["OME"]["Image"]
     pixels = (image[0] if isinstance(image, list) else image)["Pixels"]
+    time: dict[str, Any] = {}
+    if "T" in axes and "TimeIncrement" in pixels:
+        time["time"] = float(pixels["TimeIncrement"])
+        time["time_unit"] = str(pixels.get("TimeIncrementUnit", "s"))
     found = {
         a: float(pixels[f"PhysicalSize{a}"])
         for a in "XYZ"
         if f"PhysicalSize{a}" in pixels
     }
     if not found:
-        return PixelInfo(axes=axes)
+        return PixelInfo(axes=axes, **time)
     units = {pixels.get(f"PhysicalSize{a}Unit", "µm") for a in found}
     if len(units) > 1:  # bring them to one unit
         found = {
@@ -223,29 +283,35 @@ def _ome_xml_info(xml: str, axes: str) -> PixelInfo:
             for a, s in found.items()
         }
         units = {"micrometer"}
-    return PixelInfo(axes, tuple(found.get(a) for a in axes), units.pop())
+    return PixelInfo(axes, tuple(found.get(a) for a in axes), units.pop(), **time)
 
 
 def _imagej_info(tif: tifffile.TiffFile, axes: str) -> PixelInfo:
-    """ImageJ: Z from ``spacing``, Y and X from the resolution tags."""
+    """ImageJ: Z from ``spacing``, Y and X from the resolution tags, the time
+    step from ``finterval`` (in ``tunit``, seconds unless it says)."""
     meta = tif.imagej_metadata
+    time: dict[str, Any] = {}
+    if "T" in axes and "finterval" in meta:
+        time["time"] = float(meta["finterval"])
+        time["time_unit"] = str(meta.get("tunit", "sec"))
     tags = tif.pages.first.tags
     found: dict[str, float] = {}
     for axis, tag in (("X", "XResolution"), ("Y", "YResolution")):
         if tag in tags:
             numerator, denominator = tags[tag].value
-            if numerator:
-                found[axis] = denominator / numerator
+            # 0 pixels per unit: a pixel of no finite size, refused by _checked
+            found[axis] = denominator / numerator if numerator else math.inf
     if "spacing" in meta:
         found["Z"] = float(meta["spacing"])
     unit = str(meta.get("unit", "")).replace("\\u00B5", "µ") or None
     if not found or unit is None or unit.lower() not in _METRES:
-        return PixelInfo(axes=axes)
-    return PixelInfo(axes, tuple(found.get(a) for a in axes), unit)
+        return PixelInfo(axes=axes, **time)
+    return PixelInfo(axes, tuple(found.get(a) for a in axes), unit, **time)
 
 
 def _zarr_info(path: Path) -> PixelInfo:
-    """OME-Zarr (v0.4 or v0.5): the axes and the scale of the first level."""
+    """OME-Zarr (v0.4 or v0.5): the axes and the scale of the first level,
+    in space and in time."""
     node = zarr.open(str(path), mode="r")
     if isinstance(node, zarr.Array):
         return PixelInfo()
@@ -259,12 +325,18 @@ def _zarr_info(path: Path) -> PixelInfo:
     for transform in multiscale["datasets"][0].get("coordinateTransformations", []):
         if transform.get("type") == "scale":
             scale = transform["scale"]
+    if scale is None:
+        return PixelInfo(axes=names)
+    time: dict[str, Any] = {}
+    for axis, value in zip(axes, scale, strict=True):
+        if axis.get("type") == "time":
+            time = {"time": float(value), "time_unit": axis.get("unit")}
     spatial = [a.get("type") == "space" for a in axes]
     units = {a.get("unit") for a, s in zip(axes, spatial, strict=True) if s} - {None}
-    if scale is None or len(units) != 1:
-        return PixelInfo(axes=names)
+    if len(units) != 1:
+        return PixelInfo(axes=names, **time)
     sizes = tuple(float(v) if s else None for v, s in zip(scale, spatial, strict=True))
-    return PixelInfo(names, sizes, units.pop())
+    return PixelInfo(names, sizes, units.pop(), **time)
 
 
 def _bioimage(path: str, guess: bool) -> Any:
@@ -310,15 +382,32 @@ def _bioio_info(path: str | os.PathLike, guess: bool = False) -> PixelInfo:
     image = _cached_bioimage(os.fspath(path), os.path.getmtime(path), guess)
     order = _bioio_order(image)
     physical = image.physical_pixel_sizes
-    found = {a: getattr(physical, a) for a in "ZYX" if getattr(physical, a, None)}
+    found = {
+        a: float(getattr(physical, a))
+        for a in "ZYX"
+        if getattr(physical, a, None) is not None
+    }
+    time = _bioio_time(image) if "T" in order else {}
     if not found:
-        return PixelInfo(axes=order)
+        return PixelInfo(axes=order, **time)
     units = {
         str(getattr(image.dimension_properties, a).unit or "micrometer") for a in found
     }
     # bioio gives sizes in micrometres unless a reader attaches a unit.
     unit = units.pop() if len(units) == 1 else "micrometer"
-    return PixelInfo(order, tuple(found.get(a) for a in order), unit)
+    return PixelInfo(order, tuple(found.get(a) for a in order), unit, **time)
+
+
+def _bioio_time(image: Any) -> dict[str, Any]:
+    """bioio's time step: a timedelta, or (OME-Zarr) a number in the unit of
+    the T axis's dimension properties."""
+    interval = getattr(image, "time_interval", None)
+    if interval is None:
+        return {}
+    if hasattr(interval, "total_seconds"):
+        return {"time": interval.total_seconds(), "time_unit": "s"}
+    unit = getattr(getattr(image.dimension_properties, "T", None), "unit", None)
+    return {"time": float(interval), "time_unit": None if unit is None else str(unit)}
 
 
 class BioArray:

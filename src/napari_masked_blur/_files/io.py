@@ -64,14 +64,19 @@ def open_array(path: str | os.PathLike) -> Any:
     FileNotFoundError
         ``path`` does not exist.
     ValueError
-        The file cannot be read as the format its name says.
+        The file cannot be read as the format its name says, or holds no
+        pixels (an axis of length 0, or a 0-d array: a single value).
     """
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"no such file: {str(path)!r}")
     kind = file_format(path)
+    check_not_empty(path, kind)
     try:
-        return {"tiff": _open_tiff, "zarr": _open_zarr, "npy": _open_npy}[kind](path)
+        opener = {"tiff": _open_tiff, "zarr": _open_zarr, "npy": _open_npy}[kind]
+        array = opener(path)
+        check_pixels(array.shape)
+        return array
     except MemoryError:
         raise
     except Exception as error:  # whatever a damaged header makes the parser do
@@ -85,6 +90,20 @@ def _describe(error: Exception) -> str:
     if isinstance(error, (ValueError, OSError)) and str(error):
         return str(error)
     return f"{type(error).__name__}: {error}"
+
+
+def check_not_empty(path: Path, kind: str) -> None:
+    """Refuse a file of 0 bytes, saying so (a parser would say "EOF")."""
+    if path.is_file() and path.stat().st_size == 0:
+        raise ValueError(f"cannot read {str(path)!r} as {kind}: the file is empty")
+
+
+def check_pixels(shape: Sequence[int]) -> None:
+    """Refuse an array that is no image: a 0-d one, or one without pixels."""
+    if len(shape) == 0:
+        raise ValueError("the file holds a single value (a 0-d array), not an image")
+    if math.prod(shape) == 0:
+        raise ValueError(f"the file holds 0 pixels: its image has shape {tuple(shape)}")
 
 
 def _check_size(path: Path, offset: int, shape: Sequence[int], dtype: Any) -> None:
@@ -234,6 +253,7 @@ def _open_tiff(path: Path) -> MappedRows | TiffZarr:
         if offset is None:
             _check_strips(path, series)
     if offset is not None:
+        check_pixels(shape)  # before the size: 0 pixels, not "truncated"
         _check_size(path, offset, shape, dtype)
         return MappedRows(path, offset, shape, dtype)
     return TiffZarr(path)
@@ -270,6 +290,7 @@ def _open_npy(path: Path) -> Any:
         offset = file.tell()
     if fortran_order or dtype.hasobject:
         return np.load(path, mmap_mode="r")
+    check_pixels(shape)
     _check_size(path, offset, shape, dtype)
     return MappedRows(path, offset, shape, dtype)
 

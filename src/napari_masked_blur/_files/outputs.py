@@ -14,15 +14,17 @@ package version, the input names) where its readers look:
 ``.ome.tif``   OME-TIFF with the physical pixel sizes and ``record`` as a
                MapAnnotation (namespace ``napari-masked-blur``)
 ``.tif``       TIFF whose ImageDescription is JSON holding ``record``
-``.npy``       ``record`` in the sidecar ``NAME.npy.json``, written
-               atomically once the array is in place (an output refused
-               at the final move leaves no sidecar)
+``.npy``       ``record`` in the sidecar ``NAME.npy.json``, written once
+               the array is whole and moved into place right after it
+               (checked with the output before any work; an output
+               refused at the final move leaves no sidecar)
 =============  ==============================================================
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,9 +33,10 @@ from typing import Any
 
 import numpy as np
 
-from napari_masked_blur._files.atomic import write_text_atomic
-from napari_masked_blur._files.formats import EXTRA_HINT, PixelInfo, metres
+from napari_masked_blur._files.atomic import partial_path, write_text_atomic
+from napari_masked_blur._files.formats import EXTRA_HINT, PixelInfo, metres, seconds
 from napari_masked_blur._files.io import file_format
+from napari_masked_blur._files.safety import sidecar
 from napari_masked_blur._files.write import RawWriter, create_target, create_tiff
 
 KEY = "napari-masked-blur"
@@ -45,6 +48,10 @@ _NGFF_UNITS |= {1e-6: "micrometer", 1e-3: "millimeter", 1e-2: "centimeter"}
 _NGFF_UNITS |= {1.0: "meter"}
 _OME_XML_UNITS = {1e-12: "pm", 1e-10: "Å", 1e-9: "nm", 1e-6: "µm", 1e-3: "mm"}
 _OME_XML_UNITS |= {1e-2: "cm", 1.0: "m"}
+_NGFF_TIME_UNITS = {1e-9: "nanosecond", 1e-6: "microsecond", 1e-3: "millisecond"}
+_NGFF_TIME_UNITS |= {1.0: "second", 60.0: "minute", 3600.0: "hour", 86400.0: "day"}
+_OME_XML_TIME_UNITS = {1e-9: "ns", 1e-6: "µs", 1e-3: "ms", 1.0: "s", 60.0: "min"}
+_OME_XML_TIME_UNITS |= {3600.0: "h", 86400.0: "d"}
 
 Create = Callable[[Path, tuple[int, ...], np.dtype, tuple[int, ...]], Any]
 Finish = Callable[[Path, Path], None]
@@ -53,12 +60,6 @@ Finish = Callable[[Path, Path], None]
 def is_ome(path: str | os.PathLike) -> bool:
     """Whether the name asks for OME-Zarr or OME-TIFF."""
     return Path(path).name.lower().endswith(OME_SUFFIXES)
-
-
-def sidecar(path: str | os.PathLike) -> Path:
-    """Where the record of a ``.npy`` output lies: ``NAME.npy.json``."""
-    path = Path(path)
-    return path.with_name(path.name + ".json")
 
 
 def output_hooks(
@@ -95,7 +96,8 @@ def output_hooks(
         p, shape, dtype, chunks, {KEY: record} if kind == "zarr" else None
     )
     if kind == "npy":
-        return create, lambda _, final: write_json_atomic(sidecar(final), record)
+        # written whole at its partial name; write_lazy moves it in after the array
+        return create, lambda _, final: write_json(partial_path(sidecar(final)), record)
     return create, None
 
 
@@ -115,7 +117,18 @@ class About:
 
 def write_json_atomic(path: Path, document: Any) -> None:
     """Write ``document`` as JSON to ``path``: all of it or nothing."""
-    write_text_atomic(path, json.dumps(document, indent=2) + "\n")
+    write_text_atomic(path, json_text(document))
+
+
+def write_json(path: Path, document: Any) -> None:
+    """Write ``document`` as JSON to ``path``, a partial name (see
+    :func:`.atomic.partial_path`) that its caller moves into place."""
+    path.write_text(json_text(document), encoding="utf-8")
+
+
+def json_text(document: Any) -> str:
+    """``document`` as indented JSON, one line at the end."""
+    return json.dumps(document, indent=2) + "\n"
 
 
 def ome_axes(ndim: int, info: PixelInfo, channel_axis: int | None) -> str:
@@ -146,6 +159,41 @@ def _unit_name(unit: str | None, names: dict[float, str]) -> str | None:
     return None if unit is None else names.get(metres(unit))
 
 
+def _time_unit_name(unit: str | None, names: dict[float, str]) -> str | None:
+    length = None if unit is None else seconds(unit)
+    return None if length is None else names.get(length)
+
+
+def _scales(axes: str, info: PixelInfo, time_names: dict[float, str]) -> list:
+    """The step of each axis in its unit: the pixel size along Z, Y and X,
+    the time step along T; None where the file gives none (or gives a time
+    unit that ``time_names`` has no name for).
+
+    Raises ValueError for a step that is not a finite number > 0: an OME
+    file never says one (a bare NaN is not even JSON).
+    """
+    sizes = info.sizes
+    if sizes is None or len(sizes) != len(axes):
+        sizes = (None,) * len(axes)
+    time = info.time
+    if (
+        info.time_unit is not None
+        and _time_unit_name(info.time_unit, time_names) is None
+    ):
+        time = None
+    steps = [
+        size if axis in "ZYX" else time if axis == "T" else None
+        for axis, size in zip(axes, sizes, strict=True)
+    ]
+    for axis, step in zip(axes, steps, strict=True):
+        if step is not None and not (math.isfinite(step) and step > 0):
+            raise ValueError(
+                f"cannot write the step {step!r} of axis {axis} into OME "
+                "metadata: it must be a finite number > 0"
+            )
+    return steps
+
+
 def _ome_zarr(
     path: Path, shape: tuple[int, ...], dtype: np.dtype, chunks: tuple, about: About
 ) -> Any:
@@ -161,16 +209,17 @@ def _ome_zarr(
             f"OME-Zarr wants its axes in the order t, c, z, y, x; this image's "
             f"are {axes}: write .zarr or .ome.tif instead"
         )
-    sizes = info.sizes or (None,) * len(shape)
-    unit = _unit_name(info.unit, _NGFF_UNITS) if info.sizes else None
+    steps = _scales(axes, info, _NGFF_TIME_UNITS)
+    units = {"T": _time_unit_name(info.time_unit, _NGFF_TIME_UNITS)}
+    units |= dict.fromkeys("ZYX", _unit_name(info.unit, _NGFF_UNITS))
     dims = [
         DimSpec(
             name=axis.lower(),
             size=n,
-            scale=size or 1.0,
-            unit=unit if axis in "ZYX" and size else None,
+            scale=1.0 if step is None else step,
+            unit=None if step is None else units.get(axis),
         )
-        for axis, n, size in zip(axes, shape, sizes, strict=True)
+        for axis, n, step in zip(axes, shape, steps, strict=True)
     ]
     image = v05.Image(multiscales=[v05.Multiscale.from_dims(dims, n_levels=1)])
     _, arrays = prepare_image(
@@ -188,18 +237,25 @@ def _ome_zarr(
 def _ome_tiff(
     path: Path, shape: tuple[int, ...], dtype: np.dtype, _chunks: tuple, about: About
 ) -> RawWriter:
-    """An empty OME-TIFF with the pixel sizes and ``record`` as an annotation."""
+    """An empty OME-TIFF with the pixel sizes, the time step and ``record``
+    as an annotation."""
     axes = about.axes(len(shape))
     note = {KEY: json.dumps(about.record)}
     metadata: dict[str, Any] = {
         "axes": axes,
         "MapAnnotation": {"Namespace": KEY, "Value": note},
     }
-    unit = _unit_name(about.info.unit, _OME_XML_UNITS)
-    for axis, size in zip(axes, about.info.sizes or (), strict=False):
-        if axis in "ZYX" and size and unit:
-            metadata[f"PhysicalSize{axis}"] = size
+    info = about.info
+    unit = _unit_name(info.unit, _OME_XML_UNITS)
+    time_unit = _time_unit_name(info.time_unit, _OME_XML_TIME_UNITS)
+    for axis, step in zip(axes, _scales(axes, info, _OME_XML_TIME_UNITS), strict=True):
+        if axis in "ZYX" and step is not None and unit:
+            metadata[f"PhysicalSize{axis}"] = step
             metadata[f"PhysicalSize{axis}Unit"] = unit
+        if axis == "T" and step is not None:
+            metadata["TimeIncrement"] = step
+            if time_unit:  # else OME's default, the second
+                metadata["TimeIncrementUnit"] = time_unit
     return _raw_tiff(path, shape, dtype, ome=True, metadata=metadata)
 
 

@@ -9,6 +9,7 @@ in its folder and moved into place once complete (:mod:`.atomic`), after
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -25,7 +26,7 @@ from napari_masked_blur._files.atomic import (
     remove_path,
 )
 from napari_masked_blur._files.io import RawArray, file_format, index_slices
-from napari_masked_blur._files.safety import check_output, output_path
+from napari_masked_blur._files.safety import check_output, companions, output_path
 
 
 def write_lazy(
@@ -67,8 +68,11 @@ def write_lazy(
         target instead of :func:`create_target`:
         :func:`.outputs.output_hooks` gives one per format.
     finish : callable, optional
-        ``finish(temporary_path, path)`` runs once the output is in place
-        (e.g. a sidecar file): an output refused at the final move gets none.
+        ``finish(temporary_path, path)`` runs once every chunk is written,
+        before the final move.  The record of an ``.npy`` output (its
+        :func:`~.safety.companions`) is written by it at its
+        :func:`~.atomic.partial_path`, and moved into place right after the
+        output; an output refused at the final move gets none.
     inputs : sequence of path
         Files and Zarr arrays that ``array`` reads: ``path`` may not be,
         hold or lie in one of them or their Zarr store (:mod:`.safety`).
@@ -77,6 +81,9 @@ def write_lazy(
     ------
     FileExistsError
         ``path`` exists, or appeared during the run, and ``overwrite`` is false.
+    OSError
+        The disk is full (ENOSPC, EDQUOT): the message names ``path``; the
+        partial output is removed and nothing is at ``path``.
     ValueError
         ``path`` is refused by :func:`~.safety.check_output`.
     """
@@ -86,6 +93,7 @@ def write_lazy(
     if not _whole_multiples(array.chunks, chunks):
         array = array.rechunk(chunks)
     partial = partial_path(path)
+    records = [partial_path(record) for record in companions(path)]
     try:
         if create is None:
             target = create_target(partial, array.shape, array.dtype, chunks)
@@ -95,11 +103,23 @@ def write_lazy(
             da.store(array, target, lock=False)
         else:
             store(array, target)
-        move_into_place(partial, path, overwrite=overwrite)
         if finish is not None:
             finish(partial, path)
+        move_into_place(partial, path, overwrite=overwrite)
+        for record, final in zip(records, companions(path), strict=True):
+            if os.path.lexists(record):
+                move_into_place(record, final, overwrite=overwrite)
+    except OSError as error:
+        if error.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        raise OSError(
+            error.errno,
+            f"{os.strerror(error.errno)} while writing {str(path)!r}; the "
+            "partial output was removed, nothing was written there",
+        ) from None
     finally:
-        remove_path(partial)
+        for leftover in (partial, *records):
+            remove_path(leftover)
 
 
 def _whole_multiples(
@@ -211,9 +231,24 @@ class RawWriter(RawArray):
                 position = [s + i for s, i in zip(starts, index, strict=False)]
                 position += starts[run_axis:]
                 byte = self.offset + int(np.dot(position, strides))
-                os.pwrite(fd, value[index].tobytes(), byte)
+                write_all(fd, memoryview(value[index].view(np.uint8).reshape(-1)), byte)
         finally:
             os.close(fd)
+
+
+def write_all(fd: int, data: memoryview, position: int) -> None:
+    """Write every byte of ``data`` at ``position`` of the open file ``fd``.
+
+    ``os.pwrite`` may write less than it was given (a full disk, a quota, a
+    signal): the rest is written by further calls, and a disk that takes no
+    more raises ``OSError`` (ENOSPC) there.  A call that writes nothing at
+    all is taken as a full disk too, rather than looping forever.
+    """
+    while len(data):
+        written = os.pwrite(fd, data, position)
+        if written <= 0:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        data, position = data[written:], position + written
 
 
 def _first_axis_of_contiguous_run(chunk: tuple[int, ...], full: tuple[int, ...]) -> int:

@@ -11,12 +11,15 @@ import numpy.typing as npt
 
 from napari_masked_blur._lazy.overlap import filter_lazy
 from napari_masked_blur._math.options import BlurOptions, spatial_shape
+from napari_masked_blur._math.other import check_other
 
 
 def filter_multiscale(
     levels: Sequence[npt.ArrayLike],
     mask: npt.ArrayLike | Sequence[npt.ArrayLike],
     options: BlurOptions,
+    *,
+    other: Sequence[npt.ArrayLike] | None = None,
 ) -> list[da.Array]:
     """Lazy masked blur of every level of a multiscale (pyramid) image.
 
@@ -37,6 +40,9 @@ def filter_multiscale(
         A mask may have fewer axes than the image (it broadcasts).
     options : BlurOptions
         Checked against level 0 and its mask; sigma in level-0 pixels.
+    other : sequence of array_like, optional
+        The second image of a filter that takes one: a pyramid of the same
+        levels, each shaped like its image level.
 
     Returns
     -------
@@ -46,12 +52,36 @@ def filter_multiscale(
     axis = options.channel_axis
     space0 = spatial_shape(tuple(levels[0].shape), axis)
     masks = _masks_per_level(levels, mask, axis)
+    others = _others_per_level(levels, other, options)
     pyramid = []
-    for level, level_mask in zip(levels, masks, strict=True):
+    for level, level_mask, partner in zip(levels, masks, others, strict=True):
         factors = downsampling_factors(space0, spatial_shape(level.shape, axis))
         sigma = [s / f for s, f in zip(options.sigma, factors, strict=True)]
-        pyramid.append(filter_lazy(level, level_mask, options.with_sigma(sigma)))
+        level_options = options.with_sigma(sigma)
+        pyramid.append(filter_lazy(level, level_mask, level_options, other=partner))
     return pyramid
+
+
+def _others_per_level(
+    levels: Sequence[npt.ArrayLike], other: Any, options: BlurOptions
+) -> list[Any]:
+    """The second image's level for each image level (None for every level
+    when the filter takes none); each checked against its image level."""
+    if other is None:
+        check_other(levels[0], other, options)  # a filter that needs it says so
+        return [None] * len(levels)
+    if not isinstance(other, list | tuple):
+        raise ValueError(
+            f"other of a pyramid of {len(levels)} levels must be a pyramid of "
+            f"as many levels, got one array of shape {tuple(other.shape)}"
+        )
+    if len(other) != len(levels):
+        raise ValueError(
+            f"got {len(other)} levels of other for {len(levels)} image levels"
+        )
+    for level, partner in zip(levels, other, strict=True):
+        check_other(level, partner, options)
+    return list(other)
 
 
 def downsampling_factors(

@@ -43,14 +43,18 @@ from napari_masked_blur._math.region import filter_whole
 from napari_masked_blur._math.weights import check_weights
 
 
-def filter_lazy(image: Any, mask: Any, options: BlurOptions) -> da.Array:
-    """:func:`~napari_masked_blur.masked_gaussian` as a lazy dask array.
+def filter_lazy(
+    image: Any, mask: Any, options: BlurOptions, *, other: Any = None
+) -> da.Array:
+    """The filter of ``options`` (the masked Gaussian, ...) as a lazy dask array.
 
     ``image`` and ``mask`` may each be a dask array, a numpy array or
     anything ``dask.array.from_array`` takes (zarr, memory maps), checked
     into ``options`` (:meth:`~napari_masked_blur.BlurSettings.check`).  The
     output has the chunks of ``image`` (of ``mask`` when only the mask is a
-    dask array) and nothing is computed until asked.
+    dask array, of ``other`` when only it is) and nothing is computed until
+    asked.  ``other``, the second image of a filter that takes one, is
+    chunked and grown like the image.
 
     Examples
     --------
@@ -62,7 +66,11 @@ def filter_lazy(image: Any, mask: Any, options: BlurOptions) -> da.Array:
     >>> out.chunks == image.chunks, float(out[10, 10].compute())
     (True, 1.0)
     """
-    return _map_exact(_blur_block, image, mask, options)
+    if other is None:
+        return _map_exact(_blur_block, image, mask, options)
+    if not isinstance(image, da.Array) and isinstance(other, da.Array):
+        image = da.from_array(image, chunks=other.chunks)
+    return _map_exact(_blur_pair_block, image, mask, options, other=other)
 
 
 def normalized_convolution_lazy(
@@ -137,12 +145,14 @@ def _map_exact(
     options: BlurOptions,
     *,
     stacked: bool = False,
+    other: Any = None,
 ) -> da.Array:
     """``block_function(image, mask, options=options)`` over blocks grown by the kernel
     radius, cropped back.
 
     ``stacked``: the block function returns its two outputs stacked on a new
-    leading axis.
+    leading axis.  ``other``: a second image, chunked and grown like the
+    image, handed to the block function after the mask.
     """
     axis = options.channel_axis
     image, mask = _prepare(image, mask, axis)
@@ -158,6 +168,10 @@ def _map_exact(
         boundary,
         allow_rechunk=False,
     )
+    grown_other = ()
+    if other is not None:
+        other = _to_dask(other, image.chunks).rechunk(chunks)
+        grown_other = (overlap(other, depth, boundary, allow_rechunk=False),)
     dtype = output_dtype(image.dtype)
     out_chunks, new_axis = grown_image.chunks, None
     if stacked:
@@ -168,6 +182,7 @@ def _map_exact(
         block_function,
         grown_image,
         grown_mask,
+        *grown_other,
         options=options,
         chunks=out_chunks,
         new_axis=new_axis,
@@ -207,6 +222,13 @@ def _blur_block(
     image: np.ndarray, mask: np.ndarray, *, options: BlurOptions
 ) -> np.ndarray:
     return filter_whole(image, _mask_of_block(mask, options.channel_axis), options)
+
+
+def _blur_pair_block(
+    image: np.ndarray, mask: np.ndarray, other: np.ndarray, *, options: BlurOptions
+) -> np.ndarray:
+    mask = _mask_of_block(mask, options.channel_axis)
+    return filter_whole(image, mask, options, other)
 
 
 def _convolve_both_block(

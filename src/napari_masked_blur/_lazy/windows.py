@@ -22,7 +22,12 @@ from napari_masked_blur._math.region import filter_region
 
 
 def filter_windows(
-    image: Any, mask: Any, options: BlurOptions, *, chunks: tuple[int, ...]
+    image: Any,
+    mask: Any,
+    options: BlurOptions,
+    *,
+    chunks: tuple[int, ...],
+    other: Any = None,
 ) -> da.Array:
     """Lazy masked blur of ``image`` inside ``mask``, each chunk from its window.
 
@@ -36,6 +41,9 @@ def filter_windows(
     chunks : tuple of int
         Chunk shape of the result, one entry per axis of ``image``; the
         channel axis is always one chunk.
+    other : array, optional
+        The second image of a filter that takes one, shaped like ``image``
+        and read like it: each chunk reads its own window.
 
     Examples
     --------
@@ -60,15 +68,16 @@ def filter_windows(
         image=image,
         mask=mask,
         options=options,
+        other=other,
     )
 
 
 def _window_block(
-    *, image: Any, mask: Any, options: BlurOptions, block_info: dict
+    *, image: Any, mask: Any, options: BlurOptions, other: Any, block_info: dict
 ) -> np.ndarray:
     location = block_info[None]["array-location"]
     axis = options.channel_axis
     if axis is not None:
         location = location[:axis] + location[axis + 1 :]
     region = tuple(slice(start, stop) for start, stop in location)
-    return filter_region(image, mask, region, options)
+    return filter_region(image, mask, region, options, other)

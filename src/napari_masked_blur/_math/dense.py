@@ -40,22 +40,26 @@ from napari_masked_blur._math.boxes import (
 from napari_masked_blur._math.dtypes import output_dtype
 from napari_masked_blur._math.options import BlurOptions
 from napari_masked_blur._math.outside import apply_outside, fill_around, place_region
+from napari_masked_blur._math.terms import term_arrays
 from napari_masked_blur._math.weights import (
     mask_inside,
     unit_weights,
     weight_exponent,
-    zero_missing,
 )
 
 
 def filter_dense(
-    image: np.ndarray, mask: np.ndarray, options: BlurOptions
+    image: np.ndarray,
+    mask: np.ndarray,
+    options: BlurOptions,
+    other: np.ndarray | None = None,
 ) -> np.ndarray:
     """The filter over the whole image with one mask (no per-label).
 
     Outside the mask's bounding box every weight is 0, so the result there
     is known without filtering: only the window that determines the box is
-    smoothed (with "fill", the box grown by the kernel's reach).
+    smoothed (with "fill", the box grown by the kernel's reach).  ``other``:
+    the second image of a filter that takes one, shaped like ``image``.
     """
     inside = mask_inside(mask, options.labels)
     box = bounding_box(inside)
@@ -76,6 +80,7 @@ def filter_dense(
         # Weights as they are (a float certainty map) or 0/1; checked above.
         mask[window] if mask.dtype.kind == "f" else inside[window],
         options,
+        None if other is None else other[with_channel(window, axis)],
     )[0]
     quotient = quotient[with_channel(inner, axis)]
     if box_pixels(inner) < box_pixels(window):
@@ -182,19 +187,26 @@ def _shift(image: np.ndarray, weights: np.ndarray, dtype: np.dtype) -> float:
 
 
 def normalized_quotient(
-    image: np.ndarray, weights: np.ndarray, options: BlurOptions
+    image: np.ndarray,
+    weights: np.ndarray,
+    options: BlurOptions,
+    other: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(result, G*w)`` of the filter for every channel, channels back in place.
 
     For the masked Gaussian the result is ``G*(x w) / G*w``.  ``weights``
-    (spatial shape) are read, never written.
+    (spatial shape) are read, never written.  ``other``, the second image of
+    a filter that takes one, is shaped like ``image``: channel ``k`` of the
+    image goes with channel ``k`` of ``other``.
     """
     axis = options.channel_axis
     if axis is None:
-        return smooth_filter(image, weights, options)
+        return smooth_filter(image, weights, options, other)
+    channels = np.moveaxis(image, axis, 0)
+    partners = [None] * len(channels) if other is None else np.moveaxis(other, axis, 0)
     pairs = [
-        smooth_filter(channel, weights, options)
-        for channel in np.moveaxis(image, axis, 0)
+        smooth_filter(channel, weights, options, partner)
+        for channel, partner in zip(channels, partners, strict=True)
     ]
     result = np.stack([q for q, _ in pairs], axis=axis)
     certainty = np.stack([c for _, c in pairs], axis=axis)
@@ -202,13 +214,18 @@ def normalized_quotient(
 
 
 def smooth_filter(
-    image: np.ndarray, weights: np.ndarray, options: BlurOptions
+    image: np.ndarray,
+    weights: np.ndarray,
+    options: BlurOptions,
+    other: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(result, G*w)`` of the filter (``options.filter``) for one channel.
 
-    Each term of the filter's description, ``(x - c)**p · w``, is smoothed
-    (differentiated by its order), all in one engine call per order, then
-    the description's ``finish`` makes the result (:mod:`.filter`).
+    Each term of the filter's description, ``(x - c)**p (y - d)**q · w``
+    (:mod:`.terms`; ``y`` is ``other``, the second image of a filter that
+    takes one), is smoothed (differentiated by its order), all in one engine
+    call per order, then the description's ``finish`` makes the result
+    (:mod:`.filter`).  A ``pixel`` term is handed to the finish as it is.
     ``weights`` is copied, never written.  Non-finite image pixels get
     weight 0.  The result is NaN where ``G*w == 0``.
 
@@ -220,15 +237,19 @@ def smooth_filter(
     """
     description = options.filter
     dtype = output_dtype(image.dtype)
+    binary = weights.dtype == bool
     weights, weight_exponent = unit_weights(weights, dtype)
-    numerator, offset = _centered_numerator(image, weights, dtype)
-    arrays = [
-        _term(numerator, image, weights, t.power, offset) for t in description.terms
-    ]
+    arrays, offset = term_arrays(
+        image, weights, description.terms, dtype, other, binary
+    )
     smoothed: list[np.ndarray] = list(arrays)
     first: int | None = None
-    for order in sorted({t.order for t in description.terms}):
-        at = [i for i, t in enumerate(description.terms) if t.order == order]
+    for order in sorted({t.order for t in description.terms if not t.pixel}):
+        at = [
+            i
+            for i, t in enumerate(description.terms)
+            if t.order == order and not t.pixel
+        ]
         out, exponent = gaussian_smooth_scaled(
             [arrays[i] for i in at],
             options.sigma,
@@ -249,48 +270,3 @@ def smooth_filter(
     result = description.finish(smoothed, offset)
     unscaled([certainty], (first or 0) - weight_exponent)
     return result, certainty
-
-
-def _term(
-    numerator: np.ndarray,
-    image: np.ndarray,
-    weights: np.ndarray,
-    power: int,
-    offset: float,
-) -> np.ndarray:
-    """``(x - c)**power · w``: the numerator itself, the weights, or a moment.
-
-    The numerator ``(x - c) w`` and the weights are the term arrays of
-    powers 1 and 0 themselves (the engines may overwrite them); higher
-    powers are new arrays, 0 wherever the weight is (missing pixels too).
-    """
-    if power == 0:
-        return weights
-    if power == 1:
-        return numerator
-    centered = np.subtract(image, offset, dtype=numerator.dtype)
-    np.copyto(centered, 0, where=weights == 0)  # NaN pixels have weight 0
-    return numerator * centered ** (power - 1)
-
-
-def _centered_numerator(
-    image: np.ndarray, weights: np.ndarray, dtype: np.dtype
-) -> tuple[np.ndarray, float]:
-    """``(x - c) w`` in ``dtype`` and the shift ``c`` (0 in float64).
-
-    Zeroes ``weights`` (a scratch copy) where the image is not finite.
-    """
-    scratch = None  # our own float copy of the image, when one is needed
-    if image.dtype.kind == "f":
-        image = scratch = image.astype(dtype)
-        zero_missing(image, weights, image)
-    elif dtype == np.float64:  # integers are finite: convert and multiply at once
-        return np.multiply(image, weights, dtype=dtype), 0.0
-    heaviest = int(np.argmax(weights))
-    offset = 0.0
-    if dtype == np.float32 and weights.flat[heaviest] > 0:
-        offset = float(image.flat[heaviest])
-    # One pass: convert (integers) and shift, into our copy if we have one.
-    numerator = np.subtract(image, dtype.type(offset), out=scratch, dtype=dtype)
-    numerator *= weights
-    return numerator, offset

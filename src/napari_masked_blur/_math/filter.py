@@ -11,7 +11,11 @@ power ``p`` and derivative order ``o`` is smoothed as::
 where ``G_o`` is the Gaussian differentiated ``o[i]`` times along axis
 ``i`` (the engines take the order as ``scipy.ndimage.gaussian_filter``
 does).  The masked Gaussian is ``S_(1,0) / S_(0,0) + c``; a local variance
-adds ``S_(2,0)``; derivatives add terms of order 1 and 2.
+adds ``S_(2,0)``; derivatives add terms of order 1 and 2.  A filter of two
+images (a local correlation) also smooths powers ``q`` of the second image
+``y`` about its own shift ``d``: ``G * ((x - c)**p (y - d)**q · w)``; and a
+filter that compares each pixel with its neighbourhood (a z-score) asks for
+the pixel itself, ``(x - c)**p``, not weighted nor smoothed.
 
 A :class:`Filter` says which terms are smoothed, how the result is finished
 from them, how far the result at a pixel reaches into the input (the margin
@@ -33,18 +37,27 @@ from napari_masked_blur._engines import kernel_radius
 
 @dataclass(frozen=True)
 class Term:
-    """One smoothed array: ``G_order * ((x - c)**power · w)``.
+    """One smoothed array: ``G_order * ((x - c)**power (y - d)**other · w)``.
 
     Attributes
     ----------
     power : int
-        The power of the shifted image; 0 smooths the weights themselves.
+        The power of the shifted image; 0 (with ``other`` 0) smooths the
+        weights themselves.
     order : int
         The derivative order along every smoothed axis (0: plain smoothing).
+    other : int
+        The power of the second image ``y`` shifted by its own ``d`` (a
+        filter whose parameters hold ``"other"``); 0 for filters of one image.
+    pixel : bool
+        The term is the pixel itself, ``(x - c)**power``: neither weighted
+        nor smoothed, NaN where the image is missing.
     """
 
     power: int
     order: int = 0
+    other: int = 0
+    pixel: bool = False
 
 
 Finish = Callable[[Sequence[np.ndarray], float], np.ndarray]
@@ -94,6 +107,9 @@ class Filter:
     signed : bool
         Whether the result is centred on 0 (a derivative, a z-score): shown
         with a diverging colormap whose middle is 0.
+    outside_refusal : str
+        Why the policies not in ``outside`` are refused, said in the error
+        that refuses them ("" when every policy applies).
     """
 
     name: str
@@ -105,6 +121,7 @@ class Filter:
     parameters: tuple[str, ...] = ()
     outputs: tuple[str, ...] = ()
     signed: bool = False
+    outside_refusal: str = ""
 
     def __post_init__(self) -> None:
         if self.default_outside not in self.outside:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from napari_masked_blur._math.filter import Filter
 from napari_masked_blur._math.gaussian import GAUSSIAN
+from napari_masked_blur._math.statistics import STATISTICS
 
-DESCRIPTIONS: tuple[Filter, ...] = (GAUSSIAN,)
+DESCRIPTIONS: tuple[Filter, ...] = (GAUSSIAN, *STATISTICS)
 """Every filter, in the order the widget, ``--filter`` and ``FILTERS`` list them."""
 
 FILTER_NAMES: tuple[str, ...] = tuple(f.name for f in DESCRIPTIONS)

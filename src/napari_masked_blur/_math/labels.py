@@ -26,28 +26,33 @@ from napari_masked_blur._math.weights import inside_labels
 
 
 def per_label_filter(
-    image: np.ndarray, mask: np.ndarray, options: BlurOptions
+    image: np.ndarray,
+    mask: np.ndarray,
+    options: BlurOptions,
+    other: np.ndarray | None = None,
 ) -> np.ndarray:
-    """The masked blur with ``per_label``: each label with its own pixels only.
+    """The masked filter with ``per_label``: each label with its own pixels only.
 
     ``mask`` is an integer or bool label image (checked by ``options``).
     Pixels outside every (selected) label follow ``outside``; with "fill" they
-    get the normalized result over all selected labels together.
+    get the normalized result over all selected labels together.  ``other``:
+    the second image of a filter that takes one, shaped like ``image``.
     """
     axis, outside = options.channel_axis, options.outside
     inside = inside_labels(mask, options.labels)
     if not inside.any():
         return apply_outside(image, None, inside, outside, axis)
     if outside == "fill":
-        out, _ = normalized_quotient(image, inside, options)
+        out, _ = normalized_quotient(image, inside, options, other)
     else:
         out = np.full(image.shape, np.nan, dtype=output_dtype(image.dtype))
 
     def blur_one_label(own_id: Any, box: tuple[slice, ...]) -> None:
         window, inner = region_window(box, mask.shape, options.reach, options.mode)
         own = own_id(window)
+        partner = None if other is None else other[with_channel(window, axis)]
         quotient, _ = normalized_quotient(
-            image[with_channel(window, axis)], own, options
+            image[with_channel(window, axis)], own, options, partner
         )
         inner_c = with_channel(inner, axis)
         target = out[with_channel(window, axis)][inner_c]

@@ -27,27 +27,36 @@ from napari_masked_blur._math.boxes import checked_region, region_window, with_c
 from napari_masked_blur._math.dense import filter_dense
 from napari_masked_blur._math.labels import per_label_filter
 from napari_masked_blur._math.options import BlurOptions, spatial_shape
-from napari_masked_blur._math.taps import blur_tapped, plane_loop_coming, tapped_axes
+from napari_masked_blur._math.taps import blur_tapped, tapped_axes
 
 
 def filter_whole(
-    image: np.ndarray, mask: np.ndarray, options: BlurOptions
+    image: np.ndarray,
+    mask: np.ndarray,
+    options: BlurOptions,
+    other: np.ndarray | None = None,
 ) -> np.ndarray:
     """The filter (``options.filter``) over the whole of ``image`` and ``mask``.
 
     ``options`` were checked against these arrays
-    (:meth:`~.settings.BlurSettings.check`).  Returns a new array shaped like
-    the image; the inputs are only read.  A mask with fewer axes (or axes of
+    (:meth:`~.settings.BlurSettings.check`), and ``other`` (the second image
+    of a filter that takes one, None otherwise) against the image
+    (:func:`~.other.check_other`).  Returns a new array shaped like the
+    image; the inputs are only read.  A mask with fewer axes (or axes of
     length 1) is broadcast as a view.
     """
     mask = broadcast_mask(mask, spatial_shape(image.shape, options.channel_axis))
     if options.per_label:
-        return per_label_filter(image, mask, options)
-    return filter_dense(image, mask, options)
+        return per_label_filter(image, mask, options, other)
+    return filter_dense(image, mask, options, other)
 
 
 def filter_region(
-    image: Any, mask: Any, region: Sequence[slice], options: BlurOptions
+    image: Any,
+    mask: Any,
+    region: Sequence[slice],
+    options: BlurOptions,
+    other: Any = None,
 ) -> np.ndarray:
     """``filter_whole(image, mask, options)[region]``, reading only its reach.
 
@@ -57,7 +66,8 @@ def filter_region(
     region, not the image.  ``image`` and ``mask`` may be anything that
     indexes with slices (numpy, memory maps, zarr, dask arrays); the mask
     may have fewer axes than the image (it broadcasts, see
-    :func:`~.axes.mask_window`).
+    :func:`~.axes.mask_window`); ``other``, the second image of a filter
+    that takes one, is read over the same window as the image.
 
     Returns
     -------
@@ -76,6 +86,11 @@ def filter_region(
     window, inner = region_window(region, space, options.reach, options.mode)
     image_w = _materialize(image[with_channel(window, axis)])
     mask_w = mask_window(mask, window)
+    if other is not None:  # never a quotient: computed over its window
+        other_w = _materialize(other[with_channel(window, axis)])
+        return filter_whole(image_w, mask_w, options, other_w)[
+            with_channel(inner, axis)
+        ]
     tapped = tapped_axes(inner, mask_w.shape, options.radius)
     # Kernel taps reduce the masked Gaussian's two terms; other filters are
     # computed over their window.
@@ -86,21 +101,6 @@ def filter_region(
         or not options.filter.is_quotient
     ):
         return filter_whole(image_w, mask_w, options)[with_channel(inner, axis)]
-    if plane_loop_coming(image_w.dtype, mask_w.dtype):
-        # numba's loop is loading: length-1 axes at the end take numpy's taps
-        # instead, in blocks of rows (first plane: 35 ms against 96 ms with
-        # the axis in front, 512 x 512 x 17 planes, measured); the loop takes
-        # two or three axes only, so a 2D window gets two.
-        extra = 2 if image_w.ndim == 2 else 1
-        more = (np.newaxis,) * extra
-        values = blur_tapped(
-            image_w[(..., *more)],
-            mask_w[(..., *more)],
-            (*inner, *(slice(0, 1),) * extra),
-            tapped,
-            replace(options, sigma=(*options.sigma, *(0.0,) * extra), axes=None),
-        )
-        return values[(..., *(0,) * extra)]
     single = _single_frames(window, options.radius)
     if not single:
         return blur_tapped(image_w, mask_w, inner, tapped, options)

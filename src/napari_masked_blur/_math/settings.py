@@ -175,9 +175,11 @@ class BlurSettings:
             check_string(key, getattr(self, key))
         check_rules(self.mode, self.truncate, self.outside)
         if self.outside not in description.outside:
+            why = description.outside_refusal
             raise ValueError(
                 f"outside {self.outside!r} does not apply to the "
                 f"{description.name} filter; expected one of {description.outside}"
+                + (f" ({why})" if why else "")
             )
         if self.method not in METHODS:
             raise ValueError(

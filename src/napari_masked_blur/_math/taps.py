@@ -36,6 +36,8 @@ from napari_masked_blur._math.boxes import Box
 from napari_masked_blur._math.dtypes import output_dtype
 from napari_masked_blur._math.options import BlurOptions, engine_mode
 from napari_masked_blur._math.outside import apply_outside
+from napari_masked_blur._math.plane_sums import summed_planes
+from napari_masked_blur._math.steps import checkpoint
 from napari_masked_blur._math.weights import (
     Labels,
     check_weights,
@@ -96,6 +98,7 @@ def blur_tapped(
         mask = unit_weights(mask, mask.dtype)[0]
     shift = window_shift(image, mask, labels, dtype)
     numerator, weights = _tapped_products(image, mask, labels, taps, dtype, shift)
+    checkpoint()  # a piece no longer wanted stops here (see _math.steps)
     rest = [0.0 if axis in tapped else s for axis, s in enumerate(sigma)]
     # Only the quotient is kept, so the smoothing may stay scaled.
     (numerator, certainty), _ = gaussian_smooth_scaled(
@@ -264,17 +267,22 @@ def quotient_taps(
 
 
 def plane_loop_key(image: npt.DTypeLike, mask: npt.DTypeLike) -> LoopKey:
-    """The loader's key of the plane loop for windows of these types."""
+    """The loader's key of the plane loop for windows of these types.
+
+    ``mask``: the type the loop is given, that of :func:`loop_mask`.
+    """
     return loop_key("planes", image, mask, output_dtype(np.dtype(image)))
 
 
-def plane_loop_coming(image: npt.DTypeLike, mask: npt.DTypeLike) -> bool:
-    """Whether the plane loop for these types is being got ready elsewhere.
+def loop_mask(mask: np.ndarray, labels: Labels) -> np.ndarray:
+    """The mask as the plane loop takes it: chosen labels become bool (inside).
 
-    Then a plane takes numpy's taps rather than compile the loop on its
-    own thread (see :func:`~.region.filter_region`).
+    A float certainty map is checked and taken as it is.
     """
-    return loops_coming(plane_loop_key(image, mask))
+    if mask.dtype.kind == "f":
+        check_weights(mask)
+        return mask
+    return mask if labels is None else inside_labels(mask, labels)
 
 
 def reduce_planes(
@@ -289,15 +297,23 @@ def reduce_planes(
 
     ``image``: 2 or 3 axes; ``mask``: labels (inside: nonzero, or one of
     ``labels``) or a float certainty map, checked here; ``taps`` (m, n);
-    the sums in ``dtype``.  The loop is got ready on this thread if nobody
-    warmed it (the plain API path).  None where numba cannot compile it:
-    then numpy's taps do the work.
+    the sums in ``dtype``.  While the loop is being got ready in the
+    background (:func:`~napari_masked_blur._engines.loops_coming`: the live
+    widget asked for it) the sums are made by :func:`summed_planes`, in a
+    few large calls that need no compiled code; where nobody asked for it
+    (the plain API path) it is got ready on this thread, unless the thread
+    is one that must never wait for numba (the live widget's: then it is
+    queued, and these sums serve meanwhile).  None where numba cannot
+    compile it: then numpy's taps do the work.
     """
-    if mask.dtype.kind == "f":
-        check_weights(mask)
-    elif labels is not None:
-        mask = inside_labels(mask, labels)
-    loops = compiled_loops(plane_loop_key(image.dtype, mask.dtype), now=True)
+    mask = loop_mask(mask, labels)
+    key = plane_loop_key(image.dtype, mask.dtype)
+    loops = compiled_loops(key)
+    if loops is None and not loops_coming(key):
+        # Here, unless this thread must not wait (then queued: coming).
+        loops = compiled_loops(key, now=True)
+    if loops is None and loops_coming(key):
+        return summed_planes(image, mask, taps, dtype, shift)
     if loops is None:
         return None
     return loops.reduce_planes(image, mask, taps, dtype, shift)

@@ -15,6 +15,12 @@ a worker started from there began that much later (measured, 256 x 1024 x
 1024 volume: 5 plane updates a second during a slider drag with a
 thread-pool worker per job).
 
+A job submitted as ``droppable`` (background work: a chunk of a volume)
+stops at its next checkpoint (:mod:`napari_masked_blur._math.steps`) once
+a newer job waits, and is dropped: the change that superseded it starts a
+step later instead of a piece later.  Jobs on display (the displayed plane,
+the whole image) always finish, so a slider drag keeps showing results.
+
 Callbacks run on the main thread.  The runner never touches the objects it
 passes around (``context`` is opaque to it).
 """
@@ -30,6 +36,9 @@ from typing import Any
 
 from qtpy.QtCore import QObject, Qt, Signal
 
+from napari_masked_blur._engines import never_compile_here
+from napari_masked_blur._math.steps import Superseded, stoppable
+
 
 @dataclass(frozen=True)
 class Job:
@@ -39,6 +48,7 @@ class Job:
     function: Callable[..., Any]
     args: tuple[Any, ...]
     context: Any = None
+    droppable: bool = False
 
 
 @dataclass(frozen=True)
@@ -73,7 +83,8 @@ class LatestRunner:
         outcome has been delivered.
     on_dropped : callable, optional
         Called with a :class:`Job` on the main thread when a pending job is
-        replaced by a newer one or cancelled before it started.
+        replaced by a newer one or cancelled before it started, and when a
+        droppable job stopped for a newer one.
     """
 
     def __init__(
@@ -118,17 +129,23 @@ class LatestRunner:
         return self._last_token
 
     def submit(
-        self, function: Callable[..., Any], *args: Any, context: Any = None
+        self,
+        function: Callable[..., Any],
+        *args: Any,
+        context: Any = None,
+        droppable: bool = False,
     ) -> int:
         """Run ``function(*args)`` when the running job (if any) ends.
 
-        Returns the job's token.  An older pending job is dropped.
+        Returns the job's token.  An older pending job is dropped.  A
+        ``droppable`` job stops at its next checkpoint once a newer job
+        is submitted (or it is cancelled), and is dropped.
         """
         if self._closed:
             raise RuntimeError("the runner is closed")
         was_busy = self.busy
         self._last_token += 1
-        job = Job(self._last_token, function, args, context)
+        job = Job(self._last_token, function, args, context, droppable)
         with self._condition:
             replaced, self._pending = self._pending, job
             self._condition.notify_all()
@@ -175,11 +192,13 @@ class LatestRunner:
             self._thread.start()
 
     def _work(self) -> None:
+        never_compile_here()  # numba's loops are got ready elsewhere, never here
         while (job := self._take()) is not None:
             start = time.perf_counter()
             value, error = None, None
             try:
-                value = job.function(*job.args)
+                with stoppable(lambda job=job: self._still_wanted(job)):
+                    value = job.function(*job.args)
             except BaseException as exc:  # delivered to on_error, never raised
                 error = exc
             outcome = (job, value, error, time.perf_counter() - start)
@@ -189,6 +208,14 @@ class LatestRunner:
             # At interpreter exit Qt may already have deleted the mailbox.
             with contextlib.suppress(RuntimeError):
                 self._mailbox.finished.emit(outcome)
+
+    def _still_wanted(self, job: Job) -> bool:
+        """False once a droppable job has a newer one waiting, or was cancelled."""
+        if not job.droppable:
+            return True
+        with self._condition:
+            newer = self._pending is not None or self._closed
+        return not newer and job.token > self._cancelled
 
     def _take(self) -> Job | None:
         """The next job (waiting for one), or None once the runner is closed."""
@@ -206,7 +233,9 @@ class LatestRunner:
         job, value, error, seconds = outcome
         with self._condition:
             self._undelivered -= 1
-        if self._wanted(job):
+        if isinstance(error, Superseded):
+            self._on_dropped(job)  # stopped between steps for a newer job
+        elif self._wanted(job):
             self._delivered = job.token
             if error is None:
                 self._on_result(Result(job, value, seconds))

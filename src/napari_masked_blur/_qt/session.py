@@ -175,7 +175,9 @@ class LiveSession:
             )
             inline = work.kind == "patch" and box_pixels(work.region) <= INLINE_PIXELS
             if self.runner.busy or not inline:
-                self.runner.submit(_compute, *args, context=job)
+                # Chunks of a volume stop between steps for a newer piece.
+                droppable = work.kind == "chunk"
+                self.runner.submit(_compute, *args, context=job, droppable=droppable)
                 return
             try:
                 values = _compute(*args)

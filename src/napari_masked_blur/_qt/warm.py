@@ -1,13 +1,20 @@
-"""Asks the engines' loader to warm numba's plane loop while the user looks on.
+"""Asks the engines' loader for numba's loops as soon as the layers are known.
 
-The displayed plane of a volume or movie is reduced by a loop compiled by
-numba: compiled once per type of image and mask (about 1.3 s), cached on
-disk (then about 0.2 s to load, after 0.4 s to import numba).  The first
-plane would otherwise wait for that.  The widget notes the types as soon as
-it knows the layers (:meth:`PlaneLoopWarmer.warm_for`); the loader's worker
-gets the loop ready once nothing is being computed.  Until it is,
-:func:`~napari_masked_blur._math.region.filter_region` reduces planes of
-those types with numpy's taps, which need no compiled code.
+The displayed plane of a volume is reduced by a loop compiled by numba, a
+2D image or a movie's frame by the fused pass (:mod:`napari_masked_blur.
+_math.loop_keys` says which, for which types).  Compiling one set of loops
+takes one to a few seconds, loading it from numba's cache about 0.6 s with
+numba's import; the pieces would otherwise wait for that.  The widget calls
+:meth:`LoopWarmer.warm_for` when the layers are chosen and with each new
+set of options: the keys not asked for yet are queued at once on the
+loader's one worker (one compile at a time, in the order asked).  Until a
+key is ready the pieces take routes that need no compiled code (for the
+plane loop, a few large numpy calls: :mod:`napari_masked_blur._math.
+plane_sums`), and the widget's threads never compile
+(:func:`~napari_masked_blur._engines.never_compile_here`).
+
+No delay before the warm-up: the first plane no longer goes through the
+loop, so loading it beside that plane holds back only numpy's few calls.
 """
 
 from __future__ import annotations
@@ -17,99 +24,73 @@ from collections.abc import Callable
 
 import napari
 import numpy as np
-from qtpy.QtCore import QTimer
 
 from napari_masked_blur._engines import (
     LoopKey,
     compiled_loops,
-    expect_loops,
+    never_compile_here,
     prepare_loops,
-    unexpect_loops,
 )
-from napari_masked_blur._math.taps import plane_loop_key
-
-# The warm-up starts this long after the first result is written.  Importing
-# numba and loading the loop hold the interpreter for about 0.6 s (0.16 s and
-# 0.41 s, measured, cached on disk), and the main thread then waits for it:
-# started 50 ms after the first plane was written, it held that plane's
-# repaint back.  First plane of a 20 x 64 x 512 x 512 movie, from "live
-# update" on to pixels, on a loaded 2-core machine (measured): 922, 931 and
-# 1172 ms with this delay, 1079, 1667 and 1182 ms with no warm-up (numba
-# loaded by the first plane itself).
-START_DELAY_MS = 500
+from napari_masked_blur._math.loop_keys import live_loop_keys
+from napari_masked_blur._math.options import BlurOptions
 
 
-class PlaneLoopWarmer:
-    """Has the plane loop got ready once per type of image and mask, in the background.
+class LoopWarmer:
+    """Has the loops the live pieces will call got ready, in the background.
 
-    On the loader's worker (:func:`~napari_masked_blur._engines.prepare_loops`),
-    not the live session's runner: the runner's thread stays free for the
-    planes, which take numpy's path until the loop is ready.
-    :meth:`warm_for` notes the types; the warm-up is queued at
-    :meth:`start_pending`: once the first result is on the screen, or, when
-    the widget opens with no plane to compute ("live update" off), right
-    away, so that the first plane the user asks for finds the loop loaded.
+    Create it on the main thread: that thread is marked as one that never
+    compiles (small patches are computed there).
 
     Parameters
     ----------
-    busy : callable, optional
-        ``busy()``: whether a piece is being computed.  A warm-up started
-        with nothing to compute (:meth:`start_pending` with ``idle``) that
-        finds a piece under way waits for that piece's result on the
-        screen: loading the loop holds the interpreter and would hold the
-        piece back.
+    options : callable
+        ``options(image, mask)``: the widget's checked options for these
+        layers (a ``ValueError`` where they do not fit: nothing to warm).
     """
 
-    def __init__(self, busy: Callable[[], bool] | None = None) -> None:
-        self._busy = busy
-        self._done: set[LoopKey] = set()
-        self._pending: list[LoopKey] = []
+    def __init__(
+        self, options: Callable[[napari.layers.Image, napari.layers.Layer], BlurOptions]
+    ) -> None:
+        never_compile_here()
+        self._options = options
+        self._asked: set[LoopKey] = set()
         self._started: list[threading.Event] = []
         self._closed = False
 
     def warm_for(
-        self, image: napari.layers.Layer | None, mask: napari.layers.Layer | None
-    ) -> None:
-        """Warm the loop for ``image`` and ``mask`` if a plane of them will need it."""
-        if self._closed or image is None or mask is None or image.ndim < 3:
-            return
+        self,
+        image: napari.layers.Layer | None,
+        mask: napari.layers.Layer | None,
+        options: BlurOptions | None = None,
+    ) -> list[LoopKey]:
+        """Queue the loops ``image`` and ``mask`` will need; the keys queued now.
+
+        ``options``: as the pieces will get them (None: asked of the widget).
+        """
+        if self._closed or image is None or mask is None:
+            return []
         if not isinstance(image.data, np.ndarray):
-            return  # lazy outputs are computed by dask, block by block
+            return []  # lazy outputs are computed by dask, block by block
+        if options is None:
+            try:
+                options = self._options(image, mask)
+            except ValueError:
+                return []
         mask_dtype = np.dtype(mask.data.dtype)
         if isinstance(mask, napari.layers.Image) and mask_dtype.kind != "f":
             mask_dtype = np.dtype(np.float32)  # a certainty map
-        key = plane_loop_key(image.data.dtype, mask_dtype)
-        if key in self._done or compiled_loops(key) is not None:
-            return
-        expect_loops(key)  # before any plane: planes take numpy's taps meanwhile
-        self._done.add(key)
-        self._pending.append(key)
-
-    def start_pending(self, idle: bool = False) -> None:
-        """Start the warm-ups noted so far, a moment from now.
-
-        Called when a result is shown, and with ``idle`` when the layers are
-        chosen with nothing to compute: then a piece under way a moment
-        from now puts the warm-up off until its result shows.
-        """
-        if self._pending:
-            QTimer.singleShot(START_DELAY_MS, lambda: self._start(idle))
-
-    def _start(self, idle: bool = False) -> None:
-        if idle and not self._closed and self._busy is not None and self._busy():
-            return  # kept pending: the piece's result calls start_pending
-        pending, self._pending = self._pending, []
-        for key in pending:
-            if self._closed:
-                unexpect_loops(key)  # never warmed: planes go back to the loop
-            else:
+        keys = live_loop_keys(image.data.shape, image.data.dtype, mask_dtype, options)
+        queued = [k for k in keys if k not in self._asked]
+        for key in queued:
+            self._asked.add(key)
+            if compiled_loops(key) is None:
                 self._started.append(prepare_loops(key))
+        return queued
 
     def wait(self, timeout: float) -> bool:
         """Wait up to ``timeout`` seconds for each warm-up; whether all ended."""
         return all(done.wait(timeout) for done in self._started)
 
     def close(self) -> None:
-        """Start no more warm-ups (those running end on their own)."""
+        """Ask for no more loops (those queued are got ready all the same)."""
         self._closed = True
-        self._start()  # those noted but not started give their types back

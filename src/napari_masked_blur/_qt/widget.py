@@ -49,7 +49,7 @@ from napari_masked_blur._qt.runner import LatestRunner
 from napari_masked_blur._qt.session import LiveSession
 from napari_masked_blur._qt.sigma_controls import AxesControls
 from napari_masked_blur._qt.status import StatusLine, describe
-from napari_masked_blur._qt.warm import PlaneLoopWarmer
+from napari_masked_blur._qt.warm import LoopWarmer
 from napari_masked_blur._qt.words import give_tooltips, option_choices
 
 NO_IMAGE_HINT = "Add an image layer (File > Open Sample > Masked blur for a demo)."
@@ -68,18 +68,14 @@ class MaskedBlurWidget(Container):
 
     def __init__(self, viewer: napari.viewer.Viewer) -> None:
         self._viewer = viewer
-        # Planes of a volume or movie use numba's compiled loop, loaded on a
-        # thread of its own when nothing runs (numpy's taps until then).
-        self._warmer = PlaneLoopWarmer(busy=lambda: self.runner.busy)
+        # numba's loops, queued as soon as the layers are known (numpy's
+        # routes until they are ready).
+        self._warmer = LoopWarmer(self.options)
         self._make_controls()
         super().__init__(widgets=self._controls())
         # Patches while painting, the displayed plane of a volume first, lazy
         # outputs for dask and multiscale layers: all the session's work.
-        self._session = LiveSession(
-            viewer,
-            on_status=self._status_line.report,
-            on_shown=self._warmer.start_pending,
-        )
+        self._session = LiveSession(viewer, on_status=self._status_line.report)
         self._repeat = RepeatButtons(self, viewer)  # a row above the status line
         give_tooltips(self)
         self._viewer_connections = Connections()
@@ -191,8 +187,6 @@ class MaskedBlurWidget(Container):
         self._label_ids.show_mask()
         self._warmer.warm_for(image, mask)
         self.request()
-        if not self.runner.busy:  # e.g. "live update" off: nothing to wait for
-            self._warmer.start_pending(idle=True)
 
     def _on_other_chosen(self, _value=None) -> None:
         if "other" in filter_named(self._filter.value).parameters:
@@ -237,6 +231,7 @@ class MaskedBlurWidget(Container):
             options = self._checked(image, mask, settings, other)
         except ValueError as exc:
             return self._refuse(f"{image.name!r} / {mask.name!r}: {exc}")
+        self._warmer.warm_for(image, mask, options)  # new options, new loops
         self._status_line.accepted()
         self._status_line.note(self._label_ids.note())
         made_of = (image, mask, other, settings)
