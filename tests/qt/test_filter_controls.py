@@ -159,3 +159,77 @@ def test_a_filter_without_its_second_image_is_refused(family, qtbot):
     widget["filter"].value = "pair_difference"
     assert "needs a second image layer" in widget["status"].value
     wait_idle(qtbot, widget)
+
+
+# --- the registry's own filters ----------------------------------------------------
+
+
+@pytest.fixture
+def two_images(make_napari_viewer, qtbot):
+    """The ramp, a second image (noise, same shape) and the labels."""
+    viewer = make_napari_viewer(strict_qt=True)
+    image, mask = ramp_and_labels()
+    noise = np.random.default_rng(0).normal(100, 10, image.shape).astype(np.float32)
+    viewer.add_image(image, name="ramp", scale=(2.0, 0.5))
+    viewer.add_image(noise, name="noise", scale=(2.0, 0.5))
+    viewer.add_labels(mask, name="cells", scale=(2.0, 0.5))
+    widget = dock(viewer)
+    widget["image"].value = viewer.layers["ramp"]
+    wait_idle(qtbot, widget)
+    return viewer, widget
+
+
+@pytest.mark.parametrize(
+    ("name", "signed"),
+    [("local_variance", False), ("local_zscore", True), ("local_mean", False)],
+)
+def test_each_statistic_has_its_layer_and_look(two_images, qtbot, name, signed):
+    from napari_masked_blur import FILTERS
+
+    viewer, widget = two_images
+    widget["filter"].value = name
+    wait_idle(qtbot, widget)
+    layer = viewer.layers[f"ramp masked {name.replace('_', ' ')}"]
+    ramp, cells = viewer.layers["ramp"], viewer.layers["cells"]
+    outside = widget["outside"].value
+    expected = FILTERS[name](ramp.data, cells.data, 3.0, outside=outside)
+    np.testing.assert_allclose(layer.data, expected, rtol=1e-4, atol=1e-3)
+    np.testing.assert_array_equal(layer.scale, ramp.scale)
+    low, high = layer.contrast_limits
+    finite = expected[np.isfinite(expected)]
+    if signed:
+        assert layer.colormap.name == SIGNED_COLORMAP and low == -high
+        assert high == pytest.approx(np.abs(finite).max())
+    else:
+        assert (low, high) == pytest.approx((finite.min(), finite.max()))
+    assert "ramp masked blur" not in viewer.layers  # one live result per image
+    assert [layer.name for layer in viewer.layers][-1] == "cells"
+
+
+def test_local_correlation_takes_the_second_image(two_images, qtbot):
+    from napari_masked_blur import masked_local_correlation
+
+    viewer, widget = two_images
+    widget["filter"].value = "local_correlation"
+    assert not widget["other"].native.isHidden()
+    widget["other"].value = viewer.layers["noise"]
+    wait_idle(qtbot, widget)
+    ramp, noise = viewer.layers["ramp"].data, viewer.layers["noise"].data
+    cells = viewer.layers["cells"].data
+    expected = masked_local_correlation(
+        ramp, noise, cells, 3.0, outside=widget["outside"].value
+    )
+    layer = viewer.layers["ramp masked local correlation"]
+    np.testing.assert_allclose(layer.data, expected, rtol=1e-4, atol=1e-4)
+    assert layer.colormap.name == SIGNED_COLORMAP
+    # painting updates the correlation where it changed
+    viewer.layers["cells"].paint((20, 31), 3, refresh=True)
+    qtbot.waitUntil(lambda: 3 in viewer.layers["cells"].data, timeout=TIMEOUT_MS)
+    wait_idle(qtbot, widget)
+    expected = masked_local_correlation(
+        ramp, noise, viewer.layers["cells"].data, 3.0, outside=widget["outside"].value
+    )
+    qtbot.waitUntil(
+        lambda: np.allclose(layer.data, expected, rtol=1e-4, atol=1e-4, equal_nan=True),
+        timeout=TIMEOUT_MS,
+    )
