@@ -29,6 +29,7 @@ from napari_masked_blur._files.io import (
     open_array,
     tifffile_complaints,
 )
+from napari_masked_blur._files.pictures import PictureInfo, is_picture, open_picture
 
 READERS = ("auto", "bioio")
 
@@ -136,29 +137,6 @@ def seconds(unit: str) -> float | None:
     return _SECONDS.get(unit.strip().lower())
 
 
-# Pictures (PNG, JPEG, BMP) are read whole by OpenCV, a core dependency.
-PICTURES = (".png", ".jpg", ".jpeg", ".bmp")
-
-
-def is_picture(path: str | os.PathLike) -> bool:
-    """Whether ``path`` names a PNG, JPEG or BMP picture (by its suffix)."""
-    return Path(path).suffix.lower() in PICTURES
-
-
-def open_picture(path: str | os.PathLike) -> np.ndarray:
-    """The pixels of a picture, read-only: (rows, columns) or (rows, columns,
-    RGB[A]) in that order (OpenCV's BGR turned around), 8 or 16 bits."""
-    import cv2
-
-    pixels = cv2.imread(os.fspath(path), cv2.IMREAD_UNCHANGED)
-    if pixels is None:
-        raise ValueError(f"cannot read {os.fspath(path)!r} as a picture")
-    if pixels.ndim == 3:
-        pixels = np.ascontiguousarray(pixels[..., [2, 1, 0, 3][: pixels.shape[2]]])
-    pixels.flags.writeable = False
-    return pixels
-
-
 def uses_bioio(path: str | os.PathLike, reader: str = "auto") -> bool:
     """Whether ``path`` is read through bioio: asked for, or not TIFF/Zarr/.npy
     (nor a picture)."""
@@ -209,7 +187,7 @@ def pixel_info(path: str | os.PathLike, reader: str = "auto") -> PixelInfo:
     if uses_bioio(path, reader):
         return _checked(_bioio_info(path, guess=reader == "auto"), path)
     if is_picture(path):
-        return PixelInfo(axes="YXS" if open_picture(path).ndim == 3 else "YX")
+        return PixelInfo(axes=PictureInfo(path).axes)
     kind = file_format(path)
     check_not_empty(Path(path), kind)
     readers = {"tiff": _tiff_info, "zarr": _zarr_info}
