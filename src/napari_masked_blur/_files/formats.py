@@ -21,7 +21,6 @@ from typing import Any
 import numpy as np
 
 from napari_masked_blur._files.io import check_not_empty, file_format, open_array
-from napari_masked_blur._files.pictures import is_picture, open_picture, picture_axes
 from napari_masked_blur._files.metadata import (
     PixelInfo,
     checked_info,
@@ -30,6 +29,7 @@ from napari_masked_blur._files.metadata import (
     tiff_info,
     zarr_info,
 )
+from napari_masked_blur._files.pictures import is_picture, open_picture, picture_axes
 
 # PixelInfo, metres and seconds are the metadata module's, named here too.
 __all__ = [

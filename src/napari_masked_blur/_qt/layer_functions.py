@@ -11,7 +11,6 @@ output is whatever the filter's public function returns (a filter with
 several results: stacked on a new leading axis).
 """
 
-
 from collections.abc import Callable
 
 from napari.types import ImageData, LabelsData
