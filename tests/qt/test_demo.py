@@ -155,6 +155,13 @@ def test_demo_on_a_tyx_tiff_smooths_y_and_x_only(tmp_path, qtbot):
         assert tuple(widget["smooth_over"].value) == (1, 2)  # t is frames
         assert widget["smooth_over"].current_choice == "y, x"
         expected = masked_gaussian(movie, mask, 3.0, axes=(1, 2))
+        live = widget.session  # the frames are computed one by one
+        qtbot.waitUntil(
+            lambda: (
+                live.plan is not None and live.plan.complete and not widget.runner.busy
+            ),
+            timeout=30_000,
+        )
         out = viewer.layers["movie masked blur"].data
         np.testing.assert_allclose(out, expected, rtol=1e-5)
         # the frames were not mixed: each frame keeps its own level

@@ -239,7 +239,7 @@ def test_overlay_and_side_by_side_keep_the_mask_over_the_result(small):
     for view in ("side by side", "overlay", "side by side"):
         widget["view"].value = view
         assert names(viewer)[-2:] == ["ramp masked blur", "cells"]
-    assert viewer.canvas.grid.enabled and viewer.canvas.grid.stride == 2
+    assert viewer.canvas.grid.enabled and viewer.canvas.grid.stride == -2
 
 
 def test_keep_this_result_copies_the_output_under_it(small, qtbot):
