@@ -196,9 +196,9 @@ def test_the_window_fits_the_screen(qtbot):
         assert window.width() >= 0.8 * screen.width()
         assert window.height() >= 0.8 * screen.height()
         # the coins are fitted to the canvas left beside the dock
-        zoom = viewer.camera.zoom
+        zoom = viewer.scene.camera.zoom
         viewer.reset_view()
-        assert viewer.camera.zoom == pytest.approx(zoom)
+        assert viewer.scene.camera.zoom == pytest.approx(zoom)
     finally:
         viewer.close()
         qtbot.waitUntil(lambda: not widget.runner.busy, timeout=30_000)

@@ -46,6 +46,10 @@ class ResultView:
         self.view = RadioButtons(
             name="view", label=" ", choices=VIEWS, orientation="horizontal"
         )
+        # Its choices never change, and magicgui's reset (at every layer
+        # added or removed) makes new buttons, leaving the old ones without
+        # a parent: top-level widgets that live on.
+        self.view.reset_choices = lambda *_: None
         self.keep = PushButton(name="keep", text="Keep this result")
         self.view.changed.connect(self._on_view_chosen)
         self.keep.clicked.connect(self.keep_result)
