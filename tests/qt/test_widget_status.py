@@ -257,3 +257,6 @@ def test_keep_this_result_copies_the_output_under_it(small, qtbot):
     widget["sigma"].value = 7.0
     wait_idle(qtbot, widget)
     np.testing.assert_array_equal(kept.data, masked_gaussian(image.data, mask.data, 3))
+    # side by side: the live result under its mask, next to the kept one
+    widget["view"].value = "side by side"
+    assert viewer.canvas.grid.stride == -2
