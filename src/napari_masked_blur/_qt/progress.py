@@ -6,8 +6,9 @@ in the background, once that has run as long.  Work shorter than a second
 shows no bar: a bar that flashes for a tenth of a second says nothing.  A
 volume shows only its own bar: its planes take a fraction of a second
 each, and dragging sigma keeps the runner busy plane after plane, where
-the busy bar's animation costs repaints that hold the interpreter (measured under Xvfb: 8.5 plane updates a second with it, 9.4
-without, medians of two runs each).
+the busy bar's animation costs repaints that hold the interpreter
+(measured under Xvfb: 8.5 plane updates a second with it, 9.4 without,
+medians of two runs each).
 
 napari's ``progress`` must be made and updated on the main thread.
 """
