@@ -206,7 +206,7 @@ def test_a_computation_without_a_record_leaves_none_behind(small, qtbot, monkeyp
     [
         {},
         {"per_axis_sigma": (1.5, 4.0), "outside": "fill", "mode": "wrap"},
-        {"physical": True, "labels": 2, "per_label": True},
+        {"physical": True, "labels": [2], "per_label": True},
     ],
 )
 def test_the_settings_give_what_the_widget_blurs_with(small, controls):
@@ -226,7 +226,7 @@ def test_the_settings_give_what_the_widget_blurs_with(small, controls):
     "controls",
     [
         {"sigma": 2.5, "outside": "zero"},
-        {"per_label": True, "labels": 2, "mode": "reflect"},
+        {"per_label": True, "labels": [2], "mode": "reflect"},
     ],
     ids=["2d", "per_label"],
 )
@@ -324,10 +324,10 @@ def test_copy_without_an_output_says_so(make_napari_viewer, warnings):
 def test_save_then_load_restores_the_controls(small, qtbot, tmp_path, monkeypatch):
     viewer, widget = small
     chosen = {
+        "physical": True,  # first: switching units converts the sigma shown
         "per_axis_sigma": (2.5, 1.25),
-        "physical": True,
         "outside": "nan",
-        "labels": 1,
+        "labels": [1],
         "per_label": True,
         "mode": "mirror",
     }

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import napari_masked_blur._qt.choices as choices_module
-import napari_masked_blur._qt.widget as widget_module
+import napari_masked_blur._qt.status as status_module
 from napari_masked_blur import masked_gaussian
 from napari_masked_blur._engines import compiled_loops, loops_coming, wait_for_loops
 from napari_masked_blur._math.taps import plane_loop_key
@@ -151,7 +151,7 @@ def test_a_mask_that_cannot_broadcast_is_named_once(
     movie, _, _ = movie_and_masks()
     viewer.add_image(movie, name="movie", axis_labels=("t", "y", "x"))
     warnings = []
-    monkeypatch.setattr(widget_module, "show_warning", warnings.append)
+    monkeypatch.setattr(status_module, "show_warning", warnings.append)
     viewer.add_labels(np.zeros((40, 47), np.uint8), name="wrong")
     widget = dock(viewer)
     qtbot.waitUntil(lambda: bool(warnings), timeout=TIMEOUT_MS)
@@ -197,7 +197,7 @@ def test_adding_a_layer_does_not_read_the_mask_again(
     mask = viewer.add_labels(labels, name="cells", axis_labels=("t", "y", "x"))
     widget = dock(viewer)
     wait_complete(qtbot, widget)  # the output layer was added meanwhile
-    assert widget["labels"].choices == (0, 1)
+    assert widget["labels"].choices == (1,)
     read = len(reads)
     viewer.add_image(movie[:1], name="other")
     viewer.layers.remove("other")

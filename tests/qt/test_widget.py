@@ -8,7 +8,7 @@ import pytest
 from qtpy.QtCore import QThreadPool
 
 import napari_masked_blur._qt.session as session_module
-import napari_masked_blur._qt.widget as widget_module
+import napari_masked_blur._qt.status as status_module
 from napari_masked_blur import FILTERS, masked_gaussian
 from napari_masked_blur._math.filters import filter_named
 from napari_masked_blur._qt.control_settings import controls_settings
@@ -84,7 +84,9 @@ def test_the_filter_choice_is_built_from_filters_and_hidden_with_one(small):
     _, widget, _, _ = small
     assert [value for value in widget["filter"].choices] == list(FILTERS)
     assert widget["filter"].value == "gaussian"
-    assert widget["filter"].visible is (len(FILTERS) > 1)
+    # Hidden only with one filter (isHidden: hidden on purpose, not merely
+    # not shown yet, as the widget is not on screen here).
+    assert widget["filter"].native.isHidden() is (len(FILTERS) == 1)
     assert controls_settings(widget, *widget_layers(widget)).filter == "gaussian"
     # "outside" offers what the chosen filter allows
     assert list(widget["outside"].choices) == list(filter_named("gaussian").outside)
@@ -112,10 +114,11 @@ def test_output_layer_is_updated_in_place(small, qtbot):
         widget["sigma"].value = sigma
         wait_idle(qtbot, widget)
     assert output_of(viewer, image) is out
+    # the mask stays above the result, so the brush is seen
     assert [layer.name for layer in viewer.layers] == [
         "ramp",
-        "cells",
         "ramp masked blur",
+        "cells",
     ]
 
 
@@ -210,17 +213,27 @@ def test_replacing_layer_data_updates_the_output(small, qtbot):
 
 def test_one_label_and_per_label(small, qtbot):
     viewer, widget, image, mask = small
-    assert widget["labels"].choices == (0, 1, 2)  # 0 = all
-    widget["labels"].value = 2
+    assert widget["labels"].choices == (1, 2)  # none chosen: all
+    widget["labels"].value = [2]
     widget["per_label"].value = True
     wait_idle(qtbot, widget)
     expected = masked_gaussian(image.data, mask.data, 3.0, labels=2, per_label=True)
     np.testing.assert_array_equal(output_of(viewer, image).data, expected)
 
 
+def test_several_label_ids(small, qtbot):
+    viewer, widget, image, mask = small
+    widget["labels"].value = [1, 2]
+    wait_idle(qtbot, widget)
+    expected = masked_gaussian(image.data, mask.data, 3.0, labels=(1, 2))
+    np.testing.assert_array_equal(output_of(viewer, image).data, expected)
+    assert controls_settings(widget, image, mask).labels == (1, 2)
+
+
 def test_sigma_in_physical_units_uses_the_layer_scale(small, qtbot):
     viewer, widget, image, mask = small  # scale (2.0, 0.5) µm
     widget["physical"].value = True
+    widget["per_axis"].value = False
     widget["sigma"].value = 2.0  # µm: 1 px along rows, 4 px along columns
     wait_idle(qtbot, widget)
     assert widget["sigma"].label == "sigma (µm)"
@@ -273,7 +286,7 @@ def test_shape_mismatch_notifies_with_both_shapes_and_keeps_the_output(
     out = output_of(viewer, image)
     before = out.data
     warnings = []
-    monkeypatch.setattr(widget_module, "show_warning", warnings.append)
+    monkeypatch.setattr(status_module, "show_warning", warnings.append)
     mask.data = np.zeros((40, 49), np.uint8)
     qtbot.waitUntil(lambda: bool(warnings), timeout=TIMEOUT_MS)
     assert "(40, 49)" in warnings[0] and "(40, 50)" in warnings[0]
@@ -286,14 +299,15 @@ def test_shape_mismatch_notifies_with_both_shapes_and_keeps_the_output(
 def test_without_layers_the_widget_says_what_to_add(make_napari_viewer, qtbot):
     viewer = make_napari_viewer(strict_qt=True)
     widget = dock(viewer)
-    assert widget["hint"].value == NO_IMAGE_HINT
-    assert not widget["hint"].native.isHidden()
+    assert widget["status"].value == NO_IMAGE_HINT
+    assert not widget["run"].enabled
     viewer.add_image(np.ones((8, 8)), name="flat")
-    qtbot.waitUntil(lambda: widget["hint"].value == NO_MASK_HINT, timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: widget["status"].value == NO_MASK_HINT, timeout=TIMEOUT_MS)
     viewer.add_labels(np.ones((8, 8), np.uint8), name="all")
-    qtbot.waitUntil(lambda: widget["hint"].native.isHidden(), timeout=TIMEOUT_MS)
     wait_idle(qtbot, widget)
     assert "flat masked blur" in viewer.layers
+    assert widget["status"].value.startswith("'flat', sigma 3 px: ")
+    assert widget["run"].enabled and widget["run"].text == "Run again"
 
 
 def test_live_off_waits_for_run(small, qtbot):
@@ -332,7 +346,7 @@ def test_removing_the_image_mid_computation(small, qtbot, gate):
     gate.set()
     wait_idle(qtbot, widget)
     assert out.data is before
-    assert widget["image"].value is None and widget["hint"].value == NO_IMAGE_HINT
+    assert widget["image"].value is None and widget["status"].value == NO_IMAGE_HINT
 
 
 def test_removing_the_mask_mid_computation(small, qtbot, gate):
@@ -344,7 +358,7 @@ def test_removing_the_mask_mid_computation(small, qtbot, gate):
     gate.set()
     wait_idle(qtbot, widget)
     assert out.data is before
-    assert widget["hint"].value == NO_MASK_HINT
+    assert widget["status"].value == NO_MASK_HINT
 
 
 def test_closing_the_widget_mid_computation(small, qtbot, gate):
@@ -373,13 +387,20 @@ def test_closing_the_viewer_mid_computation(small, qtbot, gate):
     qtbot.waitUntil(lambda: not widget.runner.busy, timeout=TIMEOUT_MS)
 
 
-def test_side_by_side_puts_image_and_mask_next_to_the_result(small):
+def test_side_by_side_puts_the_original_next_to_the_result_under_its_mask(small):
     viewer, widget, _, _ = small
-    widget["grid"].clicked.emit()
-    assert viewer.canvas.grid.enabled and viewer.canvas.grid.stride == 2
-    assert widget["grid"].text == "Overlay"
-    widget["grid"].clicked.emit()
-    assert not viewer.canvas.grid.enabled and widget["grid"].text == "Side by side"
+    widget["view"].value = "side by side"
+    assert viewer.canvas.grid.enabled and viewer.canvas.grid.stride == -2
+    # bottom to top: the original alone, then the result under the mask
+    assert [layer.name for layer in viewer.layers] == [
+        "ramp",
+        "ramp masked blur",
+        "cells",
+    ]
+    widget["view"].value = "overlay"
+    assert not viewer.canvas.grid.enabled
+    viewer.canvas.grid.enabled = True  # napari's own grid button
+    assert widget["view"].value == "side by side"
 
 
 def test_a_row_inserted_later_sits_just_above_the_status_line(small):

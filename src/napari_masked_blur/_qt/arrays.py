@@ -17,16 +17,23 @@ from napari_masked_blur._math.options import BlurOptions
 
 
 def lazy_output(
-    image: napari.layers.Image, mask: napari.layers.Layer, options: BlurOptions
+    image: napari.layers.Image,
+    mask: napari.layers.Layer,
+    options: BlurOptions,
+    other: napari.layers.Image | None = None,
 ) -> Any:
-    """The lazy (dask) output of a dask-backed or multiscale image layer."""
+    """The lazy (dask) output of a dask-backed or multiscale image layer.
+
+    ``other``: the second image of a filter that takes one.
+    """
     data = mask.data
     if isinstance(mask, napari.layers.Image) and not mask.multiscale:
         data = as_certainty(data)
+    extra = {} if other is None else {"other": other.data}
     if image.multiscale:
         data = list(data) if mask.multiscale else data
-        return run_lazy(list(image.data), data, options)
-    return run_lazy(image.data, data, options)
+        return run_lazy(list(image.data), data, options, **extra)
+    return run_lazy(image.data, data, options, **extra)
 
 
 def mask_array(mask: napari.layers.Layer) -> np.ndarray:

@@ -12,6 +12,7 @@ from types import SimpleNamespace
 import napari
 import numpy as np
 
+from napari_masked_blur._math.filter import Filter
 from napari_masked_blur._math.labels import present_label_ids
 from napari_masked_blur._qt.output_layers import is_output
 
@@ -74,6 +75,21 @@ class LabelChoices:
     def forget(self) -> None:
         """The mask may have changed: list its ids again when next asked."""
         self._key = None
+
+
+def check_other(
+    flt: Filter, image: napari.layers.Image, other: napari.layers.Image | None
+) -> None:
+    """Refuse a filter's missing or misfit second image (a ValueError naming it)."""
+    if "other" not in flt.parameters:
+        return
+    if other is None:
+        raise ValueError(f"the {flt.title} needs a second image layer")
+    if other.data.shape != image.data.shape:
+        raise ValueError(
+            f"second image {other.name!r} has shape {other.data.shape}, "
+            f"the image {image.data.shape}"
+        )
 
 
 def mask_shape_only(mask: napari.layers.Layer) -> SimpleNamespace:

@@ -20,6 +20,7 @@ from typing import Any
 
 import napari
 
+from napari_masked_blur._math.filters import filter_named
 from napari_masked_blur._math.settings import BlurSettings
 
 # What the widget uses for the options it has no control for.
@@ -44,19 +45,25 @@ def controls_settings(
     sigma, axes = _sigma_and_axes(widget, image)
     physical = widget["physical"].value and image is not None
     label_mask = isinstance(mask, napari.layers.Labels)
-    return BlurSettings(
+    flt = filter_named(widget["filter"].value)
+    fields = dict(
         sigma=sigma,
-        filter=widget["filter"].value,
+        filter=flt.name,
         units=_unit_names(image.units) if physical else None,
         spacing=tuple(float(s) for s in image.scale) if physical else None,
         axes=axes,
         outside=widget["outside"].value,
-        labels=(widget["labels"].value or None) if label_mask else None,
+        labels=(tuple(widget["labels"].value) or None) if label_mask else None,
         per_label=bool(widget["per_label"].value and label_mask),
         mode=widget["mode"].value,
         channel_axis=-1 if image is not None and image.rgb else None,
         **WIDGET_FIXED,
+        **widget.parameters.settings_fields(flt),
     )
+    try:
+        return BlurSettings(**fields)
+    except TypeError as exc:  # a parameter these settings have no field for
+        raise ValueError(f"the {flt.name} filter: {exc}") from None
 
 
 def _sigma_and_axes(widget: Any, image: napari.layers.Image | None):
@@ -94,9 +101,10 @@ def control_steps(
             (("physical",), settings.spacing is not None or settings.needs_spacing),
             *_field_steps(widget, settings),
             (("outside",), settings.outside),
-            (("labels",), _label_id(widget, settings.labels)),
+            (("labels",), _label_ids(widget, settings.labels)),
             (("per_label",), settings.per_label),
             (("mode",), settings.mode),
+            *_parameter_steps(settings),
         ]
     except ValueError as exc:
         raise ValueError(f"{source}: {exc}") from None
@@ -113,16 +121,33 @@ def _check_fixed(settings: BlurSettings) -> None:
             )
 
 
-def _label_id(widget: Any, labels: tuple[int, ...] | None) -> int:
+def _label_ids(widget: Any, labels: tuple[int, ...] | None) -> list[int]:
     if labels is None:
-        return 0  # "all"
-    present = [c for c in widget["labels"].choices if c]
-    if len(labels) != 1 or labels[0] not in present:
+        return []  # none chosen: every label
+    present = list(widget["labels"].choices)
+    absent = [i for i in labels if i not in present]
+    if absent:
         raise ValueError(
-            f"labels {list(labels)!r}: the widget takes one label id of the "
-            f"mask (present: {present})"
+            f"labels {list(labels)!r}: the widget takes label ids of the "
+            f"mask (present: {present}, absent: {absent})"
         )
-    return labels[0]
+    return list(labels)
+
+
+def _parameter_steps(settings: BlurSettings) -> list[Step]:
+    """The controls of the filter's own parameters (see ``filter_controls``)."""
+    steps: list[Step] = []
+    for name in filter_named(settings.filter).parameters:
+        value = getattr(settings, name, None)
+        if name in ("high_sigma", "rho"):
+            if isinstance(value, tuple):
+                raise ValueError(
+                    f"{name} {value!r}: the widget takes one value for every axis"
+                )
+            steps.append(((name,), value or 0.0))
+        elif name == "order":
+            steps.append((("order",), value))
+    return steps
 
 
 def _field_steps(widget: Any, settings: BlurSettings) -> list[Step]:
@@ -165,7 +190,22 @@ def set_controls(widget: Any, steps: list[Step]) -> None:
         stack.callback(setattr, live, "value", was_live)  # blurs once, if on
         live.value = False
         for names, value in steps:
+            if names == ("order",):
+                _set_orders(widget["order"], value)
+                continue
             control = widget
             for name in names:
                 control = control[name]
             control.value = value
+
+
+def _set_orders(fields: Any, order: int | tuple[int, ...]) -> None:
+    """One order per smoothed axis (one int: the same for every axis)."""
+    orders = order if isinstance(order, tuple) else (order,) * len(fields)
+    if len(orders) != len(fields):
+        raise ValueError(
+            f"order {order!r} has {len(orders)} values but the widget smooths "
+            f"{len(fields)} axes"
+        )
+    for field, value in zip(fields, orders, strict=True):
+        field.value = value

@@ -1,8 +1,15 @@
-"""Side by side: the viewer's grid mode, for the original beside the result."""
+"""Overlay or side by side: the viewer's grid mode, the mask always on top.
+
+"Overlay" shows the result over the image with the mask above both;
+"side by side" puts the original next to the result, the mask over the
+result, so the brush and the painted region are seen while painting.
+"""
 
 from __future__ import annotations
 
 import napari
+
+VIEWS = ("overlay", "side by side")
 
 
 def grid_of(viewer: napari.viewer.Viewer):
@@ -11,19 +18,26 @@ def grid_of(viewer: napari.viewer.Viewer):
     return canvas.grid if canvas is not None else viewer.grid
 
 
-def toggle_side_by_side(viewer: napari.viewer.Viewer, trio: list) -> None:
-    """Switch between overlay and a grid of original and result.
+def set_side_by_side(viewer: napari.viewer.Viewer, on: bool, stack: list) -> None:
+    """Side by side (``on``) or overlay.
 
-    With exactly ``trio`` ([image, mask, output]) in the viewer the grid shows
-    the image under its mask next to the result; otherwise one layer per cell.
+    ``stack`` is [image, outputs..., mask].  When the mask is the top layer
+    with the one output just under it, the grid packs layers two a cell from
+    the top: the result under its mask in the first cell, the layer below
+    (the original, or a kept result over it) in the next.  Otherwise one
+    layer a cell.
     """
     grid = grid_of(viewer)
-    if not grid.enabled:
-        grid.stride = 2 if list(viewer.layers) == trio else 1
-    grid.enabled = not grid.enabled
+    if on == grid.enabled:
+        return
+    if on:
+        top = list(viewer.layers)[-2:]
+        paired = len(stack) == 3 and top == stack[1:] and None not in stack
+        grid.stride = -2 if paired else 1
+    grid.enabled = on
     viewer.reset_view()
 
 
-def button_text(viewer: napari.viewer.Viewer) -> str:
-    """What the grid button does next: back to overlay, or side by side."""
-    return "Overlay" if grid_of(viewer).enabled else "Side by side"
+def view_of(viewer: napari.viewer.Viewer) -> str:
+    """Which of :data:`VIEWS` the viewer shows."""
+    return VIEWS[1] if grid_of(viewer).enabled else VIEWS[0]

@@ -36,7 +36,7 @@ from napari_masked_blur._math.boxes import Box, box_pixels
 from napari_masked_blur._math.options import BlurOptions, spatial_shape
 from napari_masked_blur._qt.arrays import lazy_output, mask_array
 from napari_masked_blur._qt.edit_watcher import EditWatcher
-from napari_masked_blur._qt.output_layers import OutputLayers
+from napari_masked_blur._qt.output_layers import OutputLayers, output_names
 from napari_masked_blur._qt.progress import ProgressBars
 from napari_masked_blur._qt.runner import Job, LatestRunner, Result
 
@@ -59,6 +59,7 @@ class LiveJob:
     image: napari.layers.Image
     options: BlurOptions
     description: str
+    other: napari.layers.Image | None = None
 
 
 class LiveSession:
@@ -95,6 +96,7 @@ class LiveSession:
         self._mask: napari.layers.Layer | None = None
         self._options: BlurOptions | None = None
         self._description = ""
+        self._other: napari.layers.Image | None = None
         self._last_3d_refresh = 0.0
         self._settle = QTimer(singleShot=True)
         self._settle.setInterval(SETTLE_MS)
@@ -109,17 +111,22 @@ class LiveSession:
         mask: napari.layers.Layer,
         options: BlurOptions,
         description: str,
+        other: napari.layers.Image | None = None,
     ) -> None:
-        """Recompute everything for these layers and options, then follow edits."""
+        """Recompute everything for these layers and options, then follow edits.
+
+        ``other``: the second image of a filter that takes one.
+        """
         if (image, mask) != (self._image, self._mask):
             self._image, self._mask = image, mask
             self.watcher.follow(image, mask)
-        self._options, self._description = options, description
+        self._options, self._description, self._other = options, description, other
+        self.outputs.aim(image, *_outputs_of(image, options), below=mask)
         self.progress.volume_done()
         self._lazy = not isinstance(image.data, np.ndarray) or image.multiscale
         if self._lazy:
             self.plan = self.watcher.plan = None
-            self.outputs.write_full(image, lazy_output(image, mask, options))
+            self.outputs.write_full(image, lazy_output(image, mask, options, other))
             return
         self.plan = LivePlan(
             spatial_shape(image.data.shape, options.channel_axis),
@@ -149,13 +156,19 @@ class LiveSession:
         """
         while (work := self._next_work(urgent)) is not None:
             job = LiveJob(
-                self.plan, work, self._image, self._options, self._description
+                self.plan,
+                work,
+                self._image,
+                self._options,
+                self._description,
+                self._other,
             )
             args = (
                 np.asarray(self._image.data),
                 mask_array(self._mask),
                 self._options,
                 work.region,
+                None if self._other is None else np.asarray(self._other.data),
             )
             inline = work.kind == "patch" and box_pixels(work.region) <= INLINE_PIXELS
             if self.runner.busy or not inline:
@@ -233,7 +246,7 @@ class LiveSession:
         # it shows.
         self._lazy_pending = False
         if self._lazy and not self._closed:
-            output = lazy_output(self._image, self._mask, self._options)
+            output = lazy_output(self._image, self._mask, self._options, self._other)
             self.outputs.write_full(self._image, output)
 
     # -- the runner's news (main thread) ------------------------------------
@@ -241,6 +254,8 @@ class LiveSession:
         job: LiveJob = result.job.context
         self._take(job, result.value)
         if self.plan is None or self.plan.complete:  # else: more pieces to come
+            if job.plan is self.plan and job.image in self._viewer.layers:
+                self.outputs.finished(job.image)
             seconds = f"{result.seconds:.2f} s"
             done = seconds if job.work.region is None else "up to date"
             self._on_status(f"{job.description}: {done}")
@@ -330,11 +345,27 @@ class LiveSession:
         return "now" if crosses else "never"
 
 
+def _outputs_of(image: napari.layers.Image, options: BlurOptions) -> tuple:
+    """The output layers' names, and how they look (see
+    :func:`~.output_layers.fit_look`): the blur like its input, a signed
+    result (a derivative too) centred on 0, any other fitted to its range."""
+    flt = options.filter
+    names = output_names(image, flt, len(options.sigma) - len(options.frame_axes))
+    if flt.signed or any(o > 0 for o in np.atleast_1d(getattr(options, "order", 0))):
+        return names, "signed"
+    return names, "input" if flt.name == "gaussian" else "fit"
+
+
 def _compute(*args: Any) -> np.ndarray:
     """What every piece runs: ``run_piece``, looked up at each call.
 
-    Never compiling numba's loops on this thread: they are got ready on the
-    engines' loader (numpy's routes meanwhile).
+    The last argument is the second image, passed as ``other=`` to the
+    filters that take one (and only to them).  Never compiling numba's loops
+    on this thread: they are got ready on the engines' loader (numpy's
+    routes meanwhile).
     """
+    *args, other = args
     with never_compile():
-        return run_piece(*args)
+        if other is None:
+            return run_piece(*args)
+        return run_piece(*args, other=other)

@@ -15,7 +15,8 @@ import napari
 from magicgui.widgets import CheckBox, ComboBox, Container, FloatSlider, FloatSpinBox
 
 from napari_masked_blur._live.smooth_over import smooth_over_choices
-from napari_masked_blur._math.frames import axis_names
+from napari_masked_blur._math.frames import axis_names, is_frame_label
+from napari_masked_blur._qt.words import TOOLTIPS
 
 SIGMA_MAX = 50.0
 
@@ -41,11 +42,11 @@ class AxesControls:
             # A callable: the widget's reset_choices would otherwise bring
             # back the choices given here.
             choices=lambda _: self._choices,
-            tooltip="The axes blurred; the others (time, channels) are frames, "
-            "each blurred on its own.",
         )
         self.per_axis = CheckBox(name="per_axis", text="sigma per axis")
-        self.fields = Container(name="sigma_axes", labels=True, visible=False)
+        self.fields = Container(
+            name="sigma_axes", label=" ", labels=True, visible=False
+        )
         self.physical = CheckBox(name="physical", text="sigma in image units")
         self._image: napari.layers.Image | None = None
         self._layout: tuple = ()  # (axis labels, ndim) the choices were made for
@@ -81,6 +82,10 @@ class AxesControls:
         """The smoothed axes of the image's data (None: no image)."""
         return self.smooth_over.value
 
+    def names(self) -> tuple[str, ...]:
+        """A short name per axis of the image (its label, or z, y, x)."""
+        return () if self._image is None else axis_names(self._image.axis_labels)
+
     def value(self) -> float | tuple[float, ...]:
         """Sigma for ``BlurSettings``: one value, or one per smoothed axis."""
         if self.per_axis.value and len(self.fields):
@@ -103,8 +108,35 @@ class AxesControls:
         self._on_change()
 
     def _on_physical(self, _value=None) -> None:
+        self._convert(to_units=self.physical.value)
         self._build_fields()
         self._on_change()
+
+    def _convert(self, to_units: bool) -> None:
+        """Give sigma in the new unit, so that the blur stays the same.
+
+        In pixels a sigma ``s`` is ``s * scale`` in the layer's units.  One
+        slider value that becomes different numbers per axis (anisotropic
+        pixels) becomes "sigma per axis".
+        """
+        if self._image is None or not self.axes:
+            return
+        scale = [float(self._image.scale[a]) for a in self.axes]
+        factors = [s if to_units else 1 / s for s in scale]
+        fields = list(self.fields)
+        if self.per_axis.value and fields:
+            values = [f.value * k for f, k in zip(fields, factors, strict=True)]
+        elif len(set(factors)) == 1:
+            with self.sigma.changed.blocked():
+                self.sigma.value = min(self.sigma.value * factors[0], SIGMA_MAX)
+            return
+        else:
+            values = [self.sigma.value * k for k in factors]
+            with self.per_axis.changed.blocked():
+                self.per_axis.value = True
+        for field, value in zip(fields, values, strict=True):
+            with field.changed.blocked():
+                field.value = min(value, SIGMA_MAX)
 
     def _build_fields(self) -> None:
         """One sigma field per smoothed axis, keeping values of axes still there."""
@@ -121,6 +153,7 @@ class AxesControls:
                 max=SIGMA_MAX,
                 step=0.5,
                 value=old.get(name, self.sigma.value),
+                tooltip=TOOLTIPS["sigma_axes"],
             )
             field.changed.connect(self._changed)
             self.fields.append(field)
@@ -135,7 +168,10 @@ class AxesControls:
         self.sigma.enabled = not shown
 
     def unit(self, axis: int) -> str:
-        """The unit sigma is given in along data axis ``axis``: "px" or the layer's."""
+        """The unit sigma is given in along data axis ``axis``: "px", "frames"
+        (a time axis) or the layer's unit."""
+        if self._image is not None and is_frame_label(self._image.axis_labels[axis]):
+            return "frames"
         if not self.physical.value or self._image is None:
             return "px"
         unit = f"{self._image.units[axis]:~}"
