@@ -143,7 +143,6 @@ def test_a_droppable_job_stops_at_its_checkpoint_for_a_newer_one(qtbot):
         lambda exc, job: results.append(exc),
         None,
         dropped.append,
-        hold=lambda: False,  # whatever numba's loops do meanwhile
     )
     started, gate = threading.Event(), threading.Event()
     runner.submit(stepped, started, gate, "chunk", context="chunk", droppable=True)
@@ -179,23 +178,3 @@ def test_the_runners_thread_never_compiles_numbas_loops(qtbot, recorder):
     runner.submit(lambda: getattr(_THREAD, "never_compile", False))
     qtbot.waitUntil(lambda: not runner.busy, timeout=TIMEOUT_MS)
     assert recorder.results == [(1, True)]
-
-
-def test_a_droppable_job_waits_while_held_a_job_on_display_does_not(qtbot):
-    results, held = [], threading.Event()
-    held.set()
-    runner = LatestRunner(
-        lambda r: results.append(r.value), lambda exc, job: None, hold=held.is_set
-    )
-    started = threading.Event()
-    runner.submit(lambda: started.set() or "chunk", droppable=True)
-    assert not started.wait(0.2), "held: not started"
-    assert runner.busy and not runner.has_pending, "there to be replaced"
-    runner.submit(lambda: "plane")  # replaces it, and starts at once
-    qtbot.waitUntil(lambda: not runner.busy, timeout=TIMEOUT_MS)
-    assert results == ["plane"]
-    runner.submit(lambda: started.set() or "chunk", droppable=True)
-    assert not started.wait(0.2)
-    held.clear()  # e.g. the loops are ready: it starts
-    qtbot.waitUntil(lambda: not runner.busy, timeout=TIMEOUT_MS)
-    assert results == ["plane", "chunk"]
