@@ -59,6 +59,8 @@ def test_a_region_is_the_whole_result_cropped(name, extra, rng):
     for region in [
         (slice(6, 7), slice(0, 22), slice(0, 20)),  # the displayed plane
         (slice(3, 9), slice(5, 11), slice(2, 9)),  # a painted patch
+        (slice(0, 14), slice(10, 11), slice(0, 20)),  # thin along y
+        (slice(0, 14), slice(0, 22), slice(7, 9)),  # thin along x
     ]:
         piece = run_piece(image, mask, options, region)
         np.testing.assert_allclose(
