@@ -180,7 +180,7 @@ def test_output_that_appears_during_the_run_is_replaced_with_overwrite(
     args = (pair / "image.npy", pair / "mask.npy", "--sigma", "1", "-o", output)
     assert blur(*args, "--overwrite") == 0
     assert np.load(output).shape == (6, 20, 24)
-    # the .npy output's record comes as a sidecar, once the array is in place
+    # the .npy output's record comes as a sidecar, moved in right after the array
     assert listing(pair) == ["image.npy", "mask.npy", "out.npy", "out.npy.json"]
 
 

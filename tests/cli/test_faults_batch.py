@@ -239,3 +239,20 @@ def test_a_stopped_batch_says_how_many_outputs_it_wrote(folders, signum, status)
         "a.npy",
         "a.npy.json",
     ]
+
+
+# Outputs written among the images
+
+
+def test_outputs_beside_the_images_are_not_taken_for_images_next_time(folders, capsys):
+    arguments = [folders / "images", folders / "masks", "--sigma", "1"]
+    arguments += ["-o", folders / "images" / "{stem}_smooth.tif"]
+    assert blur(*arguments) == 0
+    capsys.readouterr()
+    assert blur(*arguments) == 0
+    said = capsys.readouterr().err
+    assert "leaving out 3 file(s) written by an earlier run, not images" in said
+    assert "skipping 3 of 3" in said
+    assert sorted(p.name for p in (folders / "images").iterdir()) == [
+        f"{stem}{end}" for stem in "abc" for end in (".npy", "_smooth.tif")
+    ]

@@ -30,7 +30,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from napari_masked_blur._cli import blur as blur_command
-from tests.cli.test_faults_fuzz import FUZZ, OUTPUTS, arrays, options, run
+from tests.cli.test_faults_fuzz import (
+    FUZZ,
+    OUTPUTS,
+    arrays,
+    file_bytes,
+    integers,
+    numbers,
+    options,
+    run,
+)
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 PREFIX = "napari-masked-blur blur: error: "
@@ -81,6 +90,7 @@ def folder(tmp_path):
         (["--settings", "bad.json"], "bad.json: sigma must be finite and >= 0"),
         (["--settings", "none.json"], "No such file or directory: 'none.json'"),
         (["--sigma", "nan"], "sigma must be finite and >= 0, got nan"),
+        (["--sigma", "1", "--units", "furlong"], "unknown length unit 'furlong'"),
     ],
 )
 def test_an_argument_error_is_one_line_naming_the_value(folder, options, said):
@@ -181,19 +191,42 @@ def test_a_time_lapse_output_keeps_its_time_step_and_unit(tmp_path, output):
 
 
 def check_one_line(status, lines, before, after) -> None:
-    """A refusal is exit 2 and one line on stderr, besides a progress bar
-    (a damaged file found while reading, after the work began)."""
+    """A refusal is exit 2 and one line on stderr; found only while reading
+    the pixels (a damaged file, a negative weight), the lines of the work
+    that began (its axes, its progress bar) come before that line."""
     said = [line for line in lines if not line.startswith("[") and line.strip()]
     if status == 2:
-        assert len(said) == 1 and said[0].startswith(PREFIX), lines
+        errors = [line for line in said if line.startswith(PREFIX)]
+        assert len(errors) == 1 and said[-1] == errors[0], lines
+        # Before the work: the error alone.  Found while reading the pixels
+        # (a progress bar shows it began): the lines of the work before it.
+        started = any(line.startswith("[") for line in lines)
+        assert started or len(said) == 1, lines
         assert after == before
     else:
         assert status == 0, lines
         assert not any("error" in line for line in said), lines
 
 
+@st.composite
+def more_options(draw):
+    """The fuzz suite's options, and those of units, axes, filters, engines."""
+    chosen = draw(options())
+    for option, values in [
+        ("--units", st.sampled_from(["um", "px", "furlong", "", "µm"])),
+        ("--axes", integers),
+        ("--filter", st.sampled_from(["gaussian", "local_mean", "bogus"])),
+        ("--method", st.sampled_from(["auto", "band", "lowrank", "nope"])),
+        ("--spacing", numbers),
+        ("--settings", st.sampled_from(["", "absent.json"])),
+    ]:
+        if draw(st.booleans()):
+            chosen += [option, draw(values)]
+    return chosen
+
+
 @FUZZ
-@given(image=arrays(), mask=arrays(), chosen=options(), output=OUTPUTS)
+@given(image=arrays(), mask=arrays(), chosen=more_options(), output=OUTPUTS)
 def test_every_refusal_of_hostile_arguments_is_one_line(image, mask, chosen, output):
     image_file, mask_file = io.BytesIO(), io.BytesIO()
     np.save(image_file, image)
@@ -201,6 +234,16 @@ def test_every_refusal_of_hostile_arguments_is_one_line(image, mask, chosen, out
         mask = (mask != 0).astype(np.uint8) if mask.size else np.ones((9, 10), "u1")
     tifffile.imwrite(mask_file, mask)
     check_one_line(*run(image_file.getvalue(), mask_file.getvalue(), chosen, output))
+
+
+@FUZZ
+@given(
+    image=file_bytes("image.npy"),
+    mask=file_bytes("mask.tif"),
+    output=st.sampled_from(["out.zarr", "out.ome.tif", "out.npy"]),
+)
+def test_every_refusal_of_a_damaged_file_is_one_line(image, mask, output):
+    check_one_line(*run(image, mask, ["--sigma", "1"], output))
 
 
 HOSTILE_STEPS = [0.0, -0.0, -1.0, float("nan"), float("inf"), 1e-300, 1e300, 0.5]
@@ -253,3 +296,15 @@ def test_hostile_metadata_ends_cleanly_and_is_never_written(sizes, time, units, 
             (multiscale,) = ome["attributes"]["ome"]["multiscales"]
             (scale,) = multiscale["datasets"][0]["coordinateTransformations"]
             assert scale["scale"] == [1.0 if time is None else time, *sizes]
+
+
+def test_a_batch_refused_for_many_problems_says_them_on_one_line(tmp_path):
+    for folder in ("images", "masks"):
+        (tmp_path / folder).mkdir()
+    for stem in "abc":
+        np.save(tmp_path / "images" / f"{stem}.npy", np.ones((5, 6), np.float32))
+    np.save(tmp_path / "masks" / "a.npy", np.ones((5, 6), np.uint8))
+    done = command("images", "masks", "--sigma", "1", "-o", "out/", cwd=tmp_path)
+    line = refused(done)
+    assert "2 problem(s), nothing done: no mask for 'images/b.npy'" in line
+    assert "; no mask for 'images/c.npy' in 'masks'" in line

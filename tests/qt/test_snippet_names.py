@@ -46,31 +46,51 @@ blurred = masked_gaussian(image, mask, sigma=(2.0, 1.0), spacing=(0.5, 0.25))
 """
 
 
-def expected_tree(image: str, mask: str) -> str:
-    """The dump of the snippet's code, the two names put in as constants."""
-    tree = ast.parse(EXPECTED)
+EXPECTED_OTHER = """\
+from napari_masked_blur import masked_local_correlation
+image = viewer.layers["IMAGE"].data
+other = viewer.layers["OTHER"].data
+mask = viewer.layers["MASK"].data
+blurred = masked_local_correlation(
+    image, other, mask, sigma=(2.0, 1.0), spacing=(0.5, 0.25)
+)
+"""
+
+
+def expected_tree(image: str, mask: str, other: str | None = None) -> str:
+    """The dump of the snippet's code, the names put in as constants."""
+    tree = ast.parse(EXPECTED if other is None else EXPECTED_OTHER)
+    names = {"IMAGE": image, "MASK": mask, "OTHER": other}
     for node in ast.walk(tree):
-        if isinstance(node, ast.Constant) and node.value in ("IMAGE", "MASK"):
-            node.value = {"IMAGE": image, "MASK": mask}[node.value]
+        if isinstance(node, ast.Constant) and node.value in names:
+            node.value = names[node.value]
     return ast.dump(tree)
 
 
-def snippet(image: str, mask: str, image_path, mask_path, units: str) -> str:
-    settings = BlurSettings(sigma=(2.0, 1.0), spacing=(0.5, 0.25), units=units)
+def snippet(
+    image: str, mask: str, image_path, mask_path, units: str, other=None
+) -> str:
+    settings = BlurSettings(
+        sigma=(2.0, 1.0),
+        spacing=(0.5, 0.25),
+        units=units,
+        filter="gaussian" if other is None else "local_correlation",
+    )
     return python_snippet(
         settings,
         LayerSource(image, path=image_path, ndim=2),
         LayerSource(mask, path=mask_path, ndim=2),
         "1.0",
+        other=other,
     )
 
 
-def check_no_name_is_code(text: str, image: str, mask: str) -> None:
+def check_no_name_is_code(text: str, image: str, mask: str, other=None) -> None:
     # Only printable characters besides the newlines: one line is one line.
     assert all(line.isprintable() for line in text.split("\n")), text
     assert text.splitlines() == text.split("\n")[:-1]
     text.encode("utf-8")  # the clipboard takes it as it is
-    assert ast.dump(ast.parse(text)) == expected_tree(image, mask)
+    assert ast.dump(ast.parse(text)) == expected_tree(image, mask, other)
 
 
 @settings(max_examples=300, deadline=None)
@@ -86,6 +106,19 @@ def test_no_text_in_any_name_path_or_unit_becomes_code(
 ):
     text = snippet(image, mask, image_path, mask_path, units)
     check_no_name_is_code(text, image, mask)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    names=st.tuples(ANY_TEXT, ANY_TEXT, ANY_TEXT),
+    paths=st.tuples(*[st.none() | ANY_TEXT] * 3),
+)
+def test_nor_in_the_second_image_of_a_filter_of_two(names, paths):
+    image, mask, other = names
+    text = snippet(
+        image, mask, paths[0], paths[1], "um", LayerSource(other, path=paths[2])
+    )
+    check_no_name_is_code(text, image, mask, other)
 
 
 @pytest.mark.parametrize("name", NASTY)

@@ -27,13 +27,18 @@ class OneLineParser(argparse.ArgumentParser):
 
 
 def one_line(message: str) -> str:
-    """``message`` on one line: its lines joined with ``" / "``.
+    """``message`` on one line: its lines joined with ``"; "`` (with a space
+    after a line that ends in a colon, the head of a list).
 
     Messages quote names with ``repr``, which escapes line breaks; this is
-    for the text of others (a library's error) that may hold several lines.
+    for lists of problems, and the text of others (a library's error), that
+    hold several lines.
     """
     lines = [line.strip() for line in str(message).splitlines() if line.strip()]
-    return " / ".join(lines)
+    joined = lines[:1]
+    for line in lines[1:]:
+        joined.append((" " if joined[-1].endswith(":") else "; ") + line)
+    return "".join(joined)
 
 
 def say(prog: str, message: str, status: int) -> int:

@@ -176,8 +176,11 @@ def physical_sigma(
     pixel size: they are not smoothed (sigma 0, spacing 1).  Any other axis
     without a size is an error.
     """
+    from napari_masked_blur._files.formats import metres
+
     unit = args.units if isinstance(args.units, str) else args.units[0]
     try:
+        metres(unit)  # a unit not known is said first, with or without sizes
         sizes = info.sizes_in(unit)
     except ValueError as error:
         raise InputError(f"--units: {error}") from None

@@ -73,6 +73,8 @@ def differs(job: Job, args: argparse.Namespace, prepare: Prepare) -> str | None:
         return "no record of how it was made: not written by this command, or cut short"
     one = copy.copy(args)
     one.image, one.mask, one.output = str(job.image), str(job.mask), job.output
+    if job.other is not None:
+        one.other = str(job.other)
     try:
         with contextlib.redirect_stderr(io.StringIO()):  # the axes line, per file
             prepare(one)

@@ -139,7 +139,7 @@ def _plan(image: str, mask: str, output: str, mask_pattern: str | None) -> list[
     jobs = []
     for path in images:
         if partners[path] is None:
-            problems.append(reasons.get(path, f"no mask for {str(path)!r} in {mask!r}"))
+            problems.append(reasons.get(path) or _no_mask(path, mask, mask_pattern))
         elif outputs[path] is not None:
             jobs.append(Job(path, partners[path], outputs[path]))
     problems += _clashes(jobs)
@@ -188,9 +188,9 @@ def pair_others(
             raise InputError(f"no such --other file: {other!r}")
         partners = dict.fromkeys((job.image for job in jobs), Path(other))
     else:
-        listing = MaskListing(other)
+        others = MaskListing(other, "--other files", "--other-pattern")
         partners = {
-            job.image: listing.partner(job.image, pattern, problems, reasons)
+            job.image: others.partner(job.image, pattern, problems, reasons)
             for job in jobs
         }
     paired = []
@@ -200,17 +200,33 @@ def pair_others(
             problems.append(
                 reasons.get(
                     job.image, f"no --other file for {str(job.image)!r} in {other!r}"
-                ).replace("--mask-pattern", "--other-pattern")
+                )
             )
-        elif partner.resolve() == job.output.resolve():
+        elif _real(partner) == _real(job.output):
             problems.append(f"output {str(job.output)!r} is one of the inputs")
         else:
             paired.append(replace(job, other=partner))
+    _real.cache_clear()
     if problems:
         raise InputError(
             f"{len(problems)} problem(s), nothing done:\n  " + "\n  ".join(problems)
         )
     return paired
+
+
+def _no_mask(image: Path, masks: str, pattern: str | None) -> str:
+    """The image has no mask: say which name was looked for, and the option."""
+    stem = split_name(image.name)[0]
+    wanted = (
+        repr(pattern.format(stem=stem, name=image.name))
+        if pattern is not None
+        else f"{image.name!r}, or {stem!r} with another suffix"
+    )
+    return (
+        f"no mask for {str(image)!r} in {masks!r} (looked for {wanted}; give "
+        "the masks' names with --mask-pattern, e.g. --mask-pattern "
+        "'{stem}_mask.tif')"
+    )
 
 
 def _known() -> str:
@@ -243,10 +259,13 @@ def _our_outputs(images: list[Path], outputs: dict[Path, Path | None]) -> set[Pa
 
 
 class MaskListing:
-    """A folder or glob of masks, listed once, looked up by name and by stem."""
+    """A folder or glob of masks (or of ``--other`` files), listed once,
+    looked up by name and by stem."""
 
-    def __init__(self, masks: str) -> None:
-        self.masks = masks
+    def __init__(
+        self, masks: str, what: str = "masks", option: str = "--mask-pattern"
+    ) -> None:
+        self.masks, self.what, self.option = masks, what, option
         if _GLOB & set(masks):
             candidates = [Path(p) for p in sorted(glob.glob(masks))]
         else:
@@ -266,7 +285,7 @@ class MaskListing:
         """The mask of ``image``, or None (with the reason in ``reasons``
         when it is not simply missing)."""
         if pattern is not None:
-            name = _format(pattern, "--mask-pattern", image, problems)
+            name = _format(pattern, self.option, image, problems)
             return self.by_name.get(name) if name is not None else None
         real = _real(image)
         named = self.by_name.get(image.name)
@@ -276,9 +295,9 @@ class MaskListing:
         same_stem = [p for p in self.by_stem.get(stem, []) if _real(p) != real]
         if len(same_stem) > 1:
             reasons[image] = (
-                f"{len(same_stem)} candidate masks for {str(image)!r} in "
+                f"{len(same_stem)} candidate {self.what} for {str(image)!r} in "
                 f"{self.masks!r}: {', '.join(repr(p.name) for p in same_stem)}; "
-                "name one with --mask-pattern"
+                f"name one with {self.option}"
             )
         return same_stem[0] if len(same_stem) == 1 else None
 
