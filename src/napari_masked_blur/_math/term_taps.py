@@ -152,7 +152,7 @@ def _reduce_blocked(image, mask, shift, dtype, orders, tapped, inner, options, s
         for p, found in keys.items()
         if found
     }
-    rows = next(iter(matrices.values())).shape[0] // len(next(iter(keys.values())))
+    rows = inner[axis].stop - inner[axis].start  # of each (scale, order) block
     shape = list(image.shape)
     shape[axis] = rows
     made = {(p, *k): np.empty(shape, dtype) for p, found in keys.items() for k in found}
