@@ -247,7 +247,7 @@ def test_every_level_of_a_pyramid_gives_derivatives_per_full_resolution_pixel():
     pytest.importorskip("dask.array")
     from napari_masked_blur._api.route import run_lazy
 
-    y, x = np.mgrid[0:128, 0:128].astype(np.float32)
+    _, x = np.mgrid[0:128, 0:128].astype(np.float32)
     ramp = 30000 + 3.0 * x
     mask = np.ones(ramp.shape, bool)
     levels = [ramp, ramp[::2, ::2], ramp[::4, ::4]]
