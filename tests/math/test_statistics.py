@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 
 from napari_masked_blur._api.route import run, run_piece
+from napari_masked_blur._math.filter import Term
 from napari_masked_blur._math.settings import BlurSettings
+from napari_masked_blur._math.terms import term_arrays
 from tests.math.test_statistics_reference import reference
 
 STATISTICS = ("local_variance", "local_std", "local_zscore", "local_correlation")
@@ -173,3 +175,17 @@ def test_large_images_computed_by_blocks_on_two_threads_agree(statistic):
     out = compute(statistic, image, mask, 1.0, other, outside="nan")
     want = expected(statistic, image, mask, (1.0, 1.0), other)
     assert_close(statistic, out, want, 10)
+
+
+def test_a_term_listed_twice_is_smoothed_from_its_own_copy():
+    image = np.arange(12.0).reshape(3, 4)
+    weights = np.ones((3, 4))
+    for terms in [
+        (Term(1), Term(1, order=1), Term(0)),
+        (Term(2), Term(1), Term(1, order=1), Term(0), Term(0, order=1)),
+    ]:
+        arrays, _ = term_arrays(image, weights.copy(), terms, np.dtype(np.float64))
+        assert len({id(a) for a in arrays}) == len(terms)  # the engines overwrite
+        for term, array in zip(terms, arrays, strict=True):
+            want = (image - image.flat[0]) ** term.power if term.power else weights
+            np.testing.assert_array_equal(array, want)

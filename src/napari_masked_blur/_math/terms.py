@@ -47,7 +47,8 @@ def term_arrays(
     if all(t.other == 0 and t.power <= 1 and not t.pixel for t in terms):
         # The masked Gaussian's terms: no copy of the image beyond its numerator.
         numerator, offset = centered_numerator(image, weights, dtype)
-        return [numerator if t.power else weights for t in terms], offset
+        # A term listed twice (another derivative order) gets its own copy.
+        return _distinct([numerator if t.power else weights for t in terms]), offset
     # Moments: about a pixel's value in float64 too (30,000**2 would cost
     # float64 digits of a variance of 1).
     zero_missing(image, weights)

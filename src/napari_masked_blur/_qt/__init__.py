@@ -20,8 +20,8 @@
 - :mod:`.output_layers`: the output layers (one per result): found, created,
   written, refreshed, kept, under the mask;
 - :mod:`.arrays`: what the blur reads from the layers, and lazy outputs;
-- :mod:`.warm`: the engines' loader asked for the plane loop, once the first
-  result shows;
+- :mod:`.warm`: the engines' loader asked for numba's loops as soon as the
+  layers are chosen;
 - :mod:`.progress`: the busy bar and a volume's bar;
 - :mod:`.runner`: :class:`~.runner.LatestRunner`, one thread, newest job wins;
 - :mod:`.repeat_buttons`: Copy as Python, Save and Load settings;

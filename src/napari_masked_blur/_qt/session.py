@@ -29,6 +29,7 @@ from napari.utils.notifications import show_error
 from qtpy.QtCore import QTimer
 
 from napari_masked_blur._api.route import run_piece
+from napari_masked_blur._engines import never_compile
 from napari_masked_blur._live.edits import broadcast_box
 from napari_masked_blur._live.plan import LivePlan, Work
 from napari_masked_blur._math.boxes import Box, box_pixels
@@ -359,9 +360,12 @@ def _compute(*args: Any) -> np.ndarray:
     """What every piece runs: ``run_piece``, looked up at each call.
 
     The last argument is the second image, passed as ``other=`` to the
-    filters that take one (and only to them).
+    filters that take one (and only to them).  Never compiling numba's loops
+    on this thread: they are got ready on the engines' loader (numpy's
+    routes meanwhile).
     """
     *args, other = args
-    if other is None:
-        return run_piece(*args)
-    return run_piece(*args, other=other)
+    with never_compile():
+        if other is None:
+            return run_piece(*args)
+        return run_piece(*args, other=other)
