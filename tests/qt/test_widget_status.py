@@ -4,7 +4,7 @@ tooltips, a dock that keeps its width, the mask always above the result."""
 import numpy as np
 import pytest
 from magicgui.widgets import Container
-from qtpy.QtWidgets import QLabel
+from qtpy.QtWidgets import QApplication, QLabel
 
 import napari_masked_blur._qt.status as status_module
 from napari_masked_blur import masked_gaussian
@@ -212,8 +212,7 @@ def test_the_dock_keeps_its_width_after_any_message(
     labels.data = np.zeros((41, 49), np.uint8)  # the mask's shape is wrong
     qtbot.waitUntil(lambda: "(41, 49)" in widget["status"].value, timeout=TIMEOUT_MS)
     seen.append(widget["status"].value)
-    for _ in range(3):  # let the layout settle
-        qtbot.wait_until(lambda: True, timeout=100)
+    QApplication.processEvents()  # the layout after the last message
     assert dock_width(viewer, widget) == width, seen
     assert len(set(seen)) == len(seen) == 4
 
