@@ -29,7 +29,8 @@ def main() -> int:
     shoot("coins", {"sigma": 8.0}, OUT / "widget-coins.png")
     shoot(
         "volume",
-        {"physical": True, "sigma": 2.0, "outside": "zero"},
+        # "physical" converts the 3 px to per-axis µm; one sigma of 2 µm, then
+        {"physical": True, "per_axis": False, "sigma": 2.0, "outside": "zero"},
         OUT / "widget-volume.png",
     )
     shoot_paint(OUT / "widget-paint.png")

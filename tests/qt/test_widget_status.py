@@ -259,3 +259,16 @@ def test_keep_this_result_copies_the_output_under_it(small, qtbot):
     # side by side: the live result under its mask, next to the kept one
     widget["view"].value = "side by side"
     assert viewer.canvas.grid.stride == -2
+
+
+def test_while_work_runs_the_status_says_the_newest_settings(small, qtbot, gate):  # noqa: F811
+    _, widget, _, _ = small
+    widget["sigma"].value = 6.0
+    widget["sigma"].value = 7.0  # queued behind the first: said a moment later
+    qtbot.waitUntil(
+        lambda: widget["status"].value == "blurring 'ramp', sigma 7 px …",
+        timeout=TIMEOUT_MS,
+    )
+    gate.set()
+    wait_idle(qtbot, widget)
+    assert widget["status"].value.startswith("'ramp', sigma 7 px: ")
