@@ -45,7 +45,12 @@ def shoot(sample: str, settings: dict, path: Path) -> None:
     viewer, widget = open_viewer([], sample)
     for name, value in settings.items():
         widget[name].value = value
-    if not wait_until(lambda: not widget.runner.busy, timeout_s=120):
+
+    def done() -> bool:  # a volume: every plane, not only the displayed one
+        plan = widget.session.plan
+        return not widget.runner.busy and (plan is None or plan.complete)
+
+    if not wait_until(done, timeout_s=120):
         raise RuntimeError(f"the blur of the {sample} sample did not finish")
     viewer.window.resize(*WINDOW)
     viewer.reset_view()
