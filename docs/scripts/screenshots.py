@@ -45,6 +45,7 @@ def shoot(sample: str, settings: dict, path: Path) -> None:
     viewer, widget = open_viewer([], sample)
     for name, value in settings.items():
         widget[name].value = value
+    widget["view"].value = "side by side"  # the result under its mask | original
 
     def done() -> bool:  # a volume: every plane, not only the displayed one
         plan = widget.session.plan
