@@ -29,7 +29,8 @@ def main() -> int:
     shoot("coins", {"sigma": 8.0}, OUT / "widget-coins.png")
     shoot(
         "volume",
-        {"physical": True, "sigma": 2.0, "outside": "zero"},
+        # "physical" converts the 3 px to per-axis µm; one sigma of 2 µm, then
+        {"physical": True, "per_axis": False, "sigma": 2.0, "outside": "zero"},
         OUT / "widget-volume.png",
     )
     shoot_paint(OUT / "widget-paint.png")
@@ -44,7 +45,13 @@ def shoot(sample: str, settings: dict, path: Path) -> None:
     viewer, widget = open_viewer([], sample)
     for name, value in settings.items():
         widget[name].value = value
-    if not wait_until(lambda: not widget.runner.busy, timeout_s=120):
+    widget["view"].value = "side by side"  # the result under its mask | original
+
+    def done() -> bool:  # a volume: every plane, not only the displayed one
+        plan = widget.session.plan
+        return not widget.runner.busy and (plan is None or plan.complete)
+
+    if not wait_until(done, timeout_s=120):
         raise RuntimeError(f"the blur of the {sample} sample did not finish")
     viewer.window.resize(*WINDOW)
     viewer.reset_view()

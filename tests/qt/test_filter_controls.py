@@ -43,6 +43,7 @@ DERIVATIVE = Filter(
 
 
 def pair_values(image, other, region):
+    other = np.zeros_like(image) if other is None else other  # another test filter
     whole = np.stack([image - other, other - image]).astype(np.float32)
     return whole if region is None else whole[(slice(None), *region)]
 
@@ -58,7 +59,8 @@ def family(monkeypatch, make_napari_viewer, qtbot):
         if options.filter.name == "gaussian":
             return real(image, mask, options, region)
         calls.append((region, other is not None))
-        return pair_values(image.astype(np.float32), other, region)
+        values = pair_values(image.astype(np.float32), other, region)
+        return values if options.filter.outputs else values[0]
 
     monkeypatch.setattr(session_module, "run_piece", run_piece)
     viewer = make_napari_viewer(strict_qt=True)
@@ -90,7 +92,10 @@ def test_the_filter_choice_lists_every_filter(family):
 def test_a_filter_shows_its_own_controls_only(family):
     _, widget, _ = family
     parameters = ("other", "high_sigma", "rho", "order")
-    assert not any(shown(widget, parameters).values())  # the blur takes none
+    # the blur takes a derivative order only
+    assert shown(widget, parameters) == dict.fromkeys(parameters, False) | {
+        "order": True
+    }
     widget["filter"].value = "pair_difference"
     assert shown(widget, parameters) == dict.fromkeys(parameters, False) | {
         "other": True
@@ -233,3 +238,56 @@ def test_local_correlation_takes_the_second_image(two_images, qtbot):
         lambda: np.allclose(layer.data, expected, rtol=1e-4, atol=1e-4, equal_nan=True),
         timeout=TIMEOUT_MS,
     )
+
+
+def test_hessian_eigenvalues_give_two_signed_layers(two_images, qtbot):
+    from napari_masked_blur import masked_hessian_eigenvalues
+
+    viewer, widget = two_images
+    widget["filter"].value = "hessian_eigenvalues"
+    wait_idle(qtbot, widget)
+    ramp, cells = viewer.layers["ramp"].data, viewer.layers["cells"].data
+    expected = masked_hessian_eigenvalues(
+        ramp, cells, 3.0, outside=widget["outside"].value
+    )
+    for index, name in enumerate(("largest", "smallest")):
+        layer = viewer.layers[f"ramp masked hessian eigenvalues ({name})"]
+        np.testing.assert_allclose(layer.data, expected[index], rtol=1e-4, atol=1e-3)
+        assert layer.colormap.name == SIGNED_COLORMAP
+        np.testing.assert_array_equal(layer.scale, (2.0, 0.5))
+    assert [layer.name for layer in viewer.layers][-1] == "cells"
+
+
+def test_difference_of_gaussians_takes_high_sigma(two_images, qtbot):
+    from napari_masked_blur import masked_difference_of_gaussians
+
+    viewer, widget = two_images
+    widget["filter"].value = "difference_of_gaussians"
+    assert not widget["high_sigma"].native.isHidden()
+    assert widget["order"].native.isHidden() and widget["rho"].native.isHidden()
+    widget["high_sigma"].value = 6.0
+    wait_idle(qtbot, widget)
+    ramp, cells = viewer.layers["ramp"].data, viewer.layers["cells"].data
+    expected = masked_difference_of_gaussians(
+        ramp, cells, 3.0, high_sigma=6.0, outside=widget["outside"].value
+    )
+    layer = viewer.layers["ramp masked difference of gaussians"]
+    np.testing.assert_allclose(layer.data, expected, rtol=1e-4, atol=1e-3)
+
+
+def test_a_derivative_order_per_axis_is_signed(two_images, qtbot):
+    from napari_masked_blur import masked_gaussian
+
+    viewer, widget = two_images
+    assert not widget["order"].native.isHidden()  # the blur takes an order
+    widget["order"]["order_1"].value = 1  # with outside "keep": refused, said
+    assert "outside 'keep' does not apply" in widget["status"].value
+    widget["outside"].value = "zero"
+    wait_idle(qtbot, widget)
+    ramp, cells = viewer.layers["ramp"].data, viewer.layers["cells"].data
+    expected = masked_gaussian(
+        ramp, cells, 3.0, order=(0, 1), outside=widget["outside"].value
+    )
+    layer = viewer.layers["ramp masked blur"]
+    np.testing.assert_allclose(layer.data, expected, rtol=1e-4, atol=1e-3)
+    assert layer.colormap.name == SIGNED_COLORMAP

@@ -109,20 +109,20 @@ def test_the_widget_threads_never_compile_or_load_numbas_loops(
         wait_idle(qtbot, widget)
         round_ = 0
         for ready in (False, True):  # while the loops load, then once ready
-            for chosen in ((), (1,)):  # all labels; label 1 alone: a bool mask
-                widget["labels"].value = chosen
+            for chosen in (0, 1):  # all labels; label 1 alone: a bool mask
+                widget["labels"].value = [chosen] if chosen else []  # []: all
                 session_steps(qtbot, viewer, widget, labels, round_)
                 round_ += 1
             if not ready:
                 assert wait_for_loops(TIMEOUT_MS / 1000)
-        widget["labels"].value = ()
+        widget["labels"].value = []
         viewer.layers.clear()
         viewer.add_image(flat, name="flat")  # 2D: the fused pass
         labels = viewer.add_labels(flat_mask, name="roi")
         wait_idle(qtbot, widget)
         for _ in range(2):  # while the fused loops load, then once ready
-            for chosen in ((), (2,)):
-                widget["labels"].value = chosen
+            for chosen in (0, 2):
+                widget["labels"].value = [chosen] if chosen else []  # []: all
                 session_steps(qtbot, viewer, widget, labels, round_)
                 round_ += 1
             assert wait_for_loops(TIMEOUT_MS / 1000)

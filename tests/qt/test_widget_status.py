@@ -4,7 +4,7 @@ tooltips, a dock that keeps its width, the mask always above the result."""
 import numpy as np
 import pytest
 from magicgui.widgets import Container
-from qtpy.QtWidgets import QLabel
+from qtpy.QtWidgets import QApplication, QLabel
 
 import napari_masked_blur._qt.status as status_module
 from napari_masked_blur import masked_gaussian
@@ -212,8 +212,7 @@ def test_the_dock_keeps_its_width_after_any_message(
     labels.data = np.zeros((41, 49), np.uint8)  # the mask's shape is wrong
     qtbot.waitUntil(lambda: "(41, 49)" in widget["status"].value, timeout=TIMEOUT_MS)
     seen.append(widget["status"].value)
-    for _ in range(3):  # let the layout settle
-        qtbot.wait_until(lambda: True, timeout=100)
+    QApplication.processEvents()  # the layout after the last message
     assert dock_width(viewer, widget) == width, seen
     assert len(set(seen)) == len(seen) == 4
 
@@ -260,3 +259,16 @@ def test_keep_this_result_copies_the_output_under_it(small, qtbot):
     # side by side: the live result under its mask, next to the kept one
     widget["view"].value = "side by side"
     assert viewer.canvas.grid.stride == -2
+
+
+def test_while_work_runs_the_status_says_the_newest_settings(small, qtbot, gate):  # noqa: F811
+    _, widget, _, _ = small
+    widget["sigma"].value = 6.0
+    widget["sigma"].value = 7.0  # queued behind the first: said a moment later
+    qtbot.waitUntil(
+        lambda: widget["status"].value == "blurring 'ramp', sigma 7 px …",
+        timeout=TIMEOUT_MS,
+    )
+    gate.set()
+    wait_idle(qtbot, widget)
+    assert widget["status"].value.startswith("'ramp', sigma 7 px: ")

@@ -264,10 +264,11 @@ class LiveSession:
         if job.image not in self._viewer.layers or self.plan is None:
             return
         if job.plan is not self.plan:
-            # Older options.  While a slider is dragged every result is, by
-            # the time it lands: show the whole image or the displayed plane
-            # anyway (the plan of the newest options still owes it).
-            if job.work.kind in ("full", "plane") and job.image is self._image:
+            # Older options (a slider dragged): show the whole image or the
+            # displayed plane anyway, if it fits these options' layers.
+            if job.work.kind in ("full", "plane") and _fits(
+                job, self._image, self._options
+            ):
                 self._show_stale(job, values)
             return
         self._apply(job, values)
@@ -343,6 +344,14 @@ class LiveSession:
             for b, p in zip(box, plane, strict=True)
         )
         return "now" if crosses else "never"
+
+
+def _fits(job: LiveJob, image: Any, options: BlurOptions) -> bool:
+    """Whether ``job``'s result (the whole image or a plane) fits the output
+    layers of ``image`` and ``options``."""
+    old = job.options
+    same = (old.filter, old.frame_axes) == (options.filter, options.frame_axes)
+    return job.work.kind in ("full", "plane") and job.image is image and same
 
 
 def _outputs_of(image: napari.layers.Image, options: BlurOptions) -> tuple:

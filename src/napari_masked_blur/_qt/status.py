@@ -11,13 +11,17 @@ none of the chosen ids) adds "paint a mask, or pick labels".
 
 from __future__ import annotations
 
+import contextlib
+
 from magicgui.widgets import Label, PushButton
 from napari.utils.notifications import show_warning
+from qtpy.QtCore import QTimer
 from qtpy.QtWidgets import QSizePolicy
 
 from napari_masked_blur._math.filter import Filter
 
 EMPTY_MASK = "the mask is empty: paint a mask, or pick labels"
+BUSY_SAY_MS = 250  # while work runs, the status changes at most this often
 OUT_OF_DATE = "out of date: press Run"
 
 
@@ -49,6 +53,11 @@ class StatusLine:
         self._note = ""  # e.g. EMPTY_MASK, added to what is said
         self._said, self._with_note = "", False
         self._warned = ""  # the last refusal notified
+        self._pending = ""  # a "running" text to say once the timer fires
+        # No Qt parent: it must outlive the widget's native widget at close.
+        self._timer = QTimer(singleShot=True)
+        self._timer.setInterval(BUSY_SAY_MS)
+        self._timer.timeout.connect(self._say_pending)
 
     @property
     def text(self) -> str:
@@ -91,10 +100,21 @@ class StatusLine:
         self._run.enabled = True
         self._run.text = "Run"
 
-    def running(self, description: str, flt: Filter) -> None:
-        """A computation of ``flt`` of ``description`` started."""
+    def running(self, description: str, flt: Filter, busy: bool = False) -> None:
+        """A computation of ``flt`` of ``description`` started.
+
+        With ``busy`` (a slider dragged while work runs) the text is said
+        once :data:`BUSY_SAY_MS` have passed, the newest only: each new text
+        lays the dock out again, and that repaint holds the interpreter the
+        worker needs (measured: 3 instead of 5 plane updates a second when
+        every tick was said).
+        """
         verb = "blurring" if flt.name == "gaussian" else f"{flt.title} of"
-        self._say(f"{verb} {description} …", note=True)
+        self._pending = f"{verb} {description} …"
+        if not busy:
+            self._say_pending()
+        elif not self._timer.isActive():
+            self._timer.start()
         self._run.enabled = True
         self._run.text = "Run again"
 
@@ -116,7 +136,21 @@ class StatusLine:
             self._note = note
             self._say(self._said, note=self._with_note)
 
+    def close(self) -> None:
+        """Say nothing more (the widget is closing)."""
+        self._pending = ""
+        with contextlib.suppress(RuntimeError):  # Qt may be gone at exit
+            self._timer.stop()
+
+    def _say_pending(self) -> None:
+        if self._pending:
+            text, self._pending = self._pending, ""
+            self._say(text, note=True)
+            self._run.enabled = True
+            self._run.text = "Run again"
+
     def _say(self, text: str, note: bool = False) -> None:
+        self._pending = ""  # what is said now is newer
         self._said, self._with_note = text, note
         full = f"{text} · {self._note}" if note and self._note else text
         self._label.value = full

@@ -244,11 +244,7 @@ class MaskedBlurWidget(Container):
             return None
         self._ran_with = made_of
         description = describe(image.name, options, self._axes.unit)
-        if not self.runner.busy:
-            # Not on every tick of a slider drag: each new text relayouts the
-            # dock, and that repaint holds the interpreter the worker needs
-            # (measured: 3 instead of 5 plane updates a second).
-            self._status_line.running(description, options.filter)
+        self._status_line.running(description, options.filter, self.runner.busy)
         self._repeat.started(image, mask)
         self._session.start(image, mask, options, description, other)
         return self.runner.last_token
@@ -314,6 +310,7 @@ class MaskedBlurWidget(Container):
         self._wires.close()
         self._viewer_connections.disconnect_all()
         self._result_view.close()
+        self._status_line.close()
         # At interpreter exit Qt objects go in no fixed order, and an exception
         # escaping a Qt slot aborts the process.
         with contextlib.suppress(RuntimeError):
