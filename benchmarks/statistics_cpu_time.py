@@ -25,7 +25,7 @@ from napari_masked_blur import (
     masked_local_std,
 )
 from napari_masked_blur._bench.peers import disk_case
-from napari_masked_blur._engines import fused_ready
+from napari_masked_blur._engines import fused_ready, moments_ready
 
 
 def main() -> None:
@@ -43,6 +43,7 @@ def main() -> None:
     for sigma in (float(s) for s in args.sigmas.split(",")):
         masked_gaussian(image, mask, sigma)
         fused_ready((image.dtype, mask.dtype, np.dtype(np.float32)), wait=True)
+        moments_ready((image.dtype, mask.dtype, np.dtype(np.float32)), wait=True)
         calls = {
             "gaussian": lambda s=sigma: masked_gaussian(image, mask, s),
             "engines": lambda s=sigma: masked_gaussian(image, mask, s, method="opencv"),

@@ -182,3 +182,22 @@ def test_a_second_image_of_another_type_takes_the_engines_route(monkeypatch):
     out = run(image, mask, options, other=other)
     want = expected("local_correlation", image, mask, (1.5, 1.5), other)
     assert_close("local_correlation", out, want, 10)
+
+
+@pytest.mark.parametrize("statistic", ["local_std", "local_correlation"])
+def test_fused_statistics_in_stripes_halves_and_a_box(routes, statistic):
+    # Wide enough for stripes of columns (a wide kernel, six moments), rows
+    # enough for two threads, and a mask in one part: the box, the outside
+    # policy around it.
+    image, other, _ = sample((60, 700), np.uint16, seed=11)
+    mask = np.zeros(image.shape, bool)
+    mask[10:50, 90:610] = np.random.default_rng(12).random((40, 520)) > 0.2
+    partner = other if statistic == "local_correlation" else None
+    for outside in ("zero", "fill"):
+        settings = {"mode": "nearest", "outside": outside}
+        fused = routes(True, statistic, image, mask, (2.0, 10.0), partner, **settings)
+        engines = routes(
+            False, statistic, image, mask, (2.0, 10.0), partner, **settings
+        )
+        np.testing.assert_array_equal(np.isnan(fused), np.isnan(engines))
+        assert_close(statistic, fused, engines, 10)

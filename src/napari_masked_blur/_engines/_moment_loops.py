@@ -28,12 +28,60 @@ from napari_masked_blur._engines._fused_loops import (
     KEEP,
     NAN,
     _compiled,
-    _filter_row,
     _sum_ring,
 )
 
 # Statistics, as the driver passes them.
 VARIANCE, STD, ZSCORE, CORRELATION = 0, 1, 2, 3
+
+
+@_compiled
+def _filter_row(source, taps, radius, index, base, out, start, stop, length):
+    """``out[x - start] = sum_j taps[j] source[index(x + j - radius)]``, x < stop.
+
+    ``index[q - base]`` is where the border rule reads position ``q`` (-1:
+    nothing, a zero).  Away from the borders the kernel's symmetry halves
+    the products, two taps a pass; the border rule is looked up only for
+    the columns within ``radius`` of a border (a scan of the whole row for
+    them cost as much as the filter itself at radius 4).
+    """
+    direct_lo = min(max(start, radius), stop)
+    direct_hi = max(min(stop, length - radius), direct_lo)
+    count = direct_hi - direct_lo
+    direct = out[direct_lo - start : direct_hi - start]
+    middle = source[direct_lo:direct_hi]
+    centre = taps[radius]
+    for x in range(count):
+        direct[x] = centre * middle[x]
+    for j in range(1, radius, 2):
+        tap, tap_2 = taps[radius + j], taps[radius + j + 1]
+        before, before_2 = source[direct_lo - j :], source[direct_lo - j - 1 :]
+        after = source[direct_lo + j : direct_hi + j]
+        after_2 = source[direct_lo + j + 1 : direct_hi + j + 1]
+        for x in range(count):
+            direct[x] += tap * (before[x] + after[x]) + tap_2 * (
+                before_2[x] + after_2[x]
+            )
+    if radius % 2:
+        tap = taps[2 * radius]
+        before = source[direct_lo - radius : direct_hi - radius]
+        after = source[direct_lo + radius : direct_hi + radius]
+        for x in range(count):
+            direct[x] += tap * (before[x] + after[x])
+    _filter_border(source, taps, radius, index, base, out, start, start, direct_lo)
+    _filter_border(source, taps, radius, index, base, out, start, direct_hi, stop)
+
+
+@_compiled
+def _filter_border(source, taps, radius, index, base, out, start, lo, hi):
+    """:func:`_filter_row` for the columns ``lo:hi``, by the border rule."""
+    for x in range(lo, hi):
+        total = taps[0] * 0
+        for j in range(2 * radius + 1):
+            at = index[x + j - radius - base]
+            if at >= 0:
+                total += taps[j] * source[at]
+        out[x - start] = total
 
 
 @_compiled
@@ -86,35 +134,57 @@ def _weigh_pairs(
     ``y' = y - d`` the second image's; ``w`` 0 where either is not finite.
     """
     values, others, labels = values[lo:hi], others[lo:hi], labels[lo:hi]
-    s_x, s_y, s_xx = acc[0, lo:hi], acc[1, lo:hi], acc[2, lo:hi]
-    s_yy, s_xy, s_0 = acc[3, lo:hi], acc[4, lo:hi], acc[5, lo:hi]
+    sums = (acc[0, lo:hi], acc[1, lo:hi], acc[2, lo:hi], acc[3, lo:hi],
+            acc[4, lo:hi], acc[5, lo:hi])  # fmt: skip
     zero = kind(0)
-    for x in range(hi - lo):
-        label = kind(labels[x]) if certainty else kind(labels[x] != 0)
-        weight = tap * label
-        value = kind(values[x]) - shift
-        other = kind(others[x]) - other_shift
-        if missing and not (np.isfinite(value) and np.isfinite(other)):
-            weight, value, other = zero, zero, zero
-        weighed = weight * value
-        weighed_other = weight * other
-        s_x[x] += weighed
-        s_y[x] += weighed_other
-        s_xx[x] += weighed * value
-        s_yy[x] += weighed_other * other
-        s_xy[x] += weighed * other
-        s_0[x] += weight
+    if certainty:  # the loops apart, so that each one is vectorized
+        for x in range(hi - lo):
+            weight = tap * kind(labels[x])
+            value = kind(values[x]) - shift
+            other = kind(others[x]) - other_shift
+            if missing and not (np.isfinite(value) and np.isfinite(other)):
+                weight, value, other = zero, zero, zero
+            _add_pair(sums, x, weight, value, other)
+    elif missing:
+        for x in range(hi - lo):
+            weight = tap * kind(labels[x] != 0)
+            value = kind(values[x]) - shift
+            other = kind(others[x]) - other_shift
+            if not (np.isfinite(value) and np.isfinite(other)):
+                weight, value, other = zero, zero, zero
+            _add_pair(sums, x, weight, value, other)
+    else:
+        for x in range(hi - lo):
+            weight = tap * kind(labels[x] != 0)
+            value = kind(values[x]) - shift
+            other = kind(others[x]) - other_shift
+            _add_pair(sums, x, weight, value, other)
 
 
 @_compiled
-def _variance(s_x, s_xx, s_0, keep):
+def _add_pair(sums, x, weight, value, other):
+    """One pixel's weighted moments of two images added into ``sums[k][x]``."""
+    s_x, s_y, s_xx, s_yy, s_xy, s_0 = sums
+    weighed = weight * value
+    weighed_other = weight * other
+    s_x[x] += weighed
+    s_y[x] += weighed_other
+    s_xx[x] += weighed * value
+    s_yy[x] += weighed_other * other
+    s_xy[x] += weighed * other
+    s_0[x] += weight
+
+
+@_compiled
+def _variance(s_x, s_xx, per_weight, keep):
     """``(mean about the shift, variance)`` from one pixel's sums.
 
-    ``keep`` is ``1 - floor eps``: variances within the floor of the mean
-    square about the shift are 0, never negative; NaN where ``S0 == 0``.
+    ``per_weight`` is ``1 / S0`` (one division for every moment of the
+    pixel); ``keep`` is ``1 - floor eps``: variances within the floor of the
+    mean square about the shift are 0, never negative; NaN where ``S0 == 0``.
     """
-    mean = s_x / s_0
-    variance = s_xx / s_0 * keep - mean * mean
+    mean = s_x * per_weight
+    variance = s_xx * per_weight * keep - mean * mean
     if variance < 0:  # NaN stays NaN
         variance = variance * 0
     return mean, variance
@@ -125,12 +195,13 @@ def _finish_row(sums, statistic, keep, pixels, shift, kind, row, width):
     """The statistic of one row from its sums, into ``row[:width]``."""
     if statistic == CORRELATION:
         for x in range(width):
-            s_0 = sums[5, x]
-            mean_x, variance_x = _variance(sums[0, x], sums[2, x], s_0, keep)
-            mean_y, variance_y = _variance(sums[1, x], sums[3, x], s_0, keep)
-            covariance = sums[4, x] / s_0 - mean_x * mean_y
-            # One at a time: std_x * std_y can underflow in float32.
-            value = covariance / np.sqrt(variance_x) / np.sqrt(variance_y)
+            per_weight = 1 / sums[5, x]  # NaN below where S0 == 0: 0 * inf
+            mean_x, variance_x = _variance(sums[0, x], sums[2, x], per_weight, keep)
+            mean_y, variance_y = _variance(sums[1, x], sums[3, x], per_weight, keep)
+            covariance = sums[4, x] * per_weight - mean_x * mean_y
+            # The product of the stds, not of the variances: that would
+            # underflow in float32 for spreads of 1e-10 and below.
+            value = covariance / (np.sqrt(variance_x) * np.sqrt(variance_y))
             if not np.isfinite(value):
                 value = kind(np.nan)
             elif value > 1:  # rounding beyond +-1
@@ -140,7 +211,8 @@ def _finish_row(sums, statistic, keep, pixels, shift, kind, row, width):
             row[x] = value
     elif statistic == ZSCORE:
         for x in range(width):
-            mean, variance = _variance(sums[0, x], sums[1, x], sums[2, x], keep)
+            per_weight = 1 / sums[2, x]
+            mean, variance = _variance(sums[0, x], sums[1, x], per_weight, keep)
             std = np.sqrt(variance)
             centred = kind(pixels[x]) - shift - mean  # x - mean, about the shift
             if std != 0:
@@ -149,7 +221,8 @@ def _finish_row(sums, statistic, keep, pixels, shift, kind, row, width):
                 row[x] = centred if np.isnan(centred) else kind(0)
     else:
         for x in range(width):
-            mean, variance = _variance(sums[0, x], sums[1, x], sums[2, x], keep)
+            per_weight = 1 / sums[2, x]
+            mean, variance = _variance(sums[0, x], sums[1, x], per_weight, keep)
             row[x] = np.sqrt(variance) if statistic == STD else variance
 
 
