@@ -10,7 +10,13 @@ cache) in the background before the pieces need them:
 - the fused pass (:func:`~napari_masked_blur._engines.fused_masked_blur`):
   a whole 2D image, and the displayed frame of a (t, y, x) movie, or of a
   volume not smoothed across its planes, large enough for the pass and
-  with kernels it suits.
+  with kernels it suits;
+- for a local statistic, the fused moments
+  (:func:`~napari_masked_blur._engines.fused_moments`), on the same
+  pieces: a paint's patch is too small for them, but a new sigma or
+  filter recomputes the whole image or frame.  (A statistic's plane of a
+  volume smoothed across its planes is computed over its window of
+  planes by the engines: no loop.)
 
 Each key names the types the loops will be given: chosen labels turn the
 mask into bool first, for both.  A key the list misses is still never
@@ -33,8 +39,11 @@ from napari_masked_blur._engines import (
     fused_suits,
     fused_takes,
     loop_key,
+    moments_suit,
+    moments_takes,
 )
 from napari_masked_blur._math.dtypes import output_dtype
+from napari_masked_blur._math.moments import FUSED_STATISTICS
 from napari_masked_blur._math.options import BlurOptions, spatial_shape
 from napari_masked_blur._math.taps import plane_loop_key
 
@@ -49,12 +58,16 @@ def live_loop_keys(
 
     ``mask_dtype``: the type of the mask as the filter reads it (a
     certainty map in float).  Empty where no loop is called: channels,
-    each label on its own, filters other than the masked Gaussian.
+    each label on its own, filters other than the masked Gaussian and the
+    statistics of :data:`~.moments.FUSED_STATISTICS`.  (The correlation's
+    loops are keyed by the image's type: a second image of another type
+    takes the engines.)
     """
+    statistic = options.filter.name in FUSED_STATISTICS
     if (
         options.channel_axis is not None
         or options.per_label
-        or not options.filter.is_quotient
+        or not (options.filter.is_quotient or statistic)
     ):
         return []
     image = np.dtype(image_dtype)
@@ -64,23 +77,29 @@ def live_loop_keys(
     space = spatial_shape(tuple(shape), None)
     smoothed = [a for a, r in enumerate(options.radius[:-2]) if r > 0]
     if len(smoothed) == 1:
-        return [plane_loop_key(image, mask)]
+        return [] if statistic else [plane_loop_key(image, mask)]
     if smoothed or len(space) > 3 or not _fused_fits(space, image, mask, options):
         return []
-    return [loop_key("fused", image, mask, output_dtype(image))]
+    family = "moments" if statistic else "fused"
+    return [loop_key(family, image, mask, output_dtype(image))]
 
 
 def _fused_fits(
     space: tuple[int, ...], image: np.dtype, mask: np.dtype, options: BlurOptions
 ) -> bool:
-    """Whether a frame of the image takes the fused pass (as ``_math.dense`` asks)."""
+    """Whether a frame of the image takes its fused pass (as ``_math.dense`` asks).
+
+    The fused moments for a statistic, the fused masked blur otherwise.
+    """
     frame = (1, *space[-2:])
     sigma = (0.0, *options.sigma[-2:])
+    statistic = options.filter.name in FUSED_STATISTICS
+    takes = moments_takes if statistic else fused_takes
+    suits = moments_suit if statistic else fused_suits
+    result = output_dtype(image)
     return (
         options.method == "auto"
         and math.prod(space[-2:]) >= FUSED_FROM_SIZE
-        and fused_takes(image, mask, output_dtype(image))
-        and fused_suits(
-            frame, sigma, options.engine_mode, output_dtype(image), options.truncate
-        )
+        and takes(image, mask, result)
+        and suits(frame, sigma, options.engine_mode, result, options.truncate)
     )
