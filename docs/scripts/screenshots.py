@@ -6,7 +6,7 @@ is none)::
     .venv/bin/python docs/scripts/screenshots.py
 
 Each picture is the whole napari window: the widget docked on the right, and
-the original (under its mask) side by side with the live result.  Written to
+the live result (under the mask) side by side with the original.  Written to
 docs/images/.
 """
 
@@ -93,7 +93,7 @@ def shoot_sigmas(sigmas: tuple[float, ...], path: Path) -> None:
     from napari_masked_blur._cli.demo import open_viewer, wait_until
 
     viewer, widget = open_viewer([], "coins")
-    widget.toggle_grid()  # back to one view: the output fills the canvas
+    widget["view"].value = "overlay"  # one view: the output fills the canvas
     for layer in (widget["image"].value, widget["mask"].value):
         layer.visible = False
     viewer.window.resize(*WINDOW)

@@ -44,9 +44,9 @@ def main() -> int:
 
     if not wait_until(caught_up, timeout_s=120):
         raise RuntimeError("the blur of the time-lapse sample did not finish")
-    if viewer.grid.enabled:  # off, then on again: the movie, its mask, the result
-        widget.toggle_grid()
-    widget.toggle_grid()
+    # off, then on again: the movie, the result under its mask
+    widget["view"].value = "overlay"
+    widget["view"].value = "side by side"
     viewer.window.resize(*WINDOW)
     wait_until(lambda: False, timeout_s=0.5)  # the grid and the size settle
     viewer.reset_view()

@@ -166,3 +166,19 @@ def test_outputs_written_among_the_images_are_not_taken_for_images(tmp_path, cap
     said = capsys.readouterr().err
     assert "leaving out 2 file(s) written by an earlier run" in said
     assert "'a_smooth.npy', 'b_smooth.npy'" in said
+
+
+def test_a_missing_mask_names_the_file_looked_for_and_the_option(tmp_path):
+    touch(tmp_path / "images", "cell.tif")
+    touch(tmp_path / "masks", "cell_mask.tif")
+    for pattern, looked_for in ((None, "'cell.tif'"), ("{stem}_m.tif", "'cell_m.tif'")):
+        with pytest.raises(InputError) as caught:
+            plan_jobs(
+                str(tmp_path / "images"),
+                str(tmp_path / "masks"),
+                str(tmp_path / "out"),
+                mask_pattern=pattern,
+            )
+        message = str(caught.value)
+        assert f"(looked for {looked_for}" in message
+        assert "--mask-pattern '{stem}_mask.tif'" in message

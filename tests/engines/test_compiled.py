@@ -144,3 +144,115 @@ def test_plane_loops_compiled_where_numba_has_no_place_for_its_cache():
     namespace = {}
     exec("def double(x):\n    return 2 * x\n", namespace)  # no file, no cache
     assert _compiled(namespace["double"])(21) == 42
+
+
+def test_a_thread_that_must_not_wait_queues_the_key_instead_of_loading_it():
+    from napari_masked_blur._engines._compiled import never_compile_here
+
+    load = FakeLoad(held={"int8"})
+    loader = LoopLoader(load)
+    got = []
+
+    def widget_thread():
+        never_compile_here()
+        got.append(loader.loops(key("int8"), now=True))
+        got.append(loader.coming(key("int8")))
+
+    thread = threading.Thread(target=widget_thread)
+    thread.start()
+    thread.join(TIMEOUT_S)
+    assert got == [None, True], "no wait: queued, and coming"
+    assert load.started.wait(TIMEOUT_S)  # loaded by the worker, not that thread
+    load.release.set()
+    assert loader.wait(TIMEOUT_S)
+    assert loader.loops(key("int8")) == "loops for int8"
+    # This thread was never marked: it loads at once.
+    assert loader.loops(key("int16"), now=True) == "loops for int16"
+
+
+def test_the_worker_fills_the_cache_elsewhere_first_callers_load_at_once():
+    order = []
+    load = FakeLoad()
+    loader = LoopLoader(
+        lambda k: order.append(("load", k[1].name)) or load(k),
+        compile_first=lambda k: order.append(("elsewhere", k[1].name)),
+    )
+    assert loader.prepare(key("int8")).wait(TIMEOUT_S)
+    assert loader.wait(TIMEOUT_S)
+    loader.loops(key("int16"), now=True)
+    loader.prepare(key("int16"))  # ready: nothing queued, nothing compiled
+    assert loader.wait(TIMEOUT_S)
+    assert order == [("elsewhere", "int8"), ("load", "int8"), ("load", "int16")]
+
+
+def test_pending_while_any_key_is_expected_queued_or_loading():
+    load = FakeLoad(held={"int8"})
+    loader = LoopLoader(load)
+    assert not loader.pending()
+    loader.expect(key("int16"))
+    assert loader.pending()
+    loader.unexpect(key("int16"))
+    loader.prepare(key("int8"))
+    assert load.started.wait(TIMEOUT_S) and loader.pending()
+    load.release.set()
+    assert loader.wait(TIMEOUT_S)
+    assert not loader.pending()
+
+
+def test_the_child_process_fills_numbas_cache_and_the_load_finds_it(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np\n"
+        "from napari_masked_blur._engines import _compiled\n"
+        "key = _compiled.loop_key('planes', np.uint16, np.uint8, np.float32)\n"
+        "_compiled._compile_in_child(key)\n"
+        "loops = _compiled._load(key)\n"
+        "stats = loops._reduce_rows.stats\n"
+        "print(sum(stats.cache_hits.values()), sum(stats.cache_misses.values()))\n"
+    )
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True,
+        timeout=600, check=True,
+    )  # fmt: skip
+    assert any(tmp_path.rglob("*.nbc")), "the child wrote numba's cache"
+    hits, misses = map(int, done.stdout.split())
+    assert hits > 0 and misses == 0, "loaded from the cache: nothing compiled"
+
+
+def test_a_child_runs_once_per_key_and_cache(tmp_path, monkeypatch):
+    from napari_masked_blur._engines import _compiled
+
+    runs = []
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(
+        _compiled.subprocess,
+        "run",
+        lambda command, **kwargs: (
+            runs.append(command[-4:])
+            or _compiled.subprocess.CompletedProcess(command, 0)
+        ),
+    )
+    first, other = key("uint16"), loop_key("fused", np.uint16, np.uint8, np.float32)
+    _compiled._compile_in_child(first)
+    _compiled._compile_in_child(first)  # the cache holds it: no child
+    _compiled._compile_in_child(other)
+    assert runs == [["planes", "<u2", "|u1", "<f4"], ["fused", "<u2", "|u1", "<f4"]]
+    assert len(list((tmp_path / "napari-masked-blur").iterdir())) == 2
+
+
+def test_never_compile_holds_for_its_block_alone():
+    from napari_masked_blur._engines._compiled import never_compile
+
+    load = FakeLoad(held={"int8"})
+    loader = LoopLoader(load)
+    with never_compile():
+        assert loader.loops(key("int8"), now=True) is None  # queued instead
+        assert loader.coming(key("int8"))
+    assert load.started.wait(TIMEOUT_S)
+    load.release.set()
+    assert loader.wait(TIMEOUT_S)
+    assert loader.loops(key("int16"), now=True) == "loops for int16"  # here, now

@@ -29,3 +29,11 @@ def test_float_masks_and_lazy_masks_offer_no_ids():
     assert present_label_ids(np.ones((3, 3), np.float32)) == []
     lazy = da.ones((4, 4), dtype=np.uint8, chunks=2)
     assert present_label_ids(lazy) == []
+
+
+def test_a_zero_one_mask_and_an_empty_one():
+    mask = np.zeros((4, 5), np.uint16)
+    assert present_label_ids(mask) == []
+    mask[2, 3] = 1
+    assert present_label_ids(mask) == [1]
+    assert present_label_ids(np.zeros((0, 3), np.uint8)) == []

@@ -108,6 +108,7 @@ def test_missing_keys_take_masked_gaussians_defaults():
         "truncate": 4.0,
         "method": "auto",
         "channel_axis": None,
+        "order": 0,  # the Gaussian's own parameter; others take none
     }
 
 

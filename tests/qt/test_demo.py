@@ -12,9 +12,11 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 import tifffile
 
-from napari_masked_blur._cli.demo import SAMPLES, main, open_viewer, read_array
+from napari_masked_blur import masked_gaussian
+from napari_masked_blur._cli.demo import SAMPLES, main, open_viewer, read_file
 
 TIMEOUT_S = 180
 
@@ -31,11 +33,11 @@ def run_command(args, tmp_path):
 
 
 def screenshot_size(path: Path) -> tuple[int, int]:
-    pixels = read_array(path)
+    _, pixels, _ = read_file(path)
     return pixels.shape[1], pixels.shape[0]
 
 
-def test_command_opens_files_with_the_widget_and_the_first_blur(tmp_path):
+def test_command_opens_files_with_the_widget_and_the_first_blur(tmp_path, qapp):
     image = (np.arange(60 * 80).reshape(60, 80) % 251).astype(np.uint8)
     mask = np.zeros((60, 80), np.uint16)
     mask[10:50, 10:40] = 1
@@ -47,8 +49,12 @@ def test_command_opens_files_with_the_widget_and_the_first_blur(tmp_path):
     done = run_command([*args, "--screenshot", str(shot)], tmp_path)
     assert done.returncode == 0, done.stderr
     assert "first blur shown: True" in done.stdout
-    assert "layers: cells, cells_mask, cells masked blur" in done.stdout
-    assert screenshot_size(shot) >= (1000, 600)  # the whole window, dock included
+    # the mask above the result, so the brush is seen
+    assert "layers: cells, cells masked blur, cells_mask" in done.stdout
+    # the whole window, dock included, sized to the screen (same display)
+    screen = qapp.primaryScreen().availableGeometry()
+    width, height = screenshot_size(shot)
+    assert width >= 0.8 * screen.width() and height >= 0.8 * screen.height()
 
 
 def test_python_m_opens_the_sample(tmp_path):
@@ -69,12 +75,12 @@ def test_missing_file_is_a_message_and_exit_status_1(tmp_path, capsys):
 
 def test_an_image_alone_gets_an_empty_mask_ready_to_paint(qtbot):
     image = np.arange(30 * 40, dtype=np.float32).reshape(30, 40)
-    viewer, widget = open_viewer([("cells", image)])
+    viewer, widget = open_viewer([("cells", image, {})])
     try:
         assert [layer.name for layer in viewer.layers] == [
             "cells",
-            "mask",
             "cells masked blur",
+            "mask",
         ]
         mask = viewer.layers["mask"]
         assert not mask.data.any() and mask.data.shape == image.shape
@@ -90,8 +96,9 @@ def test_demo_opens_the_timelapse_sample_smoothing_y_and_x(qtbot):
     viewer, widget = open_viewer([], "timelapse")
     try:
         names = [layer.name for layer in viewer.layers]
-        assert names[:3] == [
+        assert names == [
             "drifting cells",
+            "drifting cells masked blur",  # under the mask, seen while painting
             "cells (every frame)",
             "ROI (all frames)",
         ]
@@ -116,3 +123,99 @@ def test_demo_samples_are_the_plugins_samples():
         for s in yaml.safe_load(manifest.read_text())["contributions"]["sample_data"]
     ]
     assert tuple(keys) == SAMPLES
+
+
+def imagej_movie(path, frames=5):
+    """An ImageJ TYX hyperstack, 0.25 µm pixels, brightening 10 % a frame."""
+    movie = np.stack(
+        [np.full((30, 40), 100 * (1 + 0.1 * t), np.float32) for t in range(frames)]
+    )
+    movie[:, 10:20, 10:20] += 50
+    tifffile.imwrite(
+        path,
+        movie,
+        imagej=True,
+        resolution=(4.0, 4.0),
+        metadata={"axes": "TYX", "unit": "um"},
+    )
+    return movie
+
+
+def test_demo_on_a_tyx_tiff_smooths_y_and_x_only(tmp_path, qtbot):
+    movie = imagej_movie(tmp_path / "movie.tif")
+    mask = np.zeros((30, 40), np.uint8)
+    mask[5:25, 5:35] = 1
+    tifffile.imwrite(tmp_path / "roi.tif", mask)
+    files = [read_file(tmp_path / "movie.tif"), read_file(tmp_path / "roi.tif")]
+    viewer, widget = open_viewer(files)
+    try:
+        layer = viewer.layers["movie"]
+        assert tuple(layer.axis_labels) == ("t", "y", "x")
+        np.testing.assert_allclose(layer.scale, (1.0, 0.25, 0.25))
+        assert tuple(widget["smooth_over"].value) == (1, 2)  # t is frames
+        assert widget["smooth_over"].current_choice == "y, x"
+        expected = masked_gaussian(movie, mask, 3.0, axes=(1, 2))
+        live = widget.session  # the frames are computed one by one
+        qtbot.waitUntil(
+            lambda: (
+                live.plan is not None and live.plan.complete and not widget.runner.busy
+            ),
+            timeout=30_000,
+        )
+        out = viewer.layers["movie masked blur"].data
+        np.testing.assert_allclose(out, expected, rtol=1e-5)
+        # the frames were not mixed: each frame keeps its own level
+        assert out[0, 15, 30] < out[-1, 15, 30]
+    finally:
+        viewer.close()
+        qtbot.waitUntil(lambda: not widget.runner.busy, timeout=30_000)
+
+
+def test_the_command_opens_a_png(tmp_path):
+    import imageio.v3 as iio
+
+    picture = (np.arange(50 * 60).reshape(50, 60) % 200).astype(np.uint8)
+    iio.imwrite(tmp_path / "c.png", picture)
+    name, pixels, options = read_file(tmp_path / "c.png")
+    assert name == "c" and options == {}
+    np.testing.assert_array_equal(pixels, picture)
+    colour = np.stack([picture, picture // 2, picture // 3], axis=-1)
+    iio.imwrite(tmp_path / "rgb.png", colour)
+    _, pixels, options = read_file(tmp_path / "rgb.png")
+    np.testing.assert_array_equal(pixels, colour)  # RGB, not OpenCV's BGR
+    assert options == {"rgb": True, "axis_labels": ("y", "x")}
+
+
+def test_the_window_fits_the_screen(qtbot):
+    from qtpy.QtWidgets import QApplication
+
+    viewer, widget = open_viewer([], "coins")
+    try:
+        screen = QApplication.primaryScreen().availableGeometry()
+        window = viewer.window._qt_window.size()
+        assert window.width() >= 0.8 * screen.width()
+        assert window.height() >= 0.8 * screen.height()
+        # the coins are fitted to the canvas left beside the dock
+        zoom = viewer.scene.camera.zoom
+        viewer.reset_view()
+        assert viewer.scene.camera.zoom == pytest.approx(zoom)
+    finally:
+        viewer.close()
+        qtbot.waitUntil(lambda: not widget.runner.busy, timeout=30_000)
+
+
+def test_blur_reads_a_png_like_the_demo(tmp_path):
+    import imageio.v3 as iio
+
+    from napari_masked_blur._command import main as command
+
+    picture = (np.arange(30 * 40).reshape(30, 40) % 200).astype(np.uint8)
+    mask = np.zeros((30, 40), np.uint8)
+    mask[5:25, 5:30] = 1
+    iio.imwrite(tmp_path / "c.png", picture)
+    iio.imwrite(tmp_path / "m.png", mask)
+    out = tmp_path / "out.tif"
+    argv = ["blur", str(tmp_path / "c.png"), str(tmp_path / "m.png"), "-o", str(out)]
+    assert command([*argv, "--sigma", "2"]) == 0
+    expected = masked_gaussian(picture, mask, 2.0)
+    np.testing.assert_allclose(tifffile.imread(out), expected, rtol=1e-6)

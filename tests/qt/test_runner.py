@@ -124,3 +124,78 @@ def test_replaced_and_cancelled_pending_jobs_are_reported_dropped(qtbot):
     gate.set()
     qtbot.waitUntil(lambda: not runner.busy, timeout=TIMEOUT_MS)
     assert [job.context for job in dropped] == ["a", "b"]
+
+
+def stepped(started: threading.Event, gate: threading.Event, value):
+    """A job of two steps with a checkpoint between them."""
+    from napari_masked_blur._math.steps import checkpoint
+
+    started.set()
+    assert gate.wait(TIMEOUT_MS / 1000)
+    checkpoint()
+    return value
+
+
+def test_a_droppable_job_stops_at_its_checkpoint_for_a_newer_one(qtbot):
+    results, dropped = [], []
+    runner = LatestRunner(
+        lambda r: results.append(r.value),
+        lambda exc, job: results.append(exc),
+        None,
+        dropped.append,
+        hold=lambda: False,  # whatever numba's loops do meanwhile
+    )
+    started, gate = threading.Event(), threading.Event()
+    runner.submit(stepped, started, gate, "chunk", context="chunk", droppable=True)
+    assert started.wait(TIMEOUT_MS / 1000)
+    runner.submit(held, threading.Event(), "never")  # replaced while pending
+    free = threading.Event()
+    free.set()
+    runner.submit(held, free, "plane", context="plane")
+    gate.set()
+    qtbot.waitUntil(lambda: not runner.busy, timeout=TIMEOUT_MS)
+    assert results == ["plane"], "the chunk stopped; no error delivered"
+    assert [job.context for job in dropped] == [None, "chunk"]
+
+
+def test_a_job_on_display_finishes_whatever_comes_after_it(qtbot, recorder):
+    runner = recorder.runner()
+    started, gate = threading.Event(), threading.Event()
+    runner.submit(stepped, started, gate, "plane")  # not droppable
+    assert started.wait(TIMEOUT_MS / 1000)
+    done = threading.Event()
+    done.set()
+    runner.submit(held, done, "next plane")
+    gate.set()
+    qtbot.waitUntil(lambda: not runner.busy, timeout=TIMEOUT_MS)
+    assert recorder.results == [(1, "plane"), (2, "next plane")]
+    assert recorder.errors == []
+
+
+def test_the_runners_thread_never_compiles_numbas_loops(qtbot, recorder):
+    from napari_masked_blur._engines._compiled import _THREAD
+
+    runner = recorder.runner()
+    runner.submit(lambda: getattr(_THREAD, "never_compile", False))
+    qtbot.waitUntil(lambda: not runner.busy, timeout=TIMEOUT_MS)
+    assert recorder.results == [(1, True)]
+
+
+def test_a_droppable_job_waits_while_held_a_job_on_display_does_not(qtbot):
+    results, held = [], threading.Event()
+    held.set()
+    runner = LatestRunner(
+        lambda r: results.append(r.value), lambda exc, job: None, hold=held.is_set
+    )
+    started = threading.Event()
+    runner.submit(lambda: started.set() or "chunk", droppable=True)
+    assert not started.wait(0.2), "held: not started"
+    assert runner.busy and not runner.has_pending, "there to be replaced"
+    runner.submit(lambda: "plane")  # replaces it, and starts at once
+    qtbot.waitUntil(lambda: not runner.busy, timeout=TIMEOUT_MS)
+    assert results == ["plane"]
+    runner.submit(lambda: started.set() or "chunk", droppable=True)
+    assert not started.wait(0.2)
+    held.clear()  # e.g. the loops are ready: it starts
+    qtbot.waitUntil(lambda: not runner.busy, timeout=TIMEOUT_MS)
+    assert results == ["plane", "chunk"]

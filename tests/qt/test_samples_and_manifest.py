@@ -1,6 +1,9 @@
 """The manifest's contributions as napari shows them: samples and the menu entry."""
 
+from pathlib import Path
+
 import numpy as np
+import pytest
 
 PLUGIN = "napari-masked-blur"
 
@@ -68,3 +71,86 @@ def test_layers_filter_menu_opens_the_widget(make_napari_viewer, qtbot):
     action.trigger()
     qtbot.waitUntil(lambda: len(viewer.window.dock_widgets) > 0, timeout=10_000)
     assert any("Masked Gaussian blur" in name for name in viewer.window.dock_widgets)
+
+
+def manifest():
+    import yaml
+
+    import napari_masked_blur
+
+    path = Path(napari_masked_blur.__file__).with_name("napari.yaml")
+    return yaml.safe_load(path.read_text())["contributions"]
+
+
+def test_the_manifest_contributes_every_filter_as_a_function():
+    from napari_masked_blur import FILTERS
+
+    contributions = manifest()
+    wanted = [f"{PLUGIN}.masked_{name}" for name in FILTERS]
+    commands = {c["id"]: c["python_name"] for c in contributions["commands"]}
+    functions = [c for c in commands if c.startswith(f"{PLUGIN}.masked_")]
+    assert functions == wanted, "napari.yaml lists other filters than FILTERS"
+    for name in FILTERS:
+        assert commands[f"{PLUGIN}.masked_{name}"] == (
+            f"napari_masked_blur._qt.layer_functions:masked_{name}"
+        )
+    widgets = {w["command"]: w for w in contributions["widgets"]}
+    assert all(widgets[c].get("autogenerate") for c in wanted)
+    menu = [m["command"] for m in contributions["menus"]["napari/layers/filter"]]
+    assert menu == [f"{PLUGIN}.widget", *wanted]
+
+
+@pytest.mark.parametrize("name", ["gaussian", "local_std", "local_correlation"])
+def test_each_function_is_the_public_filter_on_layer_data(name):
+    from napari_masked_blur import FILTERS
+    from napari_masked_blur._qt import layer_functions
+
+    image = np.arange(20 * 30, dtype=np.float32).reshape(20, 30)
+    other = np.sin(image / 7).astype(np.float32)
+    mask = np.zeros((20, 30), np.uint8)
+    mask[3:17, 4:25] = 1
+    function = getattr(layer_functions, f"masked_{name}")
+    if name == "local_correlation":
+        got, expected = (
+            function(image, other, mask, 2.0),
+            FILTERS[name](image, other, mask, 2.0),
+        )
+    else:
+        got, expected = function(image, mask, 2.0), FILTERS[name](image, mask, 2.0)
+    np.testing.assert_array_equal(got, expected)
+    assert function.__name__ == f"masked_{name}"
+
+
+def test_npe2_validates_the_manifest_with_its_imports():
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    npe2 = shutil.which("npe2", path=Path(sys.executable).parent)
+    done = subprocess.run(
+        [npe2, "validate", PLUGIN, "--imports"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[2] / "src")},
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "valid" in done.stdout
+
+
+def test_a_function_widget_runs_from_the_plugins_menu(make_napari_viewer, qtbot):
+    from napari_masked_blur import masked_local_mean
+
+    viewer = make_napari_viewer(strict_qt=True)
+    viewer.open_sample(PLUGIN, "coins")
+    _, widget = viewer.window.add_plugin_dock_widget(
+        PLUGIN, "Masked local mean (function)"
+    )
+    widget.sigma.value = 2.0
+    widget()  # "Run", as the button does
+    qtbot.waitUntil(lambda: len(viewer.layers) == 3, timeout=30_000)
+    result = viewer.layers[-1]
+    image, mask = viewer.layers["coins"].data, viewer.layers["coins mask"].data
+    np.testing.assert_allclose(result.data, masked_local_mean(image, mask, 2.0))

@@ -390,7 +390,7 @@ def test_closing_the_viewer_mid_computation(small, qtbot, gate):
 def test_side_by_side_puts_the_original_next_to_the_result_under_its_mask(small):
     viewer, widget, _, _ = small
     widget["view"].value = "side by side"
-    assert viewer.canvas.grid.enabled and viewer.canvas.grid.stride == 2
+    assert viewer.canvas.grid.enabled and viewer.canvas.grid.stride == -2
     # bottom to top: the original alone, then the result under the mask
     assert [layer.name for layer in viewer.layers] == [
         "ramp",

@@ -102,7 +102,7 @@ def masked_gaussian(
     mask: npt.ArrayLike,
     sigma: SigmaLike,
     *,
-    outside: str = "keep",
+    outside: str | None = None,
     labels: int | Sequence[int] | None = None,
     per_label: bool = False,
     mode: str = "missing",
@@ -111,6 +111,7 @@ def masked_gaussian(
     channel_axis: int | None = None,
     method: str = "auto",
     axes: int | Sequence[int] | None = None,
+    order: int | Sequence[int] = 0,
 ) -> np.ndarray:
     """Gaussian blur of ``image`` inside ``mask``, by normalized convolution.
 
@@ -134,10 +135,11 @@ def masked_gaussian(
         Standard deviation: one value, one per smoothed axis (see ``axes``),
         or one per spatial axis with 0 on the axes not smoothed; pixels, or
         the units of ``spacing``.  0 on an axis = no smoothing along it.
-    outside : {"keep", "zero", "nan", "fill"}
+    outside : {"keep", "zero", "nan", "fill"}, optional
         Pixels outside the mask: the original value, 0, NaN, or "fill": the
         normalized result wherever weight is in reach (fills holes,
-        extrapolates), NaN where nothing is.
+        extrapolates), NaN where nothing is.  Default "keep"; "zero" for a
+        derivative (``order``), which refuses "keep".
     labels : int or sequence of int, optional
         Only these label ids are inside.
     per_label : bool
@@ -160,6 +162,14 @@ def masked_gaussian(
         ``channel_axis``) holds independent frames: ``axes=(-2, -1)`` on a
         ``(t, y, x)`` movie blurs each frame alone, never across time.
         Default: every axis but ``channel_axis``.
+    order : int or sequence of int
+        Derivative order, as in :func:`scipy.ndimage.gaussian_filter`: one
+        for every smoothed axis or one per smoothed axis, 0 to 2.  0: the
+        blur ``B = G*(image·w) / G*w``; otherwise that derivative of ``B``,
+        exactly (``∂_iB = (N_i - B·D_i) / D`` with ``N_o = G_o*(image·w)``,
+        ``D_o = G_o*w``, and so on by Leibniz' rule; see
+        :mod:`napari_masked_blur._math.derivatives`), per pixel, or per
+        unit of ``spacing`` when given.  Frame axes are never differentiated.
 
     Returns
     -------

@@ -13,6 +13,13 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
 
+from napari_masked_blur._api.derivatives import (
+    masked_difference_of_gaussians,
+    masked_gaussian_gradient_magnitude,
+    masked_gaussian_laplace,
+    masked_hessian_eigenvalues,
+    masked_structure_tensor_eigenvalues,
+)
 from napari_masked_blur._api.gaussian import masked_gaussian
 from napari_masked_blur._api.statistics import (
     masked_local_correlation,
@@ -30,6 +37,11 @@ _PUBLIC = (
     masked_local_std,
     masked_local_zscore,
     masked_local_correlation,
+    masked_gaussian_gradient_magnitude,
+    masked_gaussian_laplace,
+    masked_difference_of_gaussians,
+    masked_hessian_eigenvalues,
+    masked_structure_tensor_eigenvalues,
 )
 
 

@@ -168,6 +168,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from napari_masked_blur._bench.statistics import main as statistics_main
 
         return statistics_main(argv[1:])
+    if argv[:1] == ["derivatives"]:  # the masked derivatives beside their peers
+        from napari_masked_blur._bench.derivatives import main as derivatives_main
+
+        return derivatives_main(argv[1:])
     parser = _parser()
     args = parser.parse_args(argv)
     if args.rounds < 1:

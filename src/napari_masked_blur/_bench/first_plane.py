@@ -1,4 +1,4 @@
-"""The start of a session on a volume, in a fresh process: ``bench latency --part first``.
+"""The start of a session on a volume, fresh processes: ``bench latency --part first``.
 
 What a new user meets first: the widget open on a 256 x 1024 x 1024 uint16
 volume, the mask layer added (the widget chooses it), the first displayed

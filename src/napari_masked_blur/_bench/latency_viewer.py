@@ -18,7 +18,8 @@ TIMEOUT_S = 600.0
 
 # With ``first_plane``: how long the user looks at the widget, open on the
 # movie and its mask with "live update" off, before turning it on.  The
-# widget warms numba's plane loop meanwhile (about 0.6 s after 0.5 s).
+# widget gets numba's plane loop ready meanwhile (from the moment it knows
+# the layers).
 USER_PAUSE_S = 2.0
 
 

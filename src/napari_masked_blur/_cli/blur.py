@@ -30,6 +30,10 @@ from napari_masked_blur._cli.arguments import (
     grown_chunks,
 )
 from napari_masked_blur._cli.errors import InputError, OneLineParser, say
+from napari_masked_blur._cli.filter_arguments import (
+    add_filter_parameters,
+    stacked_chunks,
+)
 from napari_masked_blur._cli.other_image import (
     add_other_options,
     inputs_read,
@@ -92,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_blur_options(parser)
     add_other_options(parser)
+    add_filter_parameters(parser)
     _add_run_options(parser)
     add_repeat_options(parser)
     return parser
@@ -274,6 +279,7 @@ def _lazy_result(args: argparse.Namespace, output: Path) -> tuple[Any, tuple]:
             chunks=_work_chunks(out_chunks, image.shape, options),
             other=other,
         )
+        out_chunks = stacked_chunks(result, image.ndim, out_chunks, output)
     except (FileNotFoundError, FileExistsError, ValueError) as error:
         raise InputError(str(error)) from None
     return result, out_chunks

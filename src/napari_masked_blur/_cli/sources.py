@@ -139,7 +139,7 @@ def _plan(image: str, mask: str, output: str, mask_pattern: str | None) -> list[
     jobs = []
     for path in images:
         if partners[path] is None:
-            problems.append(reasons.get(path, f"no mask for {str(path)!r} in {mask!r}"))
+            problems.append(reasons.get(path) or _no_mask(path, mask, mask_pattern))
         elif outputs[path] is not None:
             jobs.append(Job(path, partners[path], outputs[path]))
     problems += _clashes(jobs)
@@ -212,6 +212,21 @@ def pair_others(
             f"{len(problems)} problem(s), nothing done:\n  " + "\n  ".join(problems)
         )
     return paired
+
+
+def _no_mask(image: Path, masks: str, pattern: str | None) -> str:
+    """The image has no mask: say which name was looked for, and the option."""
+    stem = split_name(image.name)[0]
+    wanted = (
+        repr(pattern.format(stem=stem, name=image.name))
+        if pattern is not None
+        else f"{image.name!r}, or {stem!r} with another suffix"
+    )
+    return (
+        f"no mask for {str(image)!r} in {masks!r} (looked for {wanted}; give "
+        "the masks' names with --mask-pattern, e.g. --mask-pattern "
+        "'{stem}_mask.tif')"
+    )
 
 
 def _known() -> str:

@@ -53,7 +53,8 @@ def _store_on_threads(result: Any, target: Any) -> None:
 
     worker = threading.Thread(target=store, name="napari-masked-blur store")
     try:
-        with ProgressBar(out=sys.stderr):
+        # A bar for work over a second only: shorter jobs print nothing.
+        with ProgressBar(minimum=1.0, out=sys.stderr):
             worker.start()
             # A signal taken by another thread does not wake a join without
             # a timeout; its handler runs once this thread runs again.

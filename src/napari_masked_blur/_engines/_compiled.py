@@ -27,21 +27,23 @@ input arrives.  Everyone else asks:
 - :func:`expect_loops` / :func:`loops_coming`: a caller that will prepare a
   key soon says so, and the others take a route that needs no compiled
   loop meanwhile, rather than compile it on their own thread;
-- :func:`never_compile_here`: marks the calling thread (the live widget's
-  main thread and its runner) as one that must never wait for numba: there
+- :func:`never_compile_here` / :func:`never_compile`: marks the calling
+  thread (the live widget's runner), or the thread for one computation (a
+  patch computed on the main thread), as one that must never wait: there
   ``compiled_loops(key, now=True)`` queues the key instead and answers
   None, so the caller takes its numpy route until the worker is done.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
 import threading
 from collections import deque
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from collections.abc import Callable
 from types import ModuleType
 
 import numpy as np
@@ -91,22 +93,55 @@ def _compile_in_child(key: LoopKey) -> None:
     a fraction of that.  Where the child fails (no numba, a cache that
     cannot be written) this process compiles them itself, as before.
     """
+    marker = _cached_marker(key)
+    if marker is not None and marker.exists():
+        return  # a child filled the cache for these loops before: load them
     root = str(Path(__file__).resolve().parents[2])  # the folder holding the package
     path = os.environ.get("PYTHONPATH")
     env = dict(os.environ, PYTHONPATH=root if not path else root + os.pathsep + path)
     command = [sys.executable, "-c", _CHILD, key[0], *(t.str for t in key[1:])]
-    try:
-        subprocess.run(
+    # On failure the worker compiles the loops itself.
+    with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+        done = subprocess.run(
             command, env=env, timeout=CHILD_TIMEOUT_S, check=False,
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )  # fmt: skip
-    except (OSError, subprocess.TimeoutExpired):
-        pass  # compiled here instead
+        if done.returncode == 0 and marker is not None:
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()
 
 
+def _cached_marker(key: LoopKey) -> Path | None:
+    """A file saying a child filled numba's cache for ``key``; None if unknown.
+
+    Beside numba's own cache (``NUMBA_CACHE_DIR``, else the loop modules'
+    ``__pycache__``), so that clearing the cache clears it too; named
+    after the key, the loop module's source (its modification time), the
+    Python and the numba that compiled it.  A warm cache then costs no
+    child process.
+    """
+    family = "_fused_loops" if key[0] == "fused" else "_plane_loops"
+    source = Path(__file__).with_name(family + ".py")
+    try:
+        from importlib.metadata import version
+
+        stamp = f"{source.stat().st_mtime_ns}-{version('numba')}"
+    except Exception:  # no numba installed, no source file: no marker
+        return None
+    folder = os.environ.get("NUMBA_CACHE_DIR") or source.parent / "__pycache__"
+    types = "-".join(_type_name(t) for t in key[1:])
+    python = "py{}{}".format(*sys.version_info[:2])
+    return Path(folder) / "napari-masked-blur" / f"{family}-{types}-{python}-{stamp}"
+
+
+# The child runs at the lowest priority: the cores go to the session first
+# (its pieces take numpy's routes until the loops are ready).
 _CHILD = """\
+import os
 import sys
+if hasattr(os, "nice"):
+    os.nice(19)
 import numpy as np
 from napari_masked_blur._engines._compiled import _load
 _load((sys.argv[1], *(np.dtype(t) for t in sys.argv[2:])))
@@ -275,6 +310,21 @@ def never_compile_here() -> None:
     _THREAD.never_compile = True
 
 
+@contextlib.contextmanager
+def never_compile() -> Iterator[None]:
+    """Within the block the calling thread never compiles or loads loops.
+
+    As :func:`never_compile_here`, for one computation on a thread that
+    others share (the main thread computing a small patch of the live view).
+    """
+    before = getattr(_THREAD, "never_compile", False)
+    _THREAD.never_compile = True
+    try:
+        yield
+    finally:
+        _THREAD.never_compile = before
+
+
 def prepare_loops(key: LoopKey) -> threading.Event:
     """Get ``key``'s loops ready in the background (see :meth:`LoopLoader.prepare`)."""
     return LOADER.prepare(key)
@@ -303,3 +353,9 @@ def loops_pending() -> bool:
 def wait_for_loops(timeout: float | None = None) -> bool:
     """Wait for every queued key to settle (see :meth:`LoopLoader.wait`)."""
     return LOADER.wait(timeout)
+
+
+def _type_name(dtype: np.dtype) -> str:
+    """``dtype`` in a file name: byte order, kind and size (``lu2``, ``nb1``)."""
+    order = {"<": "l", ">": "b"}.get(dtype.str[0], "n")
+    return order + dtype.str[1:]

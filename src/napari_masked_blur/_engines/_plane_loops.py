@@ -104,7 +104,7 @@ def warm(image: np.dtype, mask: np.dtype, result: np.dtype) -> None:
     versions that ever run.  A float mask reaches the loop as a copy
     (scaled to unit weights), so only C-ordered.
     """
-    window = np.zeros((5, 2, 8), image)
+    window = np.zeros((5, 1, 8), image)  # one row: run on this thread, not two
     plain = np.ones(window.shape, mask)
     masks = [plain]
     if plain.dtype.kind != "f":

@@ -29,6 +29,7 @@ from napari_masked_blur._files.metadata import (
     tiff_info,
     zarr_info,
 )
+from napari_masked_blur._files.pictures import is_picture, open_picture, picture_axes
 
 # PixelInfo, metres and seconds are the metadata module's, named here too.
 __all__ = [
@@ -49,11 +50,14 @@ EXTRA_HINT = "pip install 'napari-masked-blur[formats]'"
 
 
 def uses_bioio(path: str | os.PathLike, reader: str = "auto") -> bool:
-    """Whether ``path`` is read through bioio: asked for, or not TIFF/Zarr/.npy."""
+    """Whether ``path`` is read through bioio: asked for, or not TIFF/Zarr/.npy
+    (nor a picture, :mod:`.pictures`)."""
     if reader not in READERS:
         raise ValueError(f"unknown reader {reader!r}; expected one of {READERS}")
     if reader == "bioio":
         return True
+    if is_picture(path):
+        return False
     try:
         file_format(path)
     except ValueError:
@@ -68,6 +72,9 @@ def open_image(path: str | os.PathLike, reader: str = "auto") -> Any:
     with ``reader="bioio"``, by bioio (:class:`BioArray`).
     """
     if not uses_bioio(path, reader):
+        if is_picture(path):
+            _exists(path)
+            return open_picture(path)
         return open_array(path)
     _exists(path)
     return BioArray(path, guess=reader == "auto")
@@ -91,6 +98,8 @@ def pixel_info(path: str | os.PathLike, reader: str = "auto") -> PixelInfo:
     _exists(path)
     if uses_bioio(path, reader):
         return checked_info(_bioio_info(path, guess=reader == "auto"), path)
+    if is_picture(path):
+        return PixelInfo(axes=picture_axes(path))
     kind = file_format(path)
     check_not_empty(Path(path), kind)
     readers = {"tiff": tiff_info, "zarr": zarr_info}

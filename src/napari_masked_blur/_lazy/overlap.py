@@ -1,8 +1,11 @@
 """Masked blur of dask arrays: lazy, chunk by chunk, exact.
 
-The output at a pixel depends only on the input within the kernel radius
-``r = int(truncate * sigma + 0.5)`` of it (per axis), plus, at the image
-border, the border rule.  So each output chunk is the in-memory
+The output at a pixel depends only on the input within the filter's reach
+``r`` of it (per axis: the kernel radius ``int(truncate * sigma + 0.5)``,
+or further for a filter of two scales, see ``Filter.reach``), plus, at the
+image border, the border rule.  A filter with outputs (eigenvalues) gives
+them stacked on a new leading axis, one chunk along it.  So each output
+chunk is the in-memory
 :func:`~napari_masked_blur._math.region.filter_whole` of its chunk grown by ``r``
 (``dask.array.map_overlap``, ``depth = r``), cropped back:
 
@@ -36,7 +39,7 @@ import dask.array as da
 import numpy as np
 from dask.array.overlap import ensure_minimum_chunksize, overlap, trim_internal
 
-from napari_masked_blur._math.dense import normalized_quotient
+from napari_masked_blur._math.dense import normalized_quotient, output_count
 from napari_masked_blur._math.dtypes import output_dtype
 from napari_masked_blur._math.options import BlurOptions, spatial_shape
 from napari_masked_blur._math.region import filter_whole
@@ -66,11 +69,14 @@ def filter_lazy(
     >>> out.chunks == image.chunks, float(out[10, 10].compute())
     (True, 1.0)
     """
+    outputs = output_count(options)
     if other is None:
-        return _map_exact(_blur_block, image, mask, options)
+        return _map_exact(_blur_block, image, mask, options, outputs=outputs)
     if not isinstance(image, da.Array) and isinstance(other, da.Array):
         image = da.from_array(image, chunks=other.chunks)
-    return _map_exact(_blur_pair_block, image, mask, options, other=other)
+    return _map_exact(
+        _blur_pair_block, image, mask, options, other=other, outputs=outputs
+    )
 
 
 def normalized_convolution_lazy(
@@ -84,7 +90,7 @@ def normalized_convolution_lazy(
     """
     if not return_certainty:
         return _map_exact(_convolve_block, image, weights, options)
-    both = _map_exact(_convolve_both_block, image, weights, options, stacked=True)
+    both = _map_exact(_convolve_both_block, image, weights, options, outputs=2)
     return both[0], both[1]
 
 
@@ -144,15 +150,16 @@ def _map_exact(
     mask: Any,
     options: BlurOptions,
     *,
-    stacked: bool = False,
+    outputs: int = 0,
     other: Any = None,
 ) -> da.Array:
-    """``block_function(image, mask, options=options)`` over blocks grown by the kernel
-    radius, cropped back.
+    """``block_function(image, mask, options=options)`` over blocks grown by the
+    filter's reach, cropped back.
 
-    ``stacked``: the block function returns its two outputs stacked on a new
-    leading axis.  ``other``: a second image, chunked and grown like the
-    image, handed to the block function after the mask.
+    ``outputs``: the block function returns that many outputs stacked on a
+    new leading axis (0: one, shaped like the block).  ``other``: a second
+    image, chunked and grown like the image, handed to the block function
+    after the mask.
     """
     axis = options.channel_axis
     image, mask = _prepare(image, mask, axis)
@@ -174,8 +181,8 @@ def _map_exact(
         grown_other = (overlap(other, depth, boundary, allow_rechunk=False),)
     dtype = output_dtype(image.dtype)
     out_chunks, new_axis = grown_image.chunks, None
-    if stacked:
-        out_chunks, new_axis = ((2,), *out_chunks), 0
+    if outputs:
+        out_chunks, new_axis = ((outputs,), *out_chunks), 0
         depth = {i + 1: d for i, d in depth.items()}
         boundary = {i + 1: b for i, b in boundary.items()}
     grown = da.map_blocks(
@@ -190,7 +197,7 @@ def _map_exact(
         meta=np.empty((0,) * len(out_chunks), dtype),
     )
     result = trim_internal(grown, depth, boundary)
-    return result.rechunk(((2,), *image.chunks) if stacked else image.chunks)
+    return result.rechunk(((outputs,), *image.chunks) if outputs else image.chunks)
 
 
 def _depth_and_chunks(

@@ -16,6 +16,7 @@ from typing import Any
 import dask.array as da
 import numpy as np
 
+from napari_masked_blur._math.dense import output_count
 from napari_masked_blur._math.dtypes import output_dtype
 from napari_masked_blur._math.options import BlurOptions
 from napari_masked_blur._math.region import filter_region
@@ -40,7 +41,8 @@ def filter_windows(
         The checked options.
     chunks : tuple of int
         Chunk shape of the result, one entry per axis of ``image``; the
-        channel axis is always one chunk.
+        channel axis is always one chunk.  A filter with outputs stacks
+        them on a new leading axis, in one chunk.
     other : array, optional
         The second image of a filter that takes one, shaped like ``image``
         and read like it: each chunk reads its own window.
@@ -60,22 +62,33 @@ def filter_windows(
     if axis is not None:
         chunk_shape[axis] = image.shape[axis]
     dtype = output_dtype(image.dtype)
+    chunks = da.core.normalize_chunks(tuple(chunk_shape), tuple(image.shape))
+    outputs = output_count(options)
+    if outputs:  # stacked in front, one chunk along them
+        chunks = ((outputs,), *chunks)
     return da.map_blocks(
         _window_block,
-        chunks=da.core.normalize_chunks(tuple(chunk_shape), tuple(image.shape)),
+        chunks=chunks,
         dtype=dtype,
-        meta=np.empty((0,) * image.ndim, dtype),
+        meta=np.empty((0,) * len(chunks), dtype),
         image=image,
         mask=mask,
         options=options,
+        outputs=outputs,
         other=other,
     )
 
 
 def _window_block(
-    *, image: Any, mask: Any, options: BlurOptions, other: Any, block_info: dict
+    *,
+    image: Any,
+    mask: Any,
+    options: BlurOptions,
+    outputs: int,
+    other: Any,
+    block_info: dict,
 ) -> np.ndarray:
-    location = block_info[None]["array-location"]
+    location = block_info[None]["array-location"][1 if outputs else 0 :]
     axis = options.channel_axis
     if axis is not None:
         location = location[:axis] + location[axis + 1 :]

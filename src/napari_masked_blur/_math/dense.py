@@ -19,6 +19,9 @@ Gaussian is computed lives in :mod:`napari_masked_blur._engines`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from napari_masked_blur._engines import (
@@ -38,8 +41,8 @@ from napari_masked_blur._math.boxes import (
     with_channel,
 )
 from napari_masked_blur._math.dtypes import output_dtype
+from napari_masked_blur._math.filter import Finish, Term
 from napari_masked_blur._math.moments import fused_statistic, prepare_statistic_later
-from napari_masked_blur._math.options import BlurOptions
 from napari_masked_blur._math.outside import apply_outside, fill_around, place_region
 from napari_masked_blur._math.terms import term_arrays
 from napari_masked_blur._math.weights import (
@@ -47,6 +50,9 @@ from napari_masked_blur._math.weights import (
     unit_weights,
     weight_exponent,
 )
+
+if TYPE_CHECKING:
+    from napari_masked_blur._math.options import BlurOptions
 
 
 def filter_dense(
@@ -66,7 +72,9 @@ def filter_dense(
     box = bounding_box(inside)
     axis = options.channel_axis
     if box is None:
-        return apply_outside(image, None, inside, options.outside, axis)
+        return apply_outside(
+            image, None, inside, options.outside, axis, output_count(options)
+        )
     space = mask.shape
     if options.outside == "fill":
         box = grow_box(box, options.reach, space, wrap=options.mode == "wrap")
@@ -85,7 +93,7 @@ def filter_dense(
         options,
         None if other is None else other[with_channel(window, axis)],
     )[0]
-    quotient = quotient[with_channel(inner, axis)]
+    quotient = quotient[(..., *with_channel(inner, axis))]  # outputs in front
     if box_pixels(inner) < box_pixels(window):
         # Only the box is placed: keep its part alone beside the output (a
         # 64x512x512 ball at sigma 3: peak 1.3x the image as float32, not 1.5x).
@@ -94,6 +102,11 @@ def filter_dense(
     _prepare_fused_later(image, mask, inside, box, options)
     prepare_statistic_later(image, mask, inside, box, options, other)
     return out
+
+
+def output_count(options: BlurOptions) -> int:
+    """How many outputs the filter stacks in front (0: one, shaped like the image)."""
+    return len(options.filter.output_names(len(options.smoothed)))
 
 
 def _fused_blur(
@@ -212,7 +225,9 @@ def normalized_quotient(
         smooth_filter(channel, weights, options, partner)
         for channel, partner in zip(channels, partners, strict=True)
     ]
-    result = np.stack([q for q, _ in pairs], axis=axis)
+    # A filter with outputs stacks them in front: the channels follow.
+    lead = pairs[0][0].ndim - pairs[0][1].ndim
+    result = np.stack([q for q, _ in pairs], axis=axis + lead)
     certainty = np.stack([c for _, c in pairs], axis=axis)
     return result, certainty
 
@@ -229,7 +244,8 @@ def smooth_filter(
     (:mod:`.terms`; ``y`` is ``other``, the second image of a filter that
     takes one), is smoothed (differentiated by its order), all in one engine
     call per order, then the description's ``finish`` makes the result
-    (:mod:`.filter`).  A ``pixel`` term is handed to the finish as it is.
+    (:mod:`.filter`); a description with its own ``compute`` is computed by
+    it instead.  A ``pixel`` term is handed to the finish as it is.
     ``weights`` is copied, never written.  Non-finite image pixels get
     weight 0.  The result is NaN where ``G*w == 0``.
 
@@ -237,26 +253,61 @@ def smooth_filter(
     pixel: for the Gaussian ``G*((x - c) w) / G*w + c`` is the same quotient,
     but rounding is then relative to the spread of the data rather than its
     magnitude (data at 30000 ± 300 would otherwise lose ~1e-4 of its range);
-    the moments of higher powers are taken about ``c`` for the same reason.
+    the moments of higher powers are taken about ``c`` for the same reason,
+    and a derivative of the quotient does not see ``c`` at all.
     """
     description = options.filter
+    if description.compute is not None:
+        return description.compute(image, weights, options)
+    return smooth_terms(
+        image,
+        weights,
+        options,
+        description.terms,
+        description.finish,
+        scales=description.scales,
+        other=other,
+    )
+
+
+def smooth_terms(
+    image: np.ndarray,
+    weights: np.ndarray,
+    options: BlurOptions,
+    terms: Sequence[Term],
+    finish: Finish,
+    sigma: Sequence[float] | None = None,
+    scales: Sequence[Sequence[float]] = (),
+    other: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(finish(smoothed, c), G*w)``: ``terms`` smoothed and finished, one channel.
+
+    The work of :func:`smooth_filter`, for any terms (the last the weights,
+    ``Term(0)``) and any ``sigma`` per spatial axis (None: the options'),
+    as a filter's ``compute`` needs it.  A term's order is spread over the
+    smoothed axes (:func:`engine_order`); a term of ``scale`` k > 0 is
+    smoothed with ``scales[k - 1]``; terms of one order and scale reach the
+    engine together.
+    """
+    sigmas = [options.sigma if sigma is None else tuple(sigma), *map(tuple, scales)]
     dtype = output_dtype(image.dtype)
     binary = weights.dtype == bool
     weights, weight_exponent = unit_weights(weights, dtype)
-    arrays, offset = term_arrays(
-        image, weights, description.terms, dtype, other, binary
-    )
+    arrays, offset = term_arrays(image, weights, terms, dtype, other, binary)
     smoothed: list[np.ndarray] = list(arrays)
+    groups = {
+        i: (engine_order(t.order, options), t.scale)
+        for i, t in enumerate(terms)
+        if not t.pixel
+    }
     first: int | None = None
-    for order in sorted({t.order for t in description.terms if not t.pixel}):
-        at = [
-            i
-            for i, t in enumerate(description.terms)
-            if t.order == order and not t.pixel
-        ]
+    for order, scale in sorted(
+        set(groups.values()), key=lambda g: (g[1], sum(g[0]), g[0])
+    ):
+        at = [i for i, g in groups.items() if g == (order, scale)]
         out, exponent = gaussian_smooth_scaled(
             [arrays[i] for i in at],
-            options.sigma,
+            sigmas[scale],
             mode=options.engine_mode,
             truncate=options.truncate,
             method=options.method,
@@ -271,6 +322,20 @@ def smooth_filter(
     # Every term was scaled alike (wide kernels): the finish, a ratio of
     # terms, is as it is; the certainty goes back to the weights' scale.
     certainty = smoothed[-1]
-    result = description.finish(smoothed, offset)
+    result = finish(smoothed, offset)
     unscaled([certainty], (first or 0) - weight_exponent)
     return result, certainty
+
+
+def engine_order(order: int | Sequence[int], options: BlurOptions) -> tuple[int, ...]:
+    """A term's order as the engines take it: one per spatial axis.
+
+    One int is that order along every smoothed axis; a tuple gives one per
+    smoothed axis.  Frame axes (not smoothed) get 0: never differentiated.
+    """
+    smoothed = options.smoothed
+    given = (order,) * len(smoothed) if isinstance(order, int) else tuple(order)
+    per_axis = [0] * len(options.sigma)
+    for axis, o in zip(smoothed, given, strict=True):
+        per_axis[axis] = int(o)
+    return tuple(per_axis)

@@ -29,10 +29,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from napari_masked_blur._engines import kernel_radius
+
+if TYPE_CHECKING:
+    from napari_masked_blur._math.options import BlurOptions
 
 
 @dataclass(frozen=True)
@@ -44,20 +48,28 @@ class Term:
     power : int
         The power of the shifted image; 0 (with ``other`` 0) smooths the
         weights themselves.
-    order : int
-        The derivative order along every smoothed axis (0: plain smoothing).
+    order : int or tuple of int
+        The derivative order: one int for every smoothed axis (0: plain
+        smoothing), or one per smoothed axis (the Hessian's cross term of
+        a volume is ``(1, 1, 0)``).  Axes not smoothed (frames) are never
+        differentiated.
     other : int
         The power of the second image ``y`` shifted by its own ``d`` (a
         filter whose parameters hold ``"other"``); 0 for filters of one image.
     pixel : bool
         The term is the pixel itself, ``(x - c)**power``: neither weighted
         nor smoothed, NaN where the image is missing.
+    scale : int
+        Which sigma smooths it: 0 the filter's sigma, ``k > 0`` the k-th of
+        the description's :attr:`Filter.scales` (a second scale: the
+        difference of Gaussians' high sigma).
     """
 
     power: int
-    order: int = 0
+    order: int | tuple[int, ...] = 0
     other: int = 0
     pixel: bool = False
+    scale: int = 0
 
 
 Finish = Callable[[Sequence[np.ndarray], float], np.ndarray]
@@ -67,7 +79,18 @@ Finish = Callable[[Sequence[np.ndarray], float], np.ndarray]
 all but the last are scratch (the finish may write into them and return
 one), the last is the certainty ``G*w``, returned beside the result and
 only read; ``shift`` is ``c``.  Where no weight is in reach every term
-is an exact 0, and the finish must give NaN there.
+is an exact 0, and the finish must give NaN there.  A filter with
+``outputs`` returns them stacked on a new leading axis.
+"""
+
+Compute = Callable[
+    [np.ndarray, np.ndarray, "BlurOptions"], tuple[np.ndarray, np.ndarray]
+]
+"""``compute(image, weights, options)``: ``(result, G*w)`` of one channel.
+
+For a filter that is more than one normalized convolution finished pointwise
+(two scales, a tensor averaged again): it computes its result from
+:func:`~.dense.smooth_terms`.  ``weights`` are read, never written.
 """
 
 
@@ -110,6 +133,28 @@ class Filter:
     outside_refusal : str
         Why the policies not in ``outside`` are refused, said in the error
         that refuses them ("" when every policy applies).
+    specialize : callable, optional
+        ``specialize(options) -> Filter``: the description for checked
+        options, for a filter whose terms, finish or reach depend on them
+        (the number of smoothed axes, ``spacing``, ``order``, ``high_sigma``,
+        ``rho``).  It raises ``ValueError`` for settings it cannot take;
+        :meth:`for_options` calls it, and every path reads the filter
+        through :attr:`BlurOptions.filter <.options.BlurOptions.filter>`,
+        which does.
+    compute : Compute, optional
+        How the result is computed when it is not the terms finished
+        pointwise (see :data:`Compute`); None: the terms and ``finish``.
+    margin : tuple of int, optional
+        The reach per spatial axis when it exceeds the kernel radius (a
+        second scale: difference of Gaussians, structure tensor); set by
+        ``specialize``, which sees the settings it needs.
+    name_outputs : callable, optional
+        ``name_outputs(ndim_smoothed)``: the names of the outputs when
+        their number follows the number of smoothed axes (eigenvalues);
+        None: ``outputs`` whatever the axes.
+    scales : tuple of tuple of float
+        Further sigmas, in pixels per spatial axis, for the terms whose
+        ``scale`` is ``k > 0`` (``scales[k - 1]``); set by ``specialize``.
     """
 
     name: str
@@ -122,6 +167,11 @@ class Filter:
     outputs: tuple[str, ...] = ()
     signed: bool = False
     outside_refusal: str = ""
+    specialize: Callable[[BlurOptions], Filter] | None = None
+    compute: Compute | None = None
+    margin: tuple[int, ...] | None = None
+    name_outputs: Callable[[int], tuple[str, ...]] | None = None
+    scales: tuple[tuple[float, ...], ...] = ()
 
     def __post_init__(self) -> None:
         if self.default_outside not in self.outside:
@@ -134,9 +184,30 @@ class Filter:
         """How far, in pixels per axis, the result at a pixel reads the input.
 
         The margin of a dask chunk, of a live patch and of a region's
-        window: the kernel radius ``int(truncate * sigma + 0.5)``.
+        window: the kernel radius ``int(truncate * sigma + 0.5)``, or the
+        description's ``margin`` where it reaches further (a filter whose
+        reach depends on other settings gets its margin from
+        ``specialize``: read it through ``BlurOptions.reach``).
         """
-        return kernel_radius(sigma, truncate)
+        radius = kernel_radius(sigma, truncate)
+        if self.margin is None:
+            return radius
+        return tuple(max(r, m) for r, m in zip(radius, self.margin, strict=True))
+
+    def for_options(self, options: BlurOptions) -> Filter:
+        """The description for these checked options (see ``specialize``)."""
+        return self if self.specialize is None else self.specialize(options)
+
+    def output_names(self, ndim_smoothed: int) -> tuple[str, ...]:
+        """The names of the outputs for ``ndim_smoothed`` smoothed axes.
+
+        Empty for a filter whose result is one array shaped like the image;
+        otherwise one name per entry of the result's new leading axis
+        (eigenvalues: one per smoothed axis, largest first).
+        """
+        if self.name_outputs is None:
+            return self.outputs
+        return self.name_outputs(ndim_smoothed)
 
     @property
     def is_quotient(self) -> bool:
@@ -145,4 +216,4 @@ class Filter:
         The fused pass and the kernel taps of thin regions compute exactly
         this quotient; other filters take the terms' general route.
         """
-        return self.terms == (Term(1), Term(0))
+        return self.terms == (Term(1), Term(0)) and self.compute is None

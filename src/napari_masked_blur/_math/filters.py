@@ -9,11 +9,28 @@ description from here.
 
 from __future__ import annotations
 
+from napari_masked_blur._math.derivatives import (
+    GRADIENT_MAGNITUDE,
+    HESSIAN_EIGENVALUES,
+    LAPLACE,
+)
 from napari_masked_blur._math.filter import Filter
 from napari_masked_blur._math.gaussian import GAUSSIAN
 from napari_masked_blur._math.statistics import STATISTICS
+from napari_masked_blur._math.two_scales import (
+    DIFFERENCE_OF_GAUSSIANS,
+    STRUCTURE_TENSOR_EIGENVALUES,
+)
 
-DESCRIPTIONS: tuple[Filter, ...] = (GAUSSIAN, *STATISTICS)
+DESCRIPTIONS: tuple[Filter, ...] = (
+    GAUSSIAN,
+    *STATISTICS,
+    GRADIENT_MAGNITUDE,
+    LAPLACE,
+    DIFFERENCE_OF_GAUSSIANS,
+    HESSIAN_EIGENVALUES,
+    STRUCTURE_TENSOR_EIGENVALUES,
+)
 """Every filter, in the order the widget, ``--filter`` and ``FILTERS`` list them."""
 
 FILTER_NAMES: tuple[str, ...] = tuple(f.name for f in DESCRIPTIONS)

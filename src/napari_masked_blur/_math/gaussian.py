@@ -7,6 +7,11 @@ leak in, and the denominator counts only the weight that is really there,
 so the mask edge is not pulled toward zero.  Where no weight is in reach,
 ``N = D = 0`` exactly (the engines' contract) and ``0/0`` is the NaN
 promised.  Every ``outside`` policy applies.
+
+With ``order`` (one per smoothed axis, or one for all, as scipy's) the
+result is that derivative of the masked blur field, exactly
+(:mod:`.derivatives`): then the default ``outside`` is 0 and "keep" is
+refused.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from napari_masked_blur._math.derivatives import specialize_gaussian
 from napari_masked_blur._math.filter import Filter, Term
 from napari_masked_blur._math.outside import OUTSIDE_POLICIES
 
@@ -35,4 +41,6 @@ GAUSSIAN = Filter(
     terms=(Term(power=1), Term(power=0)),
     finish=finish_quotient,
     outside=OUTSIDE_POLICIES,
+    parameters=("order",),
+    specialize=lambda options: specialize_gaussian(GAUSSIAN, options),
 )

@@ -21,7 +21,7 @@ cache) in the background before the pieces need them:
 Each key names the types the loops will be given: chosen labels turn the
 mask into bool first, for both.  A key the list misses is still never
 compiled on the widget's threads (see
-:func:`~napari_masked_blur._engines.never_compile_here`); it is queued when
+:func:`~napari_masked_blur._engines.never_compile`); it is queued when
 first met and served by numpy meanwhile.
 """
 

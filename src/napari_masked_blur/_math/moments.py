@@ -14,6 +14,8 @@ engines' route.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from napari_masked_blur._engines import (
@@ -25,7 +27,6 @@ from napari_masked_blur._engines import (
 )
 from napari_masked_blur._math.boxes import Box, box_pixels
 from napari_masked_blur._math.dtypes import output_dtype
-from napari_masked_blur._math.options import BlurOptions
 from napari_masked_blur._math.outside import fill_around
 from napari_masked_blur._math.statistics import (
     LOCAL_CORRELATION,
@@ -35,6 +36,9 @@ from napari_masked_blur._math.statistics import (
     VARIANCE_FLOOR,
 )
 from napari_masked_blur._math.weights import weight_exponent
+
+if TYPE_CHECKING:
+    from napari_masked_blur._math.options import BlurOptions
 
 FUSED_STATISTICS = {
     LOCAL_VARIANCE.name: "variance",

@@ -31,7 +31,6 @@ import numpy as np
 
 from napari_masked_blur._engines import kernel_radius
 from napari_masked_blur._math.axes import (
-    axis_names,
     mask_broadcasts,
     smoothed_axes,
     spatial_positions,
@@ -39,6 +38,8 @@ from napari_masked_blur._math.axes import (
 from napari_masked_blur._math.filter import Filter
 from napari_masked_blur._math.filters import filter_named
 from napari_masked_blur._math.outside import OUTSIDE_POLICIES
+from napari_masked_blur._math.per_axis import SigmaLike as SigmaLike  # re-exported
+from napari_masked_blur._math.per_axis import is_real, sigma_in_pixels
 
 MODES = ("missing", "reflect", "nearest", "mirror", "wrap")
 
@@ -49,7 +50,6 @@ _ENGINE_MODE = {"missing": "constant"}
 if TYPE_CHECKING:
     from napari_masked_blur._math.settings import BlurSettings
 
-SigmaLike = float | Sequence[float]
 LabelsLike = int | Sequence[int] | None
 
 
@@ -125,13 +125,15 @@ class BlurOptions:
             smoothed=spatial_positions(smoothed, axis),
         )
         axes = None if smoothed is None else tuple(smoothed)
-        return cls(settings=settings, sigma=sigma, channel_axis=axis, axes=axes)
+        options = cls(settings=settings, sigma=sigma, channel_axis=axis, axes=axes)
+        options.filter  # noqa: B018 -- the filter's own checks (order, scales)
+        return options
 
     # -- read from the settings ------------------------------------------------
     @property
     def filter(self) -> Filter:
-        """The filter's description (:mod:`.filters`)."""
-        return filter_named(self.settings.filter)
+        """The filter's description (:mod:`.filters`) for these options."""
+        return filter_named(self.settings.filter).for_options(self)
 
     @property
     def outside(self) -> str:
@@ -183,6 +185,12 @@ class BlurOptions:
         return engine_mode(self.mode)
 
     @property
+    def smoothed(self) -> tuple[int, ...]:
+        """The spatial axes (counted without the channel axis) smoothed."""
+        smoothed = spatial_positions(self.axes, self.channel_axis)
+        return tuple(range(len(self.sigma))) if smoothed is None else smoothed
+
+    @property
     def frame_axes(self) -> tuple[int, ...]:
         """The spatial axes (counted without the channel axis) not smoothed."""
         smoothed = spatial_positions(self.axes, self.channel_axis)
@@ -212,102 +220,6 @@ def check_rules(mode: str, truncate: float, outside: str = "keep") -> None:
         raise ValueError(f"truncate must be a finite number, got {truncate!r}")
     if truncate <= 0:
         raise ValueError(f"truncate must be > 0, got {truncate!r}")
-
-
-def sigma_in_pixels(
-    sigma: SigmaLike,
-    ndim: int,
-    spacing: SigmaLike | None = None,
-    *,
-    smoothed: Sequence[int] | None = None,
-) -> tuple[float, ...]:
-    """One sigma per spatial axis, in pixels, 0 on the axes not smoothed.
-
-    Parameters
-    ----------
-    sigma : float or sequence of float
-        Standard deviation of the Gaussian: one value for all smoothed axes,
-        one per smoothed axis, or one per spatial axis (then 0 on the axes
-        not smoothed); in pixels, or in the units of ``spacing`` when given.
-    ndim : int
-        Number of spatial axes.
-    spacing : float or sequence of float, optional
-        Pixel size per axis (e.g. ``(dz, dy, dx)`` in µm), given like
-        ``sigma``.  Then ``sigma_pixels = sigma / spacing``.
-    smoothed : sequence of int, optional
-        The spatial axes smoothed (ascending); None: all of them.
-    """
-    sigmas = _per_axis("sigma", sigma, ndim, smoothed, fill=0.0)
-    for s in sigmas:
-        if not math.isfinite(s) or s < 0:
-            raise ValueError(f"sigma must be finite and >= 0, got {sigma!r}")
-    if smoothed is not None:
-        for axis, s in enumerate(sigmas):
-            if s != 0 and axis not in smoothed:
-                raise ValueError(
-                    f"sigma {sigma!r} is {s:g} on spatial axis {axis}, which is "
-                    f"not smoothed (smoothed: {axis_names(smoothed)}); give 0 there "
-                    "or one value per smoothed axis"
-                )
-    if spacing is None:
-        return sigmas
-    spacings = _per_axis("spacing", spacing, ndim, smoothed, fill=1.0)
-    for d in spacings:
-        if not math.isfinite(d) or d <= 0:
-            raise ValueError(f"spacing must be finite and > 0, got {spacing!r}")
-    pixels = tuple(s / d for s, d in zip(sigmas, spacings, strict=True))
-    if not all(math.isfinite(p) for p in pixels):
-        raise ValueError(
-            f"sigma {sigma!r} / spacing {spacing!r} is too large a number of pixels"
-        )
-    return pixels
-
-
-def is_real(value: Any) -> bool:
-    """Whether ``value`` is a real number: Python's or numpy's, bool excepted."""
-    if isinstance(value, np.ndarray) and value.ndim == 0:
-        return value.dtype.kind in "iuf"
-    return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
-
-
-def _per_axis(
-    name: str,
-    value: SigmaLike,
-    ndim: int,
-    smoothed: Sequence[int] | None = None,
-    *,
-    fill: float = 0.0,
-) -> tuple[float, ...]:
-    """``value`` spread over ``ndim`` axes; ``fill`` on the axes not smoothed."""
-    values = np.atleast_1d(np.asarray(value))
-    numbers_only = values.dtype.kind in "iuf" or (
-        values.dtype.kind == "O" and all(is_real(v) for v in values.flat)
-    )
-    if not numbers_only:
-        raise ValueError(f"{name} must be a number or numbers, got {value!r}")
-    values = values.astype(float)
-    if values.ndim != 1:
-        raise ValueError(f"{name} must be a number or a flat sequence, got {value!r}")
-    chosen = range(ndim) if smoothed is None else smoothed
-    if values.size == 1:
-        one = float(values[0])
-        return tuple(one if a in chosen else fill for a in range(ndim))
-    if values.size == ndim:
-        return tuple(float(v) for v in values)
-    given = tuple(values.tolist())
-    if smoothed is None:
-        raise ValueError(
-            f"{name} has {values.size} values {given} but the image has "
-            f"{ndim} spatial axes"
-        )
-    if values.size != len(smoothed):
-        raise ValueError(
-            f"{name} has {values.size} values {given} but {len(smoothed)} axes "
-            f"are smoothed: {axis_names(smoothed)} (or give one value per spatial "
-            f"axis: {ndim})"
-        )
-    spread = dict(zip(smoothed, (float(v) for v in values), strict=True))
-    return tuple(spread.get(a, fill) for a in range(ndim))
 
 
 def check_image(image: Any) -> None:

@@ -51,19 +51,30 @@ def apply_outside(
     inside: np.ndarray,
     outside: str,
     channel_axis: int | None,
+    outputs: int = 0,
 ) -> np.ndarray:
     """Set the pixels outside the mask by the ``outside`` policy, in place.
 
     ``result`` is the filter's result (written into and returned), or None
     when nothing is inside: then a fresh array of NaN is made (no weight in
-    reach anywhere).
+    reach anywhere), with ``outputs`` entries stacked in front when the
+    filter has outputs.  A result with outputs stacked in front gets the
+    policy in each.
     """
     if result is None:
-        result = np.full(image.shape, np.nan, dtype=output_dtype(image.dtype))
+        shape = (outputs, *image.shape) if outputs else image.shape
+        result = np.full(shape, np.nan, dtype=output_dtype(image.dtype))
     if outside != "fill":
         inside = with_channel_axis(inside, channel_axis)
-        set_outside(result, image, np.broadcast_to(~inside, image.shape), outside)
+        where = np.broadcast_to(~inside, image.shape)
+        for part in each_output(result, image.ndim):
+            set_outside(part, image, where, outside)
     return result
+
+
+def each_output(result: np.ndarray, ndim: int) -> list[np.ndarray]:
+    """The image-shaped parts of ``result``: itself, or each of its outputs."""
+    return [result] if result.ndim == ndim else list(result)
 
 
 def place_region(
@@ -79,12 +90,14 @@ def place_region(
     Outside ``region`` no weight is in reach, so "fill" gives NaN there.
     """
     dtype = output_dtype(image.dtype)
+    shape = result.shape[: result.ndim - image.ndim] + image.shape  # outputs
     if outside == "zero":  # calloc: pages no box reaches are never written
-        out = np.zeros(image.shape, dtype)
+        out = np.zeros(shape, dtype)
     else:
-        out = np.empty(image.shape, dtype)
-        set_outside(out, image, None, "nan" if outside == "fill" else outside)
-    target = out[with_channel(region, channel_axis)]
+        out = np.empty(shape, dtype)
+        for part in each_output(out, image.ndim):
+            set_outside(part, image, None, "nan" if outside == "fill" else outside)
+    target = out[(..., *with_channel(region, channel_axis))]
     if outside == "fill":
         target[...] = result
         return out

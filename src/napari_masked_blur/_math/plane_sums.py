@@ -16,8 +16,9 @@ warm-up compiling the loop, a busy event loop) delays it by at most a switch
 interval per call.  The numpy route of :mod:`.taps`, blocked for the cache,
 is faster alone but makes about a thousand calls a plane; the loop itself
 is faster still.  The window goes in a few blocks of rows, with a
-:func:`~.steps.checkpoint` between them.  The sums are made in float64, so that ``c W_j`` taken from
-``sum T x w`` loses nothing of the data's spread, then given in ``dtype``.
+:func:`~.steps.checkpoint` between them.  The sums are made in float64, so
+that ``c W_j`` taken from ``sum T x w`` loses nothing of the data's spread,
+then given in ``dtype``.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ def summed_planes(
         ``sum_k taps[j, k] (image[k] - shift) w[k]`` and
         ``sum_k taps[j, k] w[k]``, in ``dtype``.
     """
-    weights = mask if mask.dtype.kind in "bf" else mask != 0
+    weights = mask if mask.dtype.kind in "bf" or _zero_one(mask) else mask != 0
     matrix = np.asarray(taps, np.float64)
     shape = (matrix.shape[0], *image.shape[1:])
     numerator, total = np.empty(shape, np.float64), np.empty(shape, np.float64)
@@ -87,6 +88,15 @@ def summed_planes(
     if shift:
         numerator -= shift * total
     return numerator.astype(dtype), total.astype(dtype)
+
+
+def _zero_one(mask: np.ndarray) -> bool:
+    """Whether an integer mask holds only 0 and 1: its values are its weights.
+
+    Two passes of min and max cost less than making a bool window (a pass
+    that writes as much again, into new pages).
+    """
+    return bool(mask.size) and int(mask.max()) <= 1 and int(mask.min()) >= 0
 
 
 def _without_missing(

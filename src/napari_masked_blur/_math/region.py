@@ -7,8 +7,9 @@ on its own (:mod:`.labels`) or the whole mask at once (:mod:`.dense`).
 only the input that determines it: the region grown by the filter's reach
 ``r`` (:func:`~.boxes.region_window`).  A paint that changed the mask inside
 ``B`` is repaired by the output over ``B`` grown by ``r``; the displayed
-plane of a volume needs only the planes within ``r`` of it, which for the
-masked Gaussian are reduced by kernel taps first (:mod:`.taps`).
+plane of a volume needs only the planes within ``r`` of it, which are
+reduced by kernel taps first: the masked Gaussian's by :mod:`.taps`, any
+other filter made of terms by the taps of their orders (:mod:`.term_taps`).
 
 Numpy only: the widget calls this from a worker thread, the lazy path for
 each chunk.
@@ -28,6 +29,7 @@ from napari_masked_blur._math.dense import filter_dense
 from napari_masked_blur._math.labels import per_label_filter
 from napari_masked_blur._math.options import BlurOptions, spatial_shape
 from napari_masked_blur._math.taps import blur_tapped, tapped_axes
+from napari_masked_blur._math.term_taps import filter_terms_tapped, suits_term_taps
 
 
 def filter_whole(
@@ -92,6 +94,10 @@ def filter_region(
             with_channel(inner, axis)
         ]
     tapped = tapped_axes(inner, mask_w.shape, options.radius)
+    # Any filter of terms alone: the taps of their orders (the Gaussian's
+    # quotient has its own, below).
+    if tapped and axis is None and suits_term_taps(options):
+        return filter_terms_tapped(image_w, mask_w, inner, tapped, options)
     # Kernel taps reduce the masked Gaussian's two terms; other filters are
     # computed over their window.
     if (
@@ -100,7 +106,8 @@ def filter_region(
         or not tapped
         or not options.filter.is_quotient
     ):
-        return filter_whole(image_w, mask_w, options)[with_channel(inner, axis)]
+        crop = (..., *with_channel(inner, axis))  # outputs stay in front
+        return filter_whole(image_w, mask_w, options)[crop]
     single = _single_frames(window, options.radius)
     if not single:
         return blur_tapped(image_w, mask_w, inner, tapped, options)

@@ -98,3 +98,28 @@ def labels_value(value: Any) -> tuple[int, ...] | None:
             f"labels must be an integer or a list of integers, got {value!r}"
         )
     return label_ids(value)
+
+
+def order_value(value: Any, highest: int) -> int | tuple[int, ...]:
+    """A derivative order: an integer 0..highest, or a non-empty list of them."""
+    value = plain(value)
+    orders = value if isinstance(value, list | tuple) else [value]
+    if not orders or not all(is_int(o) and 0 <= o <= highest for o in orders):
+        raise ValueError(
+            f"order must be an integer from 0 to {highest}, or a list of them "
+            f"(one per smoothed axis), got {value!r}"
+        )
+    if isinstance(value, list | tuple):
+        return tuple(int(o) for o in value)
+    return int(value)
+
+
+def scale_value(key: str, value: Any) -> float | tuple[float, ...] | None:
+    """A second scale (``high_sigma``, ``rho``): None, or numbers > 0 like sigma."""
+    value = numbers_value(key, value, optional=True)
+    if value is None:
+        return None
+    values = value if isinstance(value, tuple) else (value,)
+    if not all(math.isfinite(v) and v >= 0 for v in values) or not any(values):
+        raise ValueError(f"{key} must be finite, >= 0 and > 0 somewhere, got {value!r}")
+    return value

@@ -22,8 +22,13 @@ A document::
      "units": null,
      "spacing": null, "axes": null, "outside": "keep", "labels": null,
      "per_label": false, "mode": "missing", "truncate": 4.0,
-     "method": "auto", "channel_axis": null}
+     "method": "auto", "channel_axis": null, "order": 0,
+     "high_sigma": null, "rho": null}
 
+``order``, ``high_sigma`` and ``rho`` are the parameters of the filters that
+take them (:mod:`.parameters`): the Gaussian's derivative order, the
+difference of Gaussians' high sigma, the structure tensor's averaging
+scale; left at their defaults by every other filter.
 ``filter`` names the filter (:data:`~.filters.FILTER_NAMES`); documents
 written before it existed have none and mean the Gaussian. The options are
 kept as the user gave them to the filter's function
@@ -50,12 +55,19 @@ from importlib import metadata
 from typing import Any
 
 from napari_masked_blur._engines import METHODS
+from napari_masked_blur._math.derivatives import MAX_ORDER
 from napari_masked_blur._math.filters import filter_named
 from napari_masked_blur._math.options import (
     BlurOptions,
     SigmaLike,
     check_rules,
     sigma_in_pixels,
+)
+from napari_masked_blur._math.parameters import (
+    check_outside,
+    check_parameters,
+    outside_policies,
+    unused_parameters,
 )
 from napari_masked_blur._math.setting_values import (
     axes_value,
@@ -66,6 +78,8 @@ from napari_masked_blur._math.setting_values import (
     labels_value,
     number_value,
     numbers_value,
+    order_value,
+    scale_value,
     units_value,
 )
 
@@ -130,6 +144,17 @@ class BlurSettings:
         As in ``masked_gaussian``.
     channel_axis : int, optional
         As in ``masked_gaussian``.
+    order : int or tuple of int
+        The derivative order of ``masked_gaussian``: one for every smoothed
+        axis, or one per smoothed axis, 0 to 2 (0: the blur itself).
+    high_sigma : float or tuple of float, optional
+        The wider sigma of ``difference_of_gaussians``, given like sigma;
+        None: 1.6 times sigma.
+    rho : float or tuple of float, optional
+        The averaging scale of ``structure_tensor_eigenvalues``, given like
+        sigma; None: 2 times sigma.  ``order``, ``high_sigma`` and ``rho``
+        stay at their defaults for a filter that does not take them (see
+        :attr:`~.filter.Filter.parameters`).
 
     Examples
     --------
@@ -155,6 +180,9 @@ class BlurSettings:
     truncate: float = 4.0
     method: str = "auto"
     channel_axis: int | None = None
+    order: int | tuple[int, ...] = 0
+    high_sigma: float | tuple[float, ...] | None = None
+    rho: float | tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -166,21 +194,19 @@ class BlurSettings:
         set_(self, "per_label", flag_value("per_label", self.per_label))
         set_(self, "truncate", number_value("truncate", self.truncate))
         set_(self, "channel_axis", integer_value("channel_axis", self.channel_axis))
+        set_(self, "order", order_value(self.order, MAX_ORDER))
+        set_(self, "high_sigma", scale_value("high_sigma", self.high_sigma))
+        set_(self, "rho", scale_value("rho", self.rho))
         _check_sigma(self.sigma, self.spacing)
         check_string("filter", self.filter)
         description = filter_named(self.filter)
+        check_parameters(description, self.__dict__)
         if self.outside is None:
-            set_(self, "outside", description.default_outside)
+            set_(self, "outside", outside_policies(description, self.order)[1])
         for key in ("mode", "outside", "method"):
             check_string(key, getattr(self, key))
         check_rules(self.mode, self.truncate, self.outside)
-        if self.outside not in description.outside:
-            why = description.outside_refusal
-            raise ValueError(
-                f"outside {self.outside!r} does not apply to the "
-                f"{description.name} filter; expected one of {description.outside}"
-                + (f" ({why})" if why else "")
-            )
+        check_outside(description, self.outside, self.order)
         if self.method not in METHODS:
             raise ValueError(
                 f"unknown method {self.method!r}; expected one of {METHODS}"
@@ -223,6 +249,8 @@ class BlurSettings:
             )
         kwargs = {f.name: getattr(self, f.name) for f in fields(self)}
         del kwargs["units"], kwargs["filter"]
+        for key in unused_parameters(filter_named(self.filter)):
+            del kwargs[key]
         if kwargs["axes"] is None:
             del kwargs["axes"]
         return kwargs
@@ -239,9 +267,12 @@ class BlurSettings:
     def changed(self) -> dict[str, Any]:
         """The keyword arguments that differ from ``masked_gaussian``'s defaults.
 
-        ``sigma`` is always among them.
+        ``sigma`` is always among them; ``outside`` when it is not the
+        filter's default at this ``order``.
         """
         default = BlurSettings(sigma=self.sigma, filter=self.filter)
+        _, outside = outside_policies(filter_named(self.filter), self.order)
+        default = replace(default, outside=outside)
         return {
             key: value
             for key, value in self.kwargs.items()

@@ -46,7 +46,7 @@ def controls_settings(
     physical = widget["physical"].value and image is not None
     label_mask = isinstance(mask, napari.layers.Labels)
     flt = filter_named(widget["filter"].value)
-    return BlurSettings(
+    fields = dict(
         sigma=sigma,
         filter=flt.name,
         units=_unit_names(image.units) if physical else None,
@@ -60,6 +60,10 @@ def controls_settings(
         **WIDGET_FIXED,
         **widget.parameters.settings_fields(flt),
     )
+    try:
+        return BlurSettings(**fields)
+    except TypeError as exc:  # a parameter these settings have no field for
+        raise ValueError(f"the {flt.name} filter: {exc}") from None
 
 
 def _sigma_and_axes(widget: Any, image: napari.layers.Image | None):

@@ -66,7 +66,7 @@ class FilterControls:
         self.rho = FloatSlider(
             name="rho", label="rho (px)", max=SIGMA_MAX, visible=False
         )
-        self.order = Container(name="order", label="", labels=True, visible=False)
+        self.order = Container(name="order", label=" ", labels=True, visible=False)
         self._axes: tuple[tuple[int, str], ...] = ()
         for control in (self.other, self.high_sigma, self.rho):
             control.changed.connect(self._changed)

@@ -21,15 +21,19 @@ def grid_of(viewer: napari.viewer.Viewer):
 def set_side_by_side(viewer: napari.viewer.Viewer, on: bool, stack: list) -> None:
     """Side by side (``on``) or overlay.
 
-    With exactly ``stack`` ([image, outputs..., mask], bottom to top) in the
-    viewer and one output, the grid shows the image in one cell and the
-    result under its mask in the other; otherwise one layer per cell.
+    ``stack`` is [image, outputs..., mask].  When the mask is the top layer
+    with the one output just under it, the grid packs layers two a cell from
+    the top: the result under its mask in the first cell, the layer below
+    (the original, or a kept result over it) in the next.  Otherwise one
+    layer a cell.
     """
     grid = grid_of(viewer)
     if on == grid.enabled:
         return
     if on:
-        grid.stride = 2 if list(viewer.layers) == stack and len(stack) == 3 else 1
+        top = list(viewer.layers)[-2:]
+        paired = len(stack) == 3 and top == stack[1:] and None not in stack
+        grid.stride = -2 if paired else 1
     grid.enabled = on
     viewer.reset_view()
 

@@ -154,6 +154,8 @@ class OutputLayers:
         self._stale: dict[str, napari.layers.Image] = {}
         # The record of the computation under way: (image layer, record).
         self._record: tuple[napari.layers.Image, dict | None] | None = None
+        # True while this class removes a layer: not the user's doing.
+        self.removing = False
         # Where results go: (image, output names, look, the mask above them).
         self._aim: tuple[Any, list[str], str, Any] = (None, [], "input", None)
 
@@ -259,6 +261,13 @@ class OutputLayers:
             kept.append(copy)
         return kept
 
+    def removed_by_user(self, layer, image: napari.layers.Image | None) -> bool:
+        """Whether ``layer``, just removed, was an output of ``image`` that the
+        user removed (not this class, replacing it)."""
+        if layer is None or image is None or self.removing:
+            return False
+        return output_of(layer) == image.name
+
     def refresh_stale(self) -> None:
         """Make the refreshes put off while work ran."""
         stale, self._stale = self._stale, {}
@@ -292,7 +301,7 @@ class OutputLayers:
             out.data = data  # in place: keeps the user's view settings
             return out
         if out is not None:
-            self._viewer.layers.remove(out)
+            self._remove(out)
         out = self._viewer.add_image(
             data, multiscale=multiscale, **output_kwargs(image, name)
         )
@@ -305,7 +314,15 @@ class OutputLayers:
         for layer in list(self._viewer.layers):
             mine = layer.metadata.get(OUTPUT_KEY) == image.name
             if mine and layer.name not in names:
-                self._viewer.layers.remove(layer)
+                self._remove(layer)
+
+    def _remove(self, layer: napari.layers.Layer) -> None:
+        """Remove one of our layers (:attr:`removing` meanwhile)."""
+        self.removing = True
+        try:
+            self._viewer.layers.remove(layer)
+        finally:
+            self.removing = False
 
     def _place(self) -> None:
         """Keep the aimed output layers under the mask (the mask on top)."""

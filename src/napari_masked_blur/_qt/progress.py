@@ -2,11 +2,13 @@
 
 Two kinds: a busy bar (no total) for a piece of work that runs longer than
 :data:`BUSY_AFTER_MS`, and a bar of planes done while a volume is computed
-in the background.  A volume shows only its own bar: its planes take a
-fraction of a second each, and dragging sigma keeps the runner busy plane
-after plane, where the busy bar's animation costs repaints that hold the
-interpreter (measured under Xvfb: 8.5 plane updates a second with it, 9.4
-without, medians of two runs each).
+in the background, once that has run as long.  Work shorter than a second
+shows no bar: a bar that flashes for a tenth of a second says nothing.  A
+volume shows only its own bar: its planes take a fraction of a second
+each, and dragging sigma keeps the runner busy plane after plane, where
+the busy bar's animation costs repaints that hold the interpreter
+(measured under Xvfb: 8.5 plane updates a second with it, 9.4 without,
+medians of two runs each).
 
 napari's ``progress`` must be made and updated on the main thread.
 """
@@ -14,12 +16,13 @@ napari's ``progress`` must be made and updated on the main thread.
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Callable
 
 from napari.utils import progress
 from qtpy.QtCore import QTimer
 
-BUSY_AFTER_MS = 300  # show a busy bar only for work longer than this
+BUSY_AFTER_MS = 1000  # show a bar only for work longer than this
 
 
 class ProgressBars:
@@ -36,6 +39,7 @@ class ProgressBars:
         self._still_busy = still_busy
         self.busy_bar: progress | None = None
         self.volume_bar: progress | None = None
+        self._volume_since: float | None = None  # when the volume's work began
         # No Qt parent: it must outlive the widget's native widget at close.
         self.timer = QTimer(singleShot=True)
         self.timer.setInterval(BUSY_AFTER_MS)
@@ -52,8 +56,12 @@ class ProgressBars:
             self.busy_bar = None
 
     def volume(self, done: int, total: int) -> None:
-        """The volume's background work began, ``done`` of ``total`` planes done."""
-        if self.volume_bar is None:
+        """The volume's background work goes on, ``done`` of ``total`` planes
+        done; its bar shows once it has run :data:`BUSY_AFTER_MS`."""
+        if self._volume_since is None:
+            self._volume_since = time.monotonic()
+        waited = time.monotonic() - self._volume_since
+        if self.volume_bar is None and waited * 1000 >= BUSY_AFTER_MS:
             self.volume_bar = progress(total=total, desc="Masked blur: volume")
             self.advance(done)
 
@@ -65,6 +73,7 @@ class ProgressBars:
 
     def volume_done(self) -> None:
         """The volume is complete, or its work was dropped: close its bar."""
+        self._volume_since = None
         if self.volume_bar is not None:
             self.volume_bar.close()
             self.volume_bar = None

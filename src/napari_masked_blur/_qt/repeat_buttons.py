@@ -84,7 +84,7 @@ class RepeatButtons(Container):
             PushButton(name="load_settings", text="Load settings…"),
         ]
         super().__init__(
-            name="repeat", label="", layout="horizontal", labels=False, widgets=buttons
+            name="repeat", label=" ", layout="horizontal", labels=False, widgets=buttons
         )
         self.margins = (0, 0, 0, 0)
         buttons[0].clicked.connect(self.copy_python)

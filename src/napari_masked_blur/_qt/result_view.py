@@ -44,8 +44,16 @@ class ResultView:
         self._viewer = viewer
         self._outputs, self._chosen, self._kept_as = outputs, chosen, kept_as
         self.view = RadioButtons(
-            name="view", label="", choices=VIEWS, orientation="horizontal"
+            name="view",
+            label=" ",
+            choices=VIEWS,
+            value=view_of(viewer),
+            orientation="horizontal",
         )
+        # Its choices never change, and magicgui's reset (at every layer
+        # added or removed) makes new buttons, leaving the old ones without
+        # a parent: top-level widgets that live on.
+        self.view.reset_choices = lambda *_: None
         self.keep = PushButton(name="keep", text="Keep this result")
         self.view.changed.connect(self._on_view_chosen)
         self.keep.clicked.connect(self.keep_result)

@@ -18,8 +18,11 @@ thread-pool worker per job).
 A job submitted as ``droppable`` (background work: a chunk of a volume)
 stops at its next checkpoint (:mod:`napari_masked_blur._math.steps`) once
 a newer job waits, and is dropped: the change that superseded it starts a
-step later instead of a piece later.  Jobs on display (the displayed plane,
-the whole image) always finish, so a slider drag keeps showing results.
+step later instead of a piece later.  It does not start while numba's loops
+are still being got ready (``hold``): it would take the slow routes meant
+for the displayed plane, and the cores the warm-up needs.  Jobs on display
+(the displayed plane, the whole image) always finish, so a slider drag
+keeps showing results.
 
 Callbacks run on the main thread.  The runner never touches the objects it
 passes around (``context`` is opaque to it).
@@ -36,8 +39,11 @@ from typing import Any
 
 from qtpy.QtCore import QObject, Qt, Signal
 
-from napari_masked_blur._engines import never_compile_here
+from napari_masked_blur._engines import loops_pending, never_compile_here
 from napari_masked_blur._math.steps import Superseded, stoppable
+
+# How often a held droppable job asks whether it may start.
+HOLD_POLL_S = 0.05
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,10 @@ class LatestRunner:
         Called with a :class:`Job` on the main thread when a pending job is
         replaced by a newer one or cancelled before it started, and when a
         droppable job stopped for a newer one.
+    hold : callable, optional
+        ``hold()``: whether a droppable job should wait before it starts
+        (asked every :data:`HOLD_POLL_S`); by default, while any of numba's
+        loops are on their way.
     """
 
     def __init__(
@@ -93,7 +103,9 @@ class LatestRunner:
         on_error: Callable[[BaseException, Job], None],
         on_busy: Callable[[bool], None] | None = None,
         on_dropped: Callable[[Job], None] | None = None,
+        hold: Callable[[], bool] = loops_pending,
     ) -> None:
+        self._hold = hold
         self._on_result = on_result
         self._on_error = on_error
         self._on_busy = on_busy or (lambda busy: None)
@@ -119,9 +131,14 @@ class LatestRunner:
 
     @property
     def has_pending(self) -> bool:
-        """True while a job waits for the running one to end."""
+        """True while a job waits for the running one to end.
+
+        A droppable job held back (see ``hold``) does not count: it is
+        there to be replaced by the next job submitted.
+        """
         with self._condition:
-            return self._pending is not None
+            job = self._pending
+            return job is not None and not (job.droppable and self._hold())
 
     @property
     def last_token(self) -> int:
@@ -217,10 +234,20 @@ class LatestRunner:
             newer = self._pending is not None or self._closed
         return not newer and job.token > self._cancelled
 
+    def _startable(self) -> bool:
+        """Under the lock: the pending job may start (or the runner closed)."""
+        job = self._pending
+        if self._closed or (job is not None and not job.droppable):
+            return True
+        return job is not None and not self._hold()
+
     def _take(self) -> Job | None:
         """The next job (waiting for one), or None once the runner is closed."""
         with self._condition:
-            self._condition.wait_for(lambda: self._pending is not None or self._closed)
+            while not self._startable():
+                # A held droppable job asks again now and then; else wait.
+                held = self._pending is not None
+                self._condition.wait(HOLD_POLL_S if held else None)
             if self._pending is None:
                 return None
             job, self._pending = self._pending, None

@@ -29,6 +29,7 @@ from napari.utils.notifications import show_error
 from qtpy.QtCore import QTimer
 
 from napari_masked_blur._api.route import run_piece
+from napari_masked_blur._engines import never_compile
 from napari_masked_blur._live.edits import broadcast_box
 from napari_masked_blur._live.plan import LivePlan, Work
 from napari_masked_blur._math.boxes import Box, box_pixels
@@ -119,12 +120,8 @@ class LiveSession:
         if (image, mask) != (self._image, self._mask):
             self._image, self._mask = image, mask
             self.watcher.follow(image, mask)
-        self._options, self._description = options, description
-        self._other = other
-        flt = options.filter
-        smoothed = len(options.sigma) - len(options.frame_axes)
-        look = _look(flt, getattr(options, "order", 0))
-        self.outputs.aim(image, output_names(image, flt, smoothed), look, mask)
+        self._options, self._description, self._other = options, description, other
+        self.outputs.aim(image, *_outputs_of(image, options), below=mask)
         self.progress.volume_done()
         self._lazy = not isinstance(image.data, np.ndarray) or image.multiscale
         if self._lazy:
@@ -348,22 +345,27 @@ class LiveSession:
         return "now" if crosses else "never"
 
 
-def _look(flt: Any, order: Any) -> str:
-    """How the output looks (see :func:`~.output_layers.fit_look`): the blur
-    like its input, a signed result (a derivative too) centred on 0, any
-    other fitted to its range."""
-    if flt.signed or any(o > 0 for o in np.atleast_1d(order)):
-        return "signed"
-    return "input" if flt.name == "gaussian" else "fit"
+def _outputs_of(image: napari.layers.Image, options: BlurOptions) -> tuple:
+    """The output layers' names, and how they look (see
+    :func:`~.output_layers.fit_look`): the blur like its input, a signed
+    result (a derivative too) centred on 0, any other fitted to its range."""
+    flt = options.filter
+    names = output_names(image, flt, len(options.sigma) - len(options.frame_axes))
+    if flt.signed or any(o > 0 for o in np.atleast_1d(getattr(options, "order", 0))):
+        return names, "signed"
+    return names, "input" if flt.name == "gaussian" else "fit"
 
 
 def _compute(*args: Any) -> np.ndarray:
     """What every piece runs: ``run_piece``, looked up at each call.
 
     The last argument is the second image, passed as ``other=`` to the
-    filters that take one (and only to them).
+    filters that take one (and only to them).  Never compiling numba's loops
+    on this thread: they are got ready on the engines' loader (numpy's
+    routes meanwhile).
     """
     *args, other = args
-    if other is None:
-        return run_piece(*args)
-    return run_piece(*args, other=other)
+    with never_compile():
+        if other is None:
+            return run_piece(*args)
+        return run_piece(*args, other=other)

@@ -44,7 +44,9 @@ class AxesControls:
             choices=lambda _: self._choices,
         )
         self.per_axis = CheckBox(name="per_axis", text="sigma per axis")
-        self.fields = Container(name="sigma_axes", label="", labels=True, visible=False)
+        self.fields = Container(
+            name="sigma_axes", label=" ", labels=True, visible=False
+        )
         self.physical = CheckBox(name="physical", text="sigma in image units")
         self._image: napari.layers.Image | None = None
         self._layout: tuple = ()  # (axis labels, ndim) the choices were made for

@@ -10,8 +10,8 @@ set of options: the keys not asked for yet are queued at once on the
 loader's one worker (one compile at a time, in the order asked).  Until a
 key is ready the pieces take routes that need no compiled code (for the
 plane loop, a few large numpy calls: :mod:`napari_masked_blur._math.
-plane_sums`), and the widget's threads never compile
-(:func:`~napari_masked_blur._engines.never_compile_here`).
+plane_sums`), and the widget's pieces never compile
+(:func:`~napari_masked_blur._engines.never_compile`).
 
 No delay before the warm-up: the first plane no longer goes through the
 loop, so loading it beside that plane holds back only numpy's few calls.
@@ -28,7 +28,6 @@ import numpy as np
 from napari_masked_blur._engines import (
     LoopKey,
     compiled_loops,
-    never_compile_here,
     prepare_loops,
 )
 from napari_masked_blur._math.loop_keys import live_loop_keys
@@ -37,9 +36,6 @@ from napari_masked_blur._math.options import BlurOptions
 
 class LoopWarmer:
     """Has the loops the live pieces will call got ready, in the background.
-
-    Create it on the main thread: that thread is marked as one that never
-    compiles (small patches are computed there).
 
     Parameters
     ----------
@@ -51,7 +47,6 @@ class LoopWarmer:
     def __init__(
         self, options: Callable[[napari.layers.Image, napari.layers.Layer], BlurOptions]
     ) -> None:
-        never_compile_here()
         self._options = options
         self._asked: set[LoopKey] = set()
         self._started: list[threading.Event] = []

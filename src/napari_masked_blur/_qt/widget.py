@@ -42,7 +42,6 @@ from napari_masked_blur._qt.connections import CloseWatcher, Connections
 from napari_masked_blur._qt.control_settings import controls_settings
 from napari_masked_blur._qt.filter_controls import FilterControls
 from napari_masked_blur._qt.label_controls import LabelControls, LayerWires
-from napari_masked_blur._qt.output_layers import output_of
 from napari_masked_blur._qt.repeat_buttons import RepeatButtons
 from napari_masked_blur._qt.result_view import ResultView
 from napari_masked_blur._qt.runner import LatestRunner
@@ -73,11 +72,11 @@ class MaskedBlurWidget(Container):
         self._warmer = LoopWarmer(self.options)
         self._make_controls()
         super().__init__(widgets=self._controls())
-        give_tooltips(self)
         # Patches while painting, the displayed plane of a volume first, lazy
         # outputs for dask and multiscale layers: all the session's work.
         self._session = LiveSession(viewer, on_status=self._status_line.report)
         self._repeat = RepeatButtons(self, viewer)  # a row above the status line
+        give_tooltips(self)
         self._viewer_connections = Connections()
         self._wires = LayerWires(
             self._on_data, self._on_mask_data, self._label_ids.painted
@@ -104,7 +103,7 @@ class MaskedBlurWidget(Container):
         )
         # sigma, smooth over, sigma per axis, the per-axis fields, units
         self._axes = AxesControls(self._on_option)
-        self._status = Label(name="status", label="", value="")
+        self._status = Label(name="status", label=" ", value="")
         self._run = PushButton(name="run", text="Run")
         self._status_line = StatusLine(self._status, self._run)
         self._label_ids = LabelControls(
@@ -161,17 +160,17 @@ class MaskedBlurWidget(Container):
     def _on_layers_changed(self, event=None) -> None:
         if self._closed:
             return
-        removed = event.value if event is not None and event.type == "removed" else 0
+        gone = event.value if event is not None and event.type == "removed" else None
         other = self._params.other_layer(filter_named(self._filter.value))
-        if removed in (self._image.value, self._mask.value, other):
+        if gone is not None and gone in (self._image.value, self._mask.value, other):
             self._session.stop()  # its results would be for a layer now gone
         self.reset_choices()
         # A combo box that runs out of choices goes to None without `changed`.
         if (self._image.value, self._mask.value) != self._wires.layers[:2]:
             self._on_image_chosen()
-        elif removed != 0 and removed is other:
+        elif gone is not None and gone is other:
             self._on_other_chosen()
-        elif removed and output_of(removed) == getattr(self._image.value, "name", 0):
+        elif self._session.outputs.removed_by_user(gone, self._image.value):
             self._ran_with = None
             self._status_line.refused(RESULT_REMOVED)
 
@@ -192,8 +191,12 @@ class MaskedBlurWidget(Container):
         if "other" in filter_named(self._filter.value).parameters:
             self._on_mask_chosen()  # follows the second image too
 
-    def _on_filter_chosen(self, _value=None) -> None:
-        self._outside.reset_choices()
+    def _on_filter_chosen(self, value: str) -> None:
+        flt, before = filter_named(value), self._outside.value
+        with self._outside.changed.blocked():
+            self._outside.reset_choices()
+            if before not in flt.outside:  # the filter's own default, then
+                self._outside.value = flt.default_outside
         self._on_option()
 
     def _on_option(self, _value=None) -> None:

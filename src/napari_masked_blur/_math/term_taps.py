@@ -1,0 +1,194 @@
+"""Any filter's terms over a thin region, its thin axes reduced by kernel taps.
+
+The taps of :mod:`.taps` for every description made of terms and a finish
+(the derivatives, not only the masked Gaussian's quotient): along an axis
+where the region is thin (the displayed plane of a volume), each term
+``G_o * ((x - c)**p · w)`` is needed at the region's rows only, so the
+window's ``(x - c)**p · w`` is reduced along that axis by the matrix of the
+Gaussian's taps of that axis' order ``o[a]`` (every order a power needs in
+one matrix product), and the other axes are then smoothed by the engines
+with their own orders.  Separability makes this equal to smoothing
+everything and cropping; the cost follows the window once, then the thin
+region.  The finish then sees the region only.
+
+In float32 the moments are taken about ``c``, the value of one weighted
+pixel of the window (:func:`.taps.window_shift`), as the dense path does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from napari_masked_blur._engines import folded_taps, gaussian_smooth_scaled, unscaled
+from napari_masked_blur._math.boxes import Box
+from napari_masked_blur._math.dense import engine_order, output_count
+from napari_masked_blur._math.dtypes import output_dtype
+from napari_masked_blur._math.outside import apply_outside
+from napari_masked_blur._math.taps import window_shift
+from napari_masked_blur._math.weights import (
+    check_weights,
+    inside_labels,
+    mask_to_weights,
+    unit_weights,
+    zero_missing,
+)
+
+if TYPE_CHECKING:
+    from napari_masked_blur._math.options import BlurOptions
+
+
+def suits_term_taps(options: BlurOptions) -> bool:
+    """Whether the filter is terms of one image and a finish: not the
+    Gaussian's quotient (whose taps are :mod:`.taps`'), not computed by a
+    ``compute`` of its own, nor asking for the pixel itself."""
+    description = options.filter
+    return (
+        description.compute is None
+        and not description.is_quotient
+        and not options.per_label
+        and not any(t.pixel or t.other for t in description.terms)
+    )
+
+
+def filter_terms_tapped(
+    image: np.ndarray,
+    mask: np.ndarray,
+    inner: Box,
+    tapped: Sequence[int],
+    options: BlurOptions,
+) -> np.ndarray:
+    """The filter's result over ``inner`` of a window, ``tapped`` axes by taps.
+
+    ``image`` and ``mask`` are the window (no channel axis); the result is
+    shaped like ``image[inner]`` (outputs stacked in front), equal to the
+    filter of the whole window cropped to ``inner``, up to rounding.
+    """
+    description = options.filter
+    dtype = output_dtype(image.dtype)
+    labels = options.labels
+    if mask.dtype.kind == "f":
+        check_weights(mask)
+        mask = unit_weights(mask, mask.dtype)[0]
+    shift = window_shift(image, mask, labels, dtype)
+    weights = mask_to_weights(mask, labels).astype(dtype, copy=True)
+    base = np.subtract(image, dtype.type(shift), dtype=dtype)
+    base *= weights
+    zero_missing(image, weights, base)
+    sigmas = [options.sigma, *description.scales]
+    orders = [engine_order(t.order, options) for t in description.terms]
+    reduced = _reduce(
+        base, weights, image, shift, description.terms, orders, tapped, inner, options
+    )
+    smoothed: list[np.ndarray] = [np.empty(0)] * len(orders)
+    first: int | None = None
+    plane_orders = [
+        (tuple(0 if a in tapped else o for a, o in enumerate(order)), term.scale)
+        for order, term in zip(orders, description.terms, strict=True)
+    ]
+    crop = tuple(slice(None) if a in tapped else s for a, s in enumerate(inner))
+    for order, scale in sorted(set(plane_orders), key=lambda o: (o[1], sum(o[0]), o)):
+        at = [i for i, o in enumerate(plane_orders) if o == (order, scale)]
+        rest = [0.0 if a in tapped else s for a, s in enumerate(sigmas[scale])]
+        out, exponent = gaussian_smooth_scaled(
+            [reduced[i] for i in at],
+            rest,
+            mode=options.engine_mode,
+            truncate=options.truncate,
+            method=options.method,
+            order=order,
+        )
+        if first is None:
+            first = exponent
+        else:
+            unscaled(out, exponent - first)
+        for i, array in zip(at, out, strict=True):
+            smoothed[i] = np.ascontiguousarray(array[crop])
+    result = description.finish(smoothed, shift)
+    inside = (
+        inside_labels(mask[inner], labels)
+        if mask.dtype.kind != "f"
+        else mask[inner] > 0
+    )
+    return apply_outside(
+        image[inner], result, inside, options.outside, None, output_count(options)
+    )
+
+
+def _reduce(base, weights, image, shift, terms, orders, tapped, inner, options):
+    """Each term's ``(x - c)**p · w`` with the taps of its orders (and scale)
+    applied along ``tapped``."""
+    dtype = base.dtype
+    sigmas = [options.sigma, *options.filter.scales]
+    powers: dict[int, np.ndarray] = {0: weights, 1: base}
+    wants = [
+        (t.power, t.scale, tuple(o[a] for a in tapped))
+        for t, o in zip(terms, orders, strict=True)
+    ]
+    done: dict[tuple, np.ndarray] = {}
+    out: list[np.ndarray] = []
+    for index, want in enumerate(wants):
+        power = want[0]
+        if want not in done:
+            if power not in powers:
+                centered = np.subtract(image, dtype.type(shift), dtype=dtype)
+                np.copyto(centered, 0, where=weights == 0)
+                powers[power] = base * centered ** (power - 1)
+            same = sorted({w for w in wants if w[0] == power})
+            done.update(
+                _reduced_all(powers[power], same, tapped, inner, sigmas, options)
+            )
+        # The engines overwrite what they are given: each term its own array.
+        handed = want in wants[:index]
+        out.append(np.array(done[want], order="C", copy=handed or None))
+    return out
+
+
+def _reduced_all(array, wants, tapped, inner, sigmas, options):
+    """``array`` reduced for each ``(power, scale, orders)`` of ``wants``.
+
+    Along the first tapped axis every (scale, order) is one block of rows of
+    one matrix: one product reads the window once for all of them.
+    """
+    first = tapped[0]
+    firsts = sorted({(scale, orders[0]) for _, scale, orders in wants})
+    matrices = [
+        _taps(
+            array.shape[first], inner[first], sigmas[scale][first], o, options
+        ).astype(array.dtype)
+        for scale, o in firsts
+    ]
+    rows = matrices[0].shape[0]
+    stacked = _apply(np.concatenate(matrices), array, first)
+    before = (slice(None),) * first
+    by_first = {  # views: the engines get copies only where a block serves twice
+        key: stacked[(*before, slice(k * rows, (k + 1) * rows))]
+        for k, key in enumerate(firsts)
+    }
+    found = {}
+    for want in wants:
+        _, scale, orders = want
+        part = by_first[scale, orders[0]]
+        for axis, o in zip(tapped[1:], orders[1:], strict=True):
+            taps = _taps(part.shape[axis], inner[axis], sigmas[scale][axis], o, options)
+            taps = taps.astype(part.dtype)
+            part = _apply(taps, part, axis)
+        found[want] = part
+    return found
+
+
+def _taps(n, rows, sigma, order, options):
+    """The taps of ``order`` at ``rows`` of a line of ``n``, unscaled, float64."""
+    mode, truncate = options.engine_mode, options.truncate
+    matrix, exponent = folded_taps(n, sigma, truncate, mode, rows, order=order)
+    return np.ldexp(matrix, -exponent)
+
+
+def _apply(taps: np.ndarray, array: np.ndarray, axis: int) -> np.ndarray:
+    """``taps`` (m, n) along ``axis`` of ``array``: a matrix product."""
+    moved = np.moveaxis(array, axis, 0)
+    flat = moved.reshape(moved.shape[0], -1)
+    reduced = (taps @ flat).reshape(taps.shape[0], *moved.shape[1:])
+    return np.moveaxis(reduced, 0, axis)
