@@ -10,8 +10,12 @@ outside policy the statistic allows.
 
 from __future__ import annotations
 
+from unittest import mock
+
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from napari_masked_blur._api.route import run
 from napari_masked_blur._engines import moments_ready
@@ -201,3 +205,54 @@ def test_fused_statistics_in_stripes_halves_and_a_box(routes, statistic):
         )
         np.testing.assert_array_equal(np.isnan(fused), np.isnan(engines))
         assert_close(statistic, fused, engines, 10)
+
+
+@st.composite
+def cases(draw):
+    """A statistic, its settings and random inputs, large offsets included."""
+    statistic = draw(st.sampled_from(STATISTICS))
+    dtype = draw(st.sampled_from(DTYPES))
+    shape = (draw(st.integers(3, 30)), draw(st.integers(3, 30)))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    offset = 100 if dtype is np.uint8 else draw(st.sampled_from([0, 1000, 30000]))
+    spread = draw(st.sampled_from([1, 10, 100]))
+    image = (offset + rng.integers(0, spread + 1, shape)).astype(dtype)
+    other = (offset + rng.integers(0, spread + 1, shape)).astype(dtype)
+    image, other = with_missing(image, other, dtype, seed=int(rng.integers(99)))
+    if draw(st.booleans()):  # certainty weights
+        mask = (rng.random(shape) * (rng.random(shape) < 0.7)).astype(np.float32)
+    else:
+        mask = rng.random(shape) < draw(st.sampled_from([0.3, 0.7, 1.0]))
+    options = {
+        "sigma": tuple(draw(st.floats(0.5, 4.0)) for _ in shape),
+        "mode": draw(st.sampled_from(MODES)),
+        "outside": draw(st.sampled_from(POLICIES[statistic])),
+        "filter": statistic,
+    }
+    partner = other if statistic == "local_correlation" else None
+    return image, mask, partner, options, max(spread, 1)
+
+
+@settings(max_examples=60, deadline=None)
+@given(cases())
+def test_fused_statistics_equal_the_engines_route_on_random_inputs(case):
+    image, mask, other, options, spread = case
+    checked = BlurSettings(**options).check(image, mask)
+    weights = mask.dtype if mask.dtype.kind == "f" else np.dtype(bool)
+    assert moments_ready((image.dtype, weights, output_dtype(image.dtype)), True)
+    taken = []
+    original = moments.fused_moments
+
+    def spy(*args, **kwargs):
+        taken.append(original(*args, **kwargs))
+        return taken[-1]
+
+    with mock.patch.object(moments, "fused_moments", spy):
+        with mock.patch.object(moments, "FUSED_FROM_SIZE", 0):
+            fused = run(image, mask, checked, other=other)
+        with mock.patch.object(moments, "FUSED_FROM_SIZE", 2**62):
+            engines = run(image, mask, checked, other=other)
+    everywhere_weightless = not np.any(mask)
+    assert taken == ([] if everywhere_weightless else [True])
+    np.testing.assert_array_equal(np.isnan(fused), np.isnan(engines))
+    assert_close(options["filter"], fused, engines, spread)
