@@ -59,6 +59,8 @@ def test_a_region_is_the_whole_result_cropped(name, extra, rng):
     for region in [
         (slice(6, 7), slice(0, 22), slice(0, 20)),  # the displayed plane
         (slice(3, 9), slice(5, 11), slice(2, 9)),  # a painted patch
+        (slice(0, 14), slice(10, 11), slice(0, 20)),  # thin along y
+        (slice(0, 14), slice(0, 22), slice(7, 9)),  # thin along x
     ]:
         piece = run_piece(image, mask, options, region)
         np.testing.assert_allclose(
@@ -245,7 +247,7 @@ def test_every_level_of_a_pyramid_gives_derivatives_per_full_resolution_pixel():
     pytest.importorskip("dask.array")
     from napari_masked_blur._api.route import run_lazy
 
-    y, x = np.mgrid[0:128, 0:128].astype(np.float32)
+    _, x = np.mgrid[0:128, 0:128].astype(np.float32)
     ramp = 30000 + 3.0 * x
     mask = np.ones(ramp.shape, bool)
     levels = [ramp, ramp[::2, ::2], ramp[::4, ::4]]
