@@ -24,6 +24,8 @@ def test_a_large_image_warms_the_fused_moments_for_a_statistic(name):
     assert keys((2048, 2048), 3.0, filter=name) == want
     # A movie's frame: the time axis is never smoothed.
     assert keys((5, 1024, 1024), (0.0, 2.0, 2.0), filter=name) == want
+    # A volume, in chunks of planes smoothed across them.
+    assert keys((64, 512, 512), 3.0, filter=name) == want
 
 
 @pytest.mark.parametrize("name", STATISTICS)
@@ -31,8 +33,8 @@ def test_statistics_warm_nothing_where_their_pieces_take_the_engines(name):
     assert keys((100, 100), 3.0, filter=name) == []  # too small for the pass
     assert keys((2048, 2048), 30.0, filter=name) == []  # too wide a kernel
     assert keys((2048, 2048), 3.0, filter=name, method="opencv") == []
-    # A volume smoothed across its planes: the plane loop is the Gaussian's.
-    assert keys((64, 512, 512), 3.0, filter=name) == []
+    # A movie of volumes: its windows have four axes, which the pass refuses.
+    assert keys((3, 20, 512, 512), (0.0, 1.0, 2.0, 2.0), filter=name) == []
 
 
 def test_the_masked_gaussian_keeps_its_keys():

@@ -148,15 +148,18 @@ def test_fused_statistics_weigh_by_certainty_as_the_engines_do(
         assert_close(statistic, fused, engines, 10)
 
 
+@pytest.mark.parametrize("sigma", [(0.0, 1.5, 2.5), (1.2, 1.5, 2.5)])
 @pytest.mark.parametrize("statistic", STATISTICS)
-def test_fused_statistics_of_a_volume_not_smoothed_across_its_planes(routes, statistic):
-    image, other, mask = sample((4, 19, 22), np.uint16, seed=8)
+def test_fused_statistics_of_a_volume(routes, statistic, sigma):
+    image, other, mask = sample((6, 19, 22), np.uint16, seed=8)
     partner = other if statistic == "local_correlation" else None
-    sigma = (0.0, 1.5, 2.5)
-    fused = routes(True, statistic, image, mask, sigma, partner, mode="wrap")
-    engines = routes(False, statistic, image, mask, sigma, partner, mode="wrap")
+    settings = {"mode": "wrap", "outside": "nan"}
+    fused = routes(True, statistic, image, mask, sigma, partner, **settings)
+    engines = routes(False, statistic, image, mask, sigma, partner, **settings)
     np.testing.assert_array_equal(np.isnan(fused), np.isnan(engines))
     assert_close(statistic, fused, engines, 10)
+    want = expected(statistic, image, mask, sigma, other, mode="wrap")
+    assert_close(statistic, fused, want, 10)
 
 
 def test_hand_worked_cases_hold_on_the_fused_route(routes):

@@ -13,7 +13,8 @@ threads: the extra moments share the passes.  Same kernel, borders and
 truncation as every engine, in float32 or float64.
 
 Like the fused masked blur (:mod:`._fused`), its filters are direct FIRs
-whose cost grows with the radius (:func:`moments_suit`), and its loops
+whose cost grows with the radius (:func:`moments_suit`: 2D and 3D, up to a
+mean radius of 40), and its loops
 are compiled in the background by the loader (:mod:`._compiled`, family
 ``"moments"``): until they are ready :func:`fused_moments` answers False
 and the caller takes the engines' route.
@@ -157,14 +158,19 @@ def moments_suit(
     """Whether the fused moments are the fastest route for such an input.
 
     Its filters are direct FIRs, whose cost grows with the radius: up to a
-    mean radius of ``_MOMENTS_MAX_RADIUS``; and, as for the fused masked
-    blur (:func:`._fused.fused_suits`), no smoothing across a volume's
-    planes.
+    mean radius of ``_MOMENTS_MAX_RADIUS``.  Unlike the fused masked blur
+    (:func:`._fused.fused_suits`) it takes volumes smoothed across their
+    planes too: each input plane is weighed again for every output plane
+    within reach, but that one pass feeds three to six moments, where the
+    engines filter each moment as a whole volume (64 x 512 x 512 uint16,
+    ball mask, CPU time of both threads, fused against the engines, same
+    run: std at sigma 1 37/68 ms, sigma 3 80/114, 6 187/190, 10 265/284;
+    the correlation 66/142, 163/245, 334/384, 500/607).
     """
     radii = [r for r in kernel_radius(sigma, truncate) if r > 0]
     if not radii or sum(radii) / len(radii) > _MOMENTS_MAX_RADIUS:
         return False
-    return len(shape) == 2 or (len(shape) == 3 and sigma[0] == 0)
+    return len(shape) in (2, 3)
 
 
 def moments_refusal(

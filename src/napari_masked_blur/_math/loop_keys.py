@@ -12,11 +12,10 @@ cache) in the background before the pieces need them:
   volume not smoothed across its planes, large enough for the pass and
   with kernels it suits;
 - for a local statistic, the fused moments
-  (:func:`~napari_masked_blur._engines.fused_moments`), on the same
-  pieces: a paint's patch is too small for them, but a new sigma or
-  filter recomputes the whole image or frame.  (A statistic's plane of a
-  volume smoothed across its planes is computed over its window of
-  planes by the engines: no loop.)
+  (:func:`~napari_masked_blur._engines.fused_moments`): a paint's patch
+  is too small for them, but a new sigma or filter recomputes the whole
+  image or frame, or a volume in chunks of planes (smoothed across them
+  or not), large enough for the pass and with kernels it suits.
 
 Each key names the types the loops will be given: chosen labels turn the
 mask into bool first, for both.  A key the list misses is still never
@@ -75,31 +74,42 @@ def live_loop_keys(
     if mask.kind != "f" and options.labels is not None:
         mask = np.dtype(bool)  # the pixels inside the chosen labels
     space = spatial_shape(tuple(shape), None)
+    if statistic:
+        fits = len(space) <= 3 and _moments_fit(space, image, mask, options)
+        return [loop_key("moments", image, mask, output_dtype(image))] if fits else []
     smoothed = [a for a, r in enumerate(options.radius[:-2]) if r > 0]
     if len(smoothed) == 1:
-        return [] if statistic else [plane_loop_key(image, mask)]
+        return [plane_loop_key(image, mask)]
     if smoothed or len(space) > 3 or not _fused_fits(space, image, mask, options):
         return []
-    family = "moments" if statistic else "fused"
-    return [loop_key(family, image, mask, output_dtype(image))]
+    return [loop_key("fused", image, mask, output_dtype(image))]
 
 
 def _fused_fits(
     space: tuple[int, ...], image: np.dtype, mask: np.dtype, options: BlurOptions
 ) -> bool:
-    """Whether a frame of the image takes its fused pass (as ``_math.dense`` asks).
-
-    The fused moments for a statistic, the fused masked blur otherwise.
-    """
+    """Whether a frame of the image takes the fused pass (as ``_math.dense`` asks)."""
     frame = (1, *space[-2:])
     sigma = (0.0, *options.sigma[-2:])
-    statistic = options.filter.name in FUSED_STATISTICS
-    takes = moments_takes if statistic else fused_takes
-    suits = moments_suit if statistic else fused_suits
     result = output_dtype(image)
     return (
         options.method == "auto"
         and math.prod(space[-2:]) >= FUSED_FROM_SIZE
-        and takes(image, mask, result)
-        and suits(frame, sigma, options.engine_mode, result, options.truncate)
+        and fused_takes(image, mask, result)
+        and fused_suits(frame, sigma, options.engine_mode, result, options.truncate)
+    )
+
+
+def _moments_fit(
+    space: tuple[int, ...], image: np.dtype, mask: np.dtype, options: BlurOptions
+) -> bool:
+    """Whether a statistic's pieces (a plane and more) take the fused moments."""
+    result = output_dtype(image)
+    return (
+        options.method == "auto"
+        and math.prod(space[-2:]) >= FUSED_FROM_SIZE
+        and moments_takes(image, mask, result)
+        and moments_suit(
+            space, options.sigma, options.engine_mode, result, options.truncate
+        )
     )
