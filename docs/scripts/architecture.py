@@ -162,7 +162,9 @@ def defined(path: Path) -> set[str]:
             names |= {(a.asname or a.name).split(".")[0] for a in node.names}
         elif isinstance(node, ast.Assign | ast.AnnAssign):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            assigned = {t.id for t in targets if isinstance(t, ast.Name)}
+            # Names, and the names a tuple assignment unpacks (A, B = 0, 1).
+            flat = [e for t in targets for e in getattr(t, "elts", [t])]
+            assigned = {t.id for t in flat if isinstance(t, ast.Name)}
             names |= assigned
             if "__all__" in assigned and isinstance(node.value, ast.List | ast.Tuple):
                 names |= {

@@ -22,6 +22,9 @@ from napari_masked_blur import (
 from napari_masked_blur._api.route import run, run_lazy, run_piece, run_windows
 from napari_masked_blur._math.filters import filter_named
 
+# Large images queue their fused pass's loops: let that worker finish.
+pytestmark = pytest.mark.usefixtures("loops_settled")
+
 ONE_IMAGE = {
     "local_variance": masked_local_variance,
     "local_std": masked_local_std,

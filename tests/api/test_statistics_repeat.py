@@ -12,6 +12,9 @@ from napari_masked_blur import FILTERS, BlurSettings
 from napari_masked_blur._api.route import run_piece
 from napari_masked_blur._qt.snippet import LayerSource, python_snippet
 
+# Large images queue their fused pass's loops: let that worker finish.
+pytestmark = pytest.mark.usefixtures("loops_settled")
+
 
 def viewer_of(**layers):
     return SimpleNamespace(

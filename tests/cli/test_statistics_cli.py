@@ -18,6 +18,9 @@ from napari_masked_blur._cli import blur as blur_command
 from napari_masked_blur._command import main as cli_main
 from napari_masked_blur._files.settings_file import save_settings
 
+# Large images queue their fused pass's loops: let that worker finish.
+pytestmark = pytest.mark.usefixtures("loops_settled")
+
 
 def blur(*arguments) -> int:
     return blur_command.main([str(a) for a in arguments])

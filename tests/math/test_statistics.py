@@ -15,6 +15,9 @@ from napari_masked_blur._math.settings import BlurSettings
 from napari_masked_blur._math.terms import term_arrays
 from tests.math.test_statistics_reference import reference
 
+# Large images queue their fused pass's loops: let that worker finish.
+pytestmark = pytest.mark.usefixtures("loops_settled")
+
 STATISTICS = ("local_variance", "local_std", "local_zscore", "local_correlation")
 MODES = ("missing", "reflect", "mirror", "nearest", "wrap")
 DTYPES = (np.uint8, np.uint16, np.float32, np.float64)

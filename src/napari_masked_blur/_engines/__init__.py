@@ -35,7 +35,8 @@ Beside them, :func:`fused_masked_blur` (``_fused``) does the whole masked
 blur of a raw image and mask in one pass, weighing, filtering, dividing and
 applying the outside policy as rows come out; ``_math.dense`` takes it for
 ``method="auto"`` where it suits the input (:func:`fused_suits`) and its
-compiled loops are ready.
+compiled loops are ready; :func:`fused_moments` (``_fused_moments``) does
+the same for the local statistics' moments.
 
 numba's compiled loops (the fused pass's and the plane loop that
 ``_math.taps`` asks for) are compiled, cached and warmed by one loader,
@@ -99,6 +100,13 @@ from napari_masked_blur._engines._fused import (
     fused_suits,
     fused_takes,
     prepare_fused,
+)
+from napari_masked_blur._engines._fused_moments import (
+    fused_moments,
+    moments_ready,
+    moments_suit,
+    moments_takes,
+    prepare_moments,
 )
 from napari_masked_blur._engines._kernel import (
     ZERO_BEYOND,
@@ -367,6 +375,7 @@ __all__ = [
     "extend_index",
     "folded_taps",
     "fused_masked_blur",
+    "fused_moments",
     "fused_ready",
     "fused_suits",
     "fused_takes",
@@ -378,11 +387,15 @@ __all__ = [
     "loop_key",
     "loops_coming",
     "loops_pending",
+    "moments_ready",
+    "moments_suit",
+    "moments_takes",
     "never_compile",
     "never_compile_here",
     "one_blas_thread",
     "prepare_fused",
     "prepare_loops",
+    "prepare_moments",
     "unexpect_loops",
     "unscaled",
     "wait_for_loops",

@@ -10,7 +10,8 @@ on disk in a fraction of that.  This module alone imports the loop modules
 
 A set of loops for some types is named by a key,
 ``(family, image dtype, mask dtype, result dtype)`` (:func:`loop_key`), with
-``family`` ``"fused"`` or ``"planes"``.  Getting a key ready imports its
+``family`` ``"fused"``, ``"planes"`` or ``"moments"`` (the fused local
+statistics', :mod:`._moment_loops`).  Getting a key ready imports its
 module and runs its ``warm(image, mask, result)``, which calls the loops
 once on tiny arrays in every layout the callers give them: each such
 signature is compiled (or loaded from the cache) then, not when a real
@@ -53,7 +54,7 @@ import numpy as np
 import numpy.typing as npt
 
 LoopKey = tuple[str, np.dtype, np.dtype, np.dtype]
-FAMILIES = ("fused", "planes")
+FAMILIES = ("fused", "planes", "moments")
 WORKER_NAME = "numba warm-up"
 # A child process that compiles longer than this is left to end on its own;
 # the worker then gets the loops ready itself.
@@ -81,6 +82,8 @@ def _load(key: LoopKey) -> ModuleType:
     family, *types = key
     if family == "fused":
         from napari_masked_blur._engines import _fused_loops as loops
+    elif family == "moments":
+        from napari_masked_blur._engines import _moment_loops as loops
     else:
         from napari_masked_blur._engines import _plane_loops as loops
     loops.warm(*types)

@@ -42,6 +42,7 @@ from napari_masked_blur._math.boxes import (
 )
 from napari_masked_blur._math.dtypes import output_dtype
 from napari_masked_blur._math.filter import Finish, Term
+from napari_masked_blur._math.moments import fused_statistic, prepare_statistic_later
 from napari_masked_blur._math.outside import apply_outside, fill_around, place_region
 from napari_masked_blur._math.terms import term_arrays
 from napari_masked_blur._math.weights import (
@@ -78,6 +79,8 @@ def filter_dense(
     if options.outside == "fill":
         box = grow_box(box, options.reach, space, wrap=options.mode == "wrap")
     fused = _fused_blur(image, mask, inside, box, options)
+    if fused is None:
+        fused = fused_statistic(image, mask, inside, box, options, other)
     if fused is not None:
         return fused
     window, inner = region_window(box, space, options.reach, options.mode)
@@ -97,6 +100,7 @@ def filter_dense(
         quotient = quotient.copy()
     out = place_region(image, quotient, box, inside, options.outside, axis)
     _prepare_fused_later(image, mask, inside, box, options)
+    prepare_statistic_later(image, mask, inside, box, options, other)
     return out
 
 

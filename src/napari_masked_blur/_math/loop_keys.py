@@ -10,7 +10,12 @@ cache) in the background before the pieces need them:
 - the fused pass (:func:`~napari_masked_blur._engines.fused_masked_blur`):
   a whole 2D image, and the displayed frame of a (t, y, x) movie, or of a
   volume not smoothed across its planes, large enough for the pass and
-  with kernels it suits.
+  with kernels it suits;
+- for a local statistic, the fused moments
+  (:func:`~napari_masked_blur._engines.fused_moments`): a paint's patch
+  is too small for them, but a new sigma or filter recomputes the whole
+  image or frame, or a volume in chunks of planes (smoothed across them
+  or not), large enough for the pass and with kernels it suits.
 
 Each key names the types the loops will be given: chosen labels turn the
 mask into bool first, for both.  A key the list misses is still never
@@ -33,8 +38,11 @@ from napari_masked_blur._engines import (
     fused_suits,
     fused_takes,
     loop_key,
+    moments_suit,
+    moments_takes,
 )
 from napari_masked_blur._math.dtypes import output_dtype
+from napari_masked_blur._math.moments import FUSED_STATISTICS
 from napari_masked_blur._math.options import BlurOptions, spatial_shape
 from napari_masked_blur._math.taps import plane_loop_key
 
@@ -49,12 +57,16 @@ def live_loop_keys(
 
     ``mask_dtype``: the type of the mask as the filter reads it (a
     certainty map in float).  Empty where no loop is called: channels,
-    each label on its own, filters other than the masked Gaussian.
+    each label on its own, filters other than the masked Gaussian and the
+    statistics of :data:`~.moments.FUSED_STATISTICS`.  (The correlation's
+    loops are keyed by the image's type: a second image of another type
+    takes the engines.)
     """
+    statistic = options.filter.name in FUSED_STATISTICS
     if (
         options.channel_axis is not None
         or options.per_label
-        or not options.filter.is_quotient
+        or not (options.filter.is_quotient or statistic)
     ):
         return []
     image = np.dtype(image_dtype)
@@ -62,6 +74,9 @@ def live_loop_keys(
     if mask.kind != "f" and options.labels is not None:
         mask = np.dtype(bool)  # the pixels inside the chosen labels
     space = spatial_shape(tuple(shape), None)
+    if statistic:
+        fits = len(space) <= 3 and _moments_fit(space, image, mask, options)
+        return [loop_key("moments", image, mask, output_dtype(image))] if fits else []
     smoothed = [a for a, r in enumerate(options.radius[:-2]) if r > 0]
     if len(smoothed) == 1:
         return [plane_loop_key(image, mask)]
@@ -76,11 +91,25 @@ def _fused_fits(
     """Whether a frame of the image takes the fused pass (as ``_math.dense`` asks)."""
     frame = (1, *space[-2:])
     sigma = (0.0, *options.sigma[-2:])
+    result = output_dtype(image)
     return (
         options.method == "auto"
         and math.prod(space[-2:]) >= FUSED_FROM_SIZE
-        and fused_takes(image, mask, output_dtype(image))
-        and fused_suits(
-            frame, sigma, options.engine_mode, output_dtype(image), options.truncate
+        and fused_takes(image, mask, result)
+        and fused_suits(frame, sigma, options.engine_mode, result, options.truncate)
+    )
+
+
+def _moments_fit(
+    space: tuple[int, ...], image: np.dtype, mask: np.dtype, options: BlurOptions
+) -> bool:
+    """Whether a statistic's pieces (a plane and more) take the fused moments."""
+    result = output_dtype(image)
+    return (
+        options.method == "auto"
+        and math.prod(space[-2:]) >= FUSED_FROM_SIZE
+        and moments_takes(image, mask, result)
+        and moments_suit(
+            space, options.sigma, options.engine_mode, result, options.truncate
         )
     )
