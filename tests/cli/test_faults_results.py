@@ -198,10 +198,13 @@ def check_one_line(status, lines, before, after) -> None:
     if status == 2:
         errors = [line for line in said if line.startswith(PREFIX)]
         assert len(errors) == 1 and said[-1] == errors[0], lines
-        # Before the work: the error alone.  Found while reading the pixels
-        # (a progress bar shows it began): the lines of the work before it.
-        started = any(line.startswith("[") for line in lines)
+        # Before the work: the error alone.  Found while reading the pixels:
+        # the lines of the work that began before it.  The axes line is said
+        # only once every check has passed, and a progress bar only for work
+        # past a second, so either shows that the work began.
+        started = any(line.startswith(("[", "smoothing axes")) for line in lines)
         assert started or len(said) == 1, lines
+        assert all(line.startswith("smoothing axes") for line in said[:-1]), lines
         assert after == before
     else:
         assert status == 0, lines
