@@ -24,15 +24,17 @@ rows and then smooths the products along every axis.
 from __future__ import annotations
 
 import itertools
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from napari_masked_blur._engines import gaussian_smooth_scaled
+from napari_masked_blur._engines import gaussian_smooth_scaled, one_blas_thread
+from napari_masked_blur._math.blocks import BLOCK
 from napari_masked_blur._math.boxes import Box
 from napari_masked_blur._math.derivatives import (
+    blur_derivatives,
     closure,
     derivative_terms,
     smoothed_spacing,
@@ -42,14 +44,12 @@ from napari_masked_blur._math.dtypes import output_dtype
 from napari_masked_blur._math.eigen import symmetric_eigenvalues
 from napari_masked_blur._math.outside import apply_outside
 from napari_masked_blur._math.term_taps import (
-    apply_along,
     line_taps,
     smooth_terms_tapped,
 )
 from napari_masked_blur._math.two_scales import (
     RHO_FACTOR,
     STRUCTURE_TENSOR_EIGENVALUES,
-    gradients,
     scale_in_pixels,
 )
 from napari_masked_blur._math.weights import (
@@ -129,10 +129,12 @@ def _reduced_products(image, mask, inner, axis, options, rho, pairs):
     read = np.flatnonzero(np.any(rows != 0, axis=0))
     radius = options.radius[axis]
     chunk = radius + 1
-    description = _gradient_description(options)
-    shape = list(image.shape)
-    shape[axis] = rows.shape[0]
-    sums = [np.zeros(shape, dtype) for _ in range(len(pairs) + 1)]
+    n = len(options.smoothed)
+    ks = closure([unit(n, a) for a in range(n)])
+    spacing = smoothed_spacing(options)
+    description = _gradient_description(ks)
+    moved = np.moveaxis(np.empty(image.shape, bool), axis, 0).shape
+    sums = np.zeros((len(pairs) + 1, rows.shape[0], int(np.prod(moved[1:]))), dtype)
     for start in range(int(read[0]), int(read[-1]) + 1, chunk):
         stop = min(start + chunk, int(read[-1]) + 1)
         if options.engine_mode == "wrap":
@@ -141,33 +143,72 @@ def _reduced_products(image, mask, inner, axis, options, rho, pairs):
             lo, hi = max(0, start - radius), min(length, stop + radius)
         window = _along(axis, image.ndim, slice(lo, hi))
         here = _along(axis, image.ndim, slice(start - lo, stop - lo))
-        smoothed, shift = smooth_terms_tapped(
+        smoothed, _ = smooth_terms_tapped(  # the gradient: no shift in it
             image[window], mask[window], here, [axis], options, description
         )
-        grads = description.finish(smoothed, shift)
-        del smoothed
         at = _along(axis, image.ndim, slice(start, stop))
         weights = mask_to_weights(mask[at], options.labels).astype(dtype)
         if image.dtype.kind == "f":
             zero_missing(image[at], weights)
+        flat = [_rows_first(a, axis) for a in (*smoothed, weights)]
+        del smoothed
         taps = rows[:, start:stop].astype(dtype)
-        for target, (i, j) in zip(sums[:-1], pairs, strict=True):
-            product = np.multiply(grads[i], grads[j])
-            product *= weights
-            target += apply_along(taps, product, axis)
-        sums[-1] += apply_along(taps, weights, axis)
-    return sums
+        _add_products(sums, flat, taps, pairs, ks, spacing)
+    out = sums.reshape(len(sums), rows.shape[0], *moved[1:])
+    return [np.ascontiguousarray(np.moveaxis(a, 0, axis)) for a in out]
 
 
-def _gradient_description(options: BlurOptions):
-    """The terms of every first derivative, finished as the gradient's
-    components stacked in front (0 where no weight is in reach)."""
-    n = len(options.smoothed)
-    ks = closure([unit(n, a) for a in range(n)])
+def _rows_first(array: np.ndarray, axis: int) -> np.ndarray:
+    """``array`` as (its length along ``axis``, every other pixel)."""
+    return np.moveaxis(array, axis, 0).reshape(array.shape[axis], -1)
+
+
+def _add_products(sums, flat, taps, pairs, ks, spacing):
+    """``sums[k] += taps @ (∂_iB ∂_jB w)`` for every pair ``k``, and
+    ``sums[-1] += taps @ w``, a block of columns at a time on two threads.
+
+    ``flat``: the gradient's terms (:func:`~.derivatives.derivative_terms`
+    of ``ks``, scratch) and the weights last, each (rows, pixels).
+    ``∂_iB`` is per unit of ``spacing`` and 0 where no weight is in reach
+    (``w`` is 0 there too).  The products of a block stay in cache between
+    being made and being reduced.
+    """
+    count, n = len(flat) - 1, len(spacing)
+    columns = flat[0].shape[1]
+    step = max(1, BLOCK // flat[0].shape[0])
+
+    def run(starts):
+        for start in starts:
+            part = slice(start, start + step)
+            views = [a[:, part] for a in flat]
+            found = blur_derivatives(views[:count], ks)
+            grads = []
+            for a, s in enumerate(spacing):
+                grad = found[unit(n, a)]
+                if s != 1.0:
+                    grad *= 1.0 / s
+                grads.append(np.nan_to_num(grad, copy=False, nan=0.0))
+            w = views[count]
+            product = np.empty_like(w)
+            for target, (i, j) in zip(sums[:-1], pairs, strict=True):
+                np.multiply(grads[i], grads[j], out=product)
+                product *= w
+                target[:, part] += taps @ product
+            sums[-1][:, part] += taps @ w
+
+    starts = range(0, columns, step)
+    halves = (starts[: len(starts) // 2], starts[len(starts) // 2 :])
+    with one_blas_thread(), ThreadPoolExecutor(max_workers=2) as pool:
+        for done in [pool.submit(run, half) for half in halves]:
+            done.result()
+
+
+def _gradient_description(ks):
+    """The terms of every first derivative (the closure ``ks``); the finish
+    is :func:`_products`."""
     return replace(
         STRUCTURE_TENSOR_EIGENVALUES,
         terms=derivative_terms(ks),
-        finish=partial(gradients, ks=ks, spacing=smoothed_spacing(options)),
         compute=None,
         scales=(),
     )
