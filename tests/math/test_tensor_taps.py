@@ -112,3 +112,19 @@ def test_a_row_of_an_image_and_a_mask_of_fewer_axes(rng, taken):
     # One 2D mask for every plane: broadcast along z.
     assert_region_is_whole(image, mask[6] > 0, settings, planes(image.shape, (7,)))
     assert taken == [0, 0]
+
+
+def test_a_piece_no_longer_wanted_stops_between_chunks(rng):
+    from napari_masked_blur._math.steps import Superseded, stoppable
+
+    image, mask = volume(rng)
+    options = BlurSettings(sigma=1.0, rho=3.0, filter=NAME).check(image, mask)
+    asked = []
+
+    def wanted():
+        asked.append(True)
+        return len(asked) < 2  # wanted for the first chunk only
+
+    with pytest.raises(Superseded), stoppable(wanted):
+        run_piece(image, mask, options, planes(image.shape, (8,))[0])
+    assert len(asked) == 2

@@ -43,6 +43,7 @@ from napari_masked_blur._math.derivatives import (
 from napari_masked_blur._math.dtypes import output_dtype
 from napari_masked_blur._math.eigen import symmetric_eigenvalues
 from napari_masked_blur._math.outside import apply_outside
+from napari_masked_blur._math.steps import checkpoint
 from napari_masked_blur._math.term_taps import (
     line_taps,
     smooth_terms_tapped,
@@ -136,6 +137,7 @@ def _reduced_products(image, mask, inner, axis, options, rho, pairs):
     moved = np.moveaxis(np.empty(image.shape, bool), axis, 0).shape
     sums = np.zeros((len(pairs) + 1, rows.shape[0], int(np.prod(moved[1:]))), dtype)
     for start in range(int(read[0]), int(read[-1]) + 1, chunk):
+        checkpoint()  # between chunks, a piece no longer wanted stops
         stop = min(start + chunk, int(read[-1]) + 1)
         if options.engine_mode == "wrap":
             lo, hi = 0, length
