@@ -149,7 +149,7 @@ def _reduced_products(image, mask, inner, axis, options, rho, pairs):
             image[window], mask[window], here, [axis], options, description
         )
         at = _along(axis, image.ndim, slice(start, stop))
-        weights = mask_to_weights(mask[at], options.labels).astype(dtype)
+        weights = mask_to_weights(mask[at], options.labels).astype(dtype, copy=False)
         if image.dtype.kind == "f":
             zero_missing(image[at], weights)
         flat = [_rows_first(a, axis) for a in (*smoothed, weights)]

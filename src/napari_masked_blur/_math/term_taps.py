@@ -191,7 +191,7 @@ def _reduce_blocked(
         key = [slice(None)] * image.ndim
         key[split] = slice(start, start + step)
         key = tuple(key)
-        weights = mask_to_weights(mask[key], options.labels).astype(dtype)
+        weights = mask_to_weights(mask[key], options.labels).astype(dtype, copy=False)
         numerator = np.subtract(image[key], dtype.type(shift), dtype=dtype)
         numerator *= weights
         zero_missing(image[key], weights, numerator)
