@@ -34,14 +34,12 @@ other axes.
 Beside them, :func:`fused_masked_blur` (``_fused``) does the whole masked
 blur of a raw image and mask in one pass, weighing, filtering, dividing and
 applying the outside policy as rows come out; ``_math.dense`` takes it for
-``method="auto"`` where it suits the input (:func:`fused_suits`) and its
-compiled loops are ready; :func:`fused_moments` (``_fused_moments``) does
-the same for the local statistics' moments.
+``method="auto"`` where it suits (:func:`fused_suits`) and its loops are
+ready; :func:`fused_moments` does the same for the local statistics.
 
-numba's compiled loops (the fused pass's and the plane loop that
-``_math.taps`` asks for) are compiled, cached and warmed by one loader,
-:mod:`._compiled`, on one background queue: the only module of the package
-that imports them, and numba, and only inside a function.
+numba's compiled loops (the fused passes', the plane loop of ``_math.taps``)
+are compiled, cached and warmed by one loader, :mod:`._compiled`, on one
+background queue: the only module importing them (and numba), in a function.
 
 The contract every engine keeps
 -------------------------------
