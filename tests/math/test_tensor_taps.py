@@ -128,3 +128,15 @@ def test_a_piece_no_longer_wanted_stops_between_chunks(rng):
     with pytest.raises(Superseded), stoppable(wanted):
         run_piece(image, mask, options, planes(image.shape, (8,))[0])
     assert len(asked) == 2
+
+
+def test_the_plane_of_a_movie_of_volumes(rng, taken):
+    frames = np.stack([volume(rng)[0] for _ in range(3)])
+    mask = np.broadcast_to(volume(rng)[1], frames.shape)
+    settings = BlurSettings(sigma=1.2, filter=NAME, axes=(1, 2, 3))  # t is a frame
+    regions = [
+        (slice(t, t + 1), slice(z, z + 1), slice(0, 22), slice(0, 20))
+        for t, z in ((0, 0), (1, 7), (2, 15))
+    ]
+    assert_region_is_whole(frames, mask, settings, regions)
+    assert taken == [1, 1, 1]
