@@ -81,21 +81,70 @@ def _eigenvalues_3(entries: Mapping[tuple[int, int], np.ndarray]) -> np.ndarray:
         block = slice(start, start + step)
         a, b, c = (x[block].astype(np.float64) for x in flat)
         d, e, f = (x[block].astype(np.float64) for x in off)
-        q = (a + b + c) / 3.0
-        a -= q
-        b -= q
-        c -= q
-        p = np.sqrt((a * a + b * b + c * c + 2.0 * (d * d + e * e + f * f)) / 6.0)
-        det = a * (b * c - f * f) - d * (d * c - f * e) + e * (d * f - b * e)
-        r = np.clip(det / (2.0 * p**3), -1.0, 1.0)
-        r[p == 0] = 0.0  # a multiple of the identity: every eigenvalue is q
-        phi = np.arccos(r) / 3.0
-        largest = q + 2.0 * p * np.cos(phi)
-        smallest = q + 2.0 * p * np.cos(phi + 2.0 * math.pi / 3.0)
-        rows[0, block] = largest
-        rows[2, block] = smallest
-        rows[1, block] = 3.0 * q - largest - smallest
+        _cubic_roots(a, b, c, d, e, f, rows[:, block])
     return out
+
+
+def _cubic_roots(a, b, c, d, e, f, out) -> None:
+    """The eigenvalues of ``[[a, d, e], [d, b, f], [e, f, c]]`` into ``out[0..2]``.
+
+    float64 blocks, written over (steps in place, in cache).  The smallest
+    root ``q + 2p cos(φ + 2π/3) = q - p (cos φ + √3 sin φ)`` takes
+    ``sin φ = sqrt(1 - cos² φ)`` (``0 <= φ <= π/3``): one cosine, not two.
+    """
+    scratch = np.empty_like(a)
+    q = np.add(a, b)
+    q += c
+    q /= 3.0
+    a -= q
+    b -= q
+    c -= q
+    p = np.multiply(d, d)
+    p += np.multiply(e, e, out=scratch)
+    p += np.multiply(f, f, out=scratch)
+    p *= 2.0
+    for x in (a, b, c):
+        p += np.multiply(x, x, out=scratch)
+    p /= 6.0
+    np.sqrt(p, out=p)
+    # det(A - qI) = a (b c - f²) - d (d c - f e) + e (d f - b e)
+    det = np.multiply(b, c)
+    det -= np.multiply(f, f, out=scratch)
+    det *= a
+    part = np.multiply(d, c)
+    part -= np.multiply(f, e, out=scratch)
+    part *= d
+    det -= part
+    np.multiply(d, f, out=part)
+    part -= np.multiply(b, e, out=scratch)
+    part *= e
+    det += part
+    np.multiply(p, p, out=scratch)
+    scratch *= p
+    scratch *= 2.0
+    r = np.divide(det, scratch, out=det)
+    np.clip(r, -1.0, 1.0, out=r)
+    r[p == 0] = 0.0  # a multiple of the identity: every eigenvalue is q
+    phi = np.arccos(r, out=r)
+    phi /= 3.0
+    cosine = np.cos(phi, out=scratch)
+    sine = np.multiply(cosine, cosine, out=part)
+    np.subtract(1.0, sine, out=sine)
+    np.maximum(sine, 0.0, out=sine)
+    np.sqrt(sine, out=sine)
+    sine *= math.sqrt(3.0)
+    sine += cosine  # cos φ + √3 sin φ
+    sine *= p
+    smallest = np.subtract(q, sine, out=sine)
+    largest = cosine
+    largest *= 2.0
+    largest *= p
+    largest += q
+    out[0] = largest
+    out[2] = smallest
+    q *= 3.0  # the trace: the middle one is what the others leave of it
+    q -= largest
+    np.subtract(q, smallest, out=out[1])
 
 
 def _eigenvalues_any(

@@ -29,6 +29,7 @@ from napari_masked_blur._math.dense import filter_dense
 from napari_masked_blur._math.labels import per_label_filter
 from napari_masked_blur._math.options import BlurOptions, spatial_shape
 from napari_masked_blur._math.taps import blur_tapped, tapped_axes
+from napari_masked_blur._math.tensor_taps import suits_tensor_taps, tensor_tapped
 from napari_masked_blur._math.term_taps import filter_terms_tapped, suits_term_taps
 
 
@@ -94,6 +95,8 @@ def filter_region(
             with_channel(inner, axis)
         ]
     tapped = tapped_axes(inner, mask_w.shape, options.radius)
+    if suits_tensor_taps(options, tapped):  # the gradient at rho's rows only
+        return tensor_tapped(image_w, mask_w, inner, tapped[0], options)
     # Any filter of terms alone: the taps of their orders (the Gaussian's
     # quotient has its own, below).
     if tapped and axis is None and suits_term_taps(options):

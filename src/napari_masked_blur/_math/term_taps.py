@@ -43,6 +43,7 @@ from napari_masked_blur._math.weights import (
 )
 
 if TYPE_CHECKING:
+    from napari_masked_blur._math.filter import Filter
     from napari_masked_blur._math.options import BlurOptions
 
 
@@ -72,12 +73,43 @@ def filter_terms_tapped(
     shaped like ``image[inner]`` (outputs stacked in front), equal to the
     filter of the whole window cropped to ``inner``, up to rounding.
     """
-    description = options.filter
-    dtype = output_dtype(image.dtype)
-    labels = options.labels
     if mask.dtype.kind == "f":
         check_weights(mask)
         mask = unit_weights(mask, mask.dtype)[0]
+    description = options.filter
+    smoothed, shift = smooth_terms_tapped(
+        image, mask, inner, tapped, options, description
+    )
+    result = description.finish(smoothed, shift)
+    inside = (
+        inside_labels(mask[inner], options.labels)
+        if mask.dtype.kind != "f"
+        else mask[inner] > 0
+    )
+    return apply_outside(
+        image[inner], result, inside, options.outside, None, output_count(options)
+    )
+
+
+def smooth_terms_tapped(
+    image: np.ndarray,
+    mask: np.ndarray,
+    inner: Box,
+    tapped: Sequence[int],
+    options: BlurOptions,
+    description: Filter | None = None,
+) -> tuple[list[np.ndarray], float]:
+    """The filter's smoothed terms over ``inner`` (``tapped`` axes by taps)
+    and the shift ``c``: what its finish takes.
+
+    ``mask``: labels, or float weights already checked and brought to unit
+    scale (:func:`~.weights.unit_weights`).  The terms are those of
+    ``description`` (None: ``options.filter``), each its own array, scaled
+    alike.
+    """
+    description = options.filter if description is None else description
+    dtype = output_dtype(image.dtype)
+    labels = options.labels
     shift = window_shift(image, mask, labels, dtype)
     sigmas = [options.sigma, *description.scales]
     orders = [engine_order(t.order, options) for t in description.terms]
@@ -85,16 +117,18 @@ def filter_terms_tapped(
     free = [a for a in range(image.ndim) if a not in tapped]
     if len(tapped) == 1 and free and all(t.power <= 1 for t in terms):
         reduced = _reduce_blocked(
-            image, mask, shift, dtype, orders, tapped, inner, options, free[0]
-        )
+            image, mask, shift, dtype, orders, tapped, inner, options, free[0],
+            description,
+        )  # fmt: skip
     else:
         weights = mask_to_weights(mask, labels).astype(dtype, copy=True)
         base = np.subtract(image, dtype.type(shift), dtype=dtype)
         base *= weights
         zero_missing(image, weights, base)
         reduced = _reduce(
-            base, weights, image, shift, terms, orders, tapped, inner, options
-        )
+            base, weights, image, shift, terms, orders, tapped, inner, options,
+            description.scales,
+        )  # fmt: skip
     smoothed: list[np.ndarray] = [np.empty(0)] * len(orders)
     first: int | None = None
     plane_orders = [
@@ -119,18 +153,12 @@ def filter_terms_tapped(
             unscaled(out, exponent - first)
         for i, array in zip(at, out, strict=True):
             smoothed[i] = np.ascontiguousarray(array[crop])
-    result = description.finish(smoothed, shift)
-    inside = (
-        inside_labels(mask[inner], labels)
-        if mask.dtype.kind != "f"
-        else mask[inner] > 0
-    )
-    return apply_outside(
-        image[inner], result, inside, options.outside, None, output_count(options)
-    )
+    return smoothed, shift
 
 
-def _reduce_blocked(image, mask, shift, dtype, orders, tapped, inner, options, split):
+def _reduce_blocked(
+    image, mask, shift, dtype, orders, tapped, inner, options, split, description
+):
     """:func:`_reduce` for terms of powers 0 and 1 along one tapped axis, made
     and reduced in blocks along the ``split`` axis, on two threads.
 
@@ -138,14 +166,14 @@ def _reduce_blocked(image, mask, shift, dtype, orders, tapped, inner, options, s
     and being reduced, instead of going out to memory as whole windows and
     back (the planes of a volume: a few times faster, as in :mod:`.taps`).
     """
-    axis, terms = tapped[0], options.filter.terms
-    sigmas = [options.sigma, *options.filter.scales]
+    axis, terms = tapped[0], description.terms
+    sigmas = [options.sigma, *description.scales]
     wants = [(t.power, t.scale, o[axis]) for t, o in zip(terms, orders, strict=True)]
     keys = {p: sorted({(s, o) for q, s, o in wants if q == p}) for p in (0, 1)}
     matrices = {
         p: np.concatenate(
             [
-                _taps(image.shape[axis], inner[axis], sigmas[s][axis], o, options)
+                line_taps(image.shape[axis], inner[axis], sigmas[s][axis], o, options)
                 for s, o in found
             ]
         ).astype(dtype)
@@ -163,14 +191,14 @@ def _reduce_blocked(image, mask, shift, dtype, orders, tapped, inner, options, s
         key = [slice(None)] * image.ndim
         key[split] = slice(start, start + step)
         key = tuple(key)
-        weights = mask_to_weights(mask[key], options.labels).astype(dtype)
+        weights = mask_to_weights(mask[key], options.labels).astype(dtype, copy=False)
         numerator = np.subtract(image[key], dtype.type(shift), dtype=dtype)
         numerator *= weights
         zero_missing(image[key], weights, numerator)
         for power, array in ((0, weights), (1, numerator)):
             if power not in matrices:
                 continue
-            stacked = _apply(matrices[power], array, axis)
+            stacked = apply_along(matrices[power], array, axis)
             for k, found in enumerate(keys[power]):
                 part = [slice(None)] * image.ndim
                 part[axis] = slice(k * rows, (k + 1) * rows)
@@ -186,11 +214,11 @@ def _reduce_blocked(image, mask, shift, dtype, orders, tapped, inner, options, s
     return out
 
 
-def _reduce(base, weights, image, shift, terms, orders, tapped, inner, options):
+def _reduce(base, weights, image, shift, terms, orders, tapped, inner, options, scales):
     """Each term's ``(x - c)**p · w`` with the taps of its orders (and scale)
     applied along ``tapped``."""
     dtype = base.dtype
-    sigmas = [options.sigma, *options.filter.scales]
+    sigmas = [options.sigma, *scales]
     powers: dict[int, np.ndarray] = {0: weights, 1: base}
     wants = [
         (t.power, t.scale, tuple(o[a] for a in tapped))
@@ -224,13 +252,13 @@ def _reduced_all(array, wants, tapped, inner, sigmas, options):
     first = tapped[0]
     firsts = sorted({(scale, orders[0]) for _, scale, orders in wants})
     matrices = [
-        _taps(
+        line_taps(
             array.shape[first], inner[first], sigmas[scale][first], o, options
         ).astype(array.dtype)
         for scale, o in firsts
     ]
     rows = matrices[0].shape[0]
-    stacked = _apply(np.concatenate(matrices), array, first)
+    stacked = apply_along(np.concatenate(matrices), array, first)
     before = (slice(None),) * first
     by_first = {  # views: the engines get copies only where a block serves twice
         key: stacked[(*before, slice(k * rows, (k + 1) * rows))]
@@ -241,14 +269,15 @@ def _reduced_all(array, wants, tapped, inner, sigmas, options):
         _, scale, orders = want
         part = by_first[scale, orders[0]]
         for axis, o in zip(tapped[1:], orders[1:], strict=True):
-            taps = _taps(part.shape[axis], inner[axis], sigmas[scale][axis], o, options)
+            sigma = sigmas[scale][axis]
+            taps = line_taps(part.shape[axis], inner[axis], sigma, o, options)
             taps = taps.astype(part.dtype)
-            part = _apply(taps, part, axis)
+            part = apply_along(taps, part, axis)
         found[want] = part
     return found
 
 
-def _taps(n, rows, sigma, order, options):
+def line_taps(n, rows, sigma, order, options):
     """The taps of ``order`` at ``rows`` of a line of ``n``, unscaled, float64."""
     mode, truncate = options.engine_mode, options.truncate
     matrix, exponent = folded_taps(n, sigma, truncate, mode, rows, order=order)
@@ -269,7 +298,7 @@ def _engine_array(array: np.ndarray, copy: bool) -> np.ndarray:
     return array
 
 
-def _apply(taps: np.ndarray, array: np.ndarray, axis: int) -> np.ndarray:
+def apply_along(taps: np.ndarray, array: np.ndarray, axis: int) -> np.ndarray:
     """``taps`` (m, n) along ``axis`` of ``array``: a matrix product."""
     moved = np.moveaxis(array, axis, 0)
     flat = moved.reshape(moved.shape[0], -1)

@@ -108,7 +108,7 @@ def _difference_for(options: BlurOptions) -> Filter:
     )
 
 
-def _gradients(smoothed, shift, *, ks, spacing):
+def gradients(smoothed, shift, *, ks, spacing):
     """``∂_iB / s_i`` stacked in front, 0 where no weight is in reach."""
     found = blur_derivatives(smoothed, ks)
     n = len(spacing)
@@ -118,7 +118,7 @@ def _gradients(smoothed, shift, *, ks, spacing):
 
 def _tensor(image, weights, options, *, rho, ks, spacing):
     """The eigenvalues of ``G_rho*(∂_iB ∂_jB w) / G_rho*w``, largest first."""
-    gradient = partial(_gradients, ks=ks, spacing=spacing)
+    gradient = partial(gradients, ks=ks, spacing=spacing)
     grads, certainty = smooth_terms(
         image, weights, options, derivative_terms(ks), gradient
     )
