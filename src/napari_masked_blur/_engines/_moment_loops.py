@@ -28,60 +28,12 @@ from napari_masked_blur._engines._fused_loops import (
     KEEP,
     NAN,
     _compiled,
+    _filter_row,
     _sum_ring,
 )
 
 # Statistics, as the driver passes them.
 VARIANCE, STD, ZSCORE, CORRELATION = 0, 1, 2, 3
-
-
-@_compiled
-def _filter_row(source, taps, radius, index, base, out, start, stop, length):
-    """``out[x - start] = sum_j taps[j] source[index(x + j - radius)]``, x < stop.
-
-    ``index[q - base]`` is where the border rule reads position ``q`` (-1:
-    nothing, a zero).  Away from the borders the kernel's symmetry halves
-    the products, two taps a pass; the border rule is looked up only for
-    the columns within ``radius`` of a border (a scan of the whole row for
-    them cost as much as the filter itself at radius 4).
-    """
-    direct_lo = min(max(start, radius), stop)
-    direct_hi = max(min(stop, length - radius), direct_lo)
-    count = direct_hi - direct_lo
-    direct = out[direct_lo - start : direct_hi - start]
-    middle = source[direct_lo:direct_hi]
-    centre = taps[radius]
-    for x in range(count):
-        direct[x] = centre * middle[x]
-    for j in range(1, radius, 2):
-        tap, tap_2 = taps[radius + j], taps[radius + j + 1]
-        before, before_2 = source[direct_lo - j :], source[direct_lo - j - 1 :]
-        after = source[direct_lo + j : direct_hi + j]
-        after_2 = source[direct_lo + j + 1 : direct_hi + j + 1]
-        for x in range(count):
-            direct[x] += tap * (before[x] + after[x]) + tap_2 * (
-                before_2[x] + after_2[x]
-            )
-    if radius % 2:
-        tap = taps[2 * radius]
-        before = source[direct_lo - radius : direct_hi - radius]
-        after = source[direct_lo + radius : direct_hi + radius]
-        for x in range(count):
-            direct[x] += tap * (before[x] + after[x])
-    _filter_border(source, taps, radius, index, base, out, start, start, direct_lo)
-    _filter_border(source, taps, radius, index, base, out, start, direct_hi, stop)
-
-
-@_compiled
-def _filter_border(source, taps, radius, index, base, out, start, lo, hi):
-    """:func:`_filter_row` for the columns ``lo:hi``, by the border rule."""
-    for x in range(lo, hi):
-        total = taps[0] * 0
-        for j in range(2 * radius + 1):
-            at = index[x + j - radius - base]
-            if at >= 0:
-                total += taps[j] * source[at]
-        out[x - start] = total
 
 
 @_compiled
