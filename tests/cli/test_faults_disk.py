@@ -4,28 +4,10 @@ mount one; skipped elsewhere."""
 
 from __future__ import annotations
 
-import subprocess
-
 import numpy as np
 import pytest
 
 from napari_masked_blur._cli import blur as blur_command
-
-
-@pytest.fixture
-def small_disk(tmp_path):
-    """A 256 KiB tmpfs at ``tmp_path / "small"``, unmounted afterwards."""
-    folder = tmp_path / "small"
-    folder.mkdir()
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(folder)],
-        capture_output=True,
-        check=False,
-    )
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
-    yield folder
-    subprocess.run(["umount", str(folder)], check=True)
 
 
 @pytest.mark.parametrize("name", ["out.npy", "out.tif", "out.zarr"])

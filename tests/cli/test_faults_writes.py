@@ -90,22 +90,6 @@ def test_short_writes_are_finished_and_the_output_is_whole(pair, name):
     np.testing.assert_allclose(read(pair / name), expected, rtol=1e-5)
 
 
-@pytest.fixture
-def small_disk(tmp_path):
-    """A 256 KiB tmpfs at ``tmp_path / "small"``, unmounted afterwards."""
-    folder = tmp_path / "small"
-    folder.mkdir()
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(folder)],
-        capture_output=True,
-        check=False,
-    )
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
-    yield folder
-    subprocess.run(["umount", str(folder)], check=True)
-
-
 @pytest.mark.parametrize("name", ["out.tif", "out.ome.tif", "out.npy"])
 def test_full_disk_in_one_long_write_fails_and_leaves_nothing(pair, small_disk, name):
     (small_disk / "keep.txt").write_text("mine")
